@@ -1,0 +1,75 @@
+"""Sample-level quality control: library sizes, detected genes, PCA and correlations."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import PCA
+
+
+def log_cpm(counts: np.ndarray) -> np.ndarray:
+    """log2(counts per million + 1), samples in rows: a simple variance-stabilising scale."""
+    library = counts.sum(axis=1, keepdims=True)
+    return np.log2(counts / library * 1e6 + 1.0)
+
+
+def sample_metrics(adata: ad.AnnData) -> pd.DataFrame:
+    """Per sample: condition, role, library size, detected genes, median correlation to group."""
+    counts = np.asarray(adata.layers["counts"], dtype=float)
+    expr = log_cpm(counts)
+    corr = np.corrcoef(expr)
+    roles = adata.obs["role"].astype(str).to_numpy()
+    within = []
+    for i in range(adata.n_obs):
+        peers = [j for j in range(adata.n_obs) if roles[j] == roles[i] and j != i]
+        within.append(float(np.median(corr[i, peers])) if peers else np.nan)
+    metrics = pd.DataFrame(
+        {
+            "sample": adata.obs_names,
+            "condition": adata.obs["condition"].astype(str).to_numpy(),
+            "role": roles,
+            "library_size": counts.sum(axis=1).astype(np.int64),
+            "detected_genes": (counts > 0).sum(axis=1),
+            "median_within_group_correlation": within,
+        }
+    )
+    metrics["outlier"] = _flag_outliers(metrics)
+    return metrics
+
+
+def _flag_outliers(metrics: pd.DataFrame) -> pd.Series:
+    """Flag samples far below the others in library size or within-group correlation.
+
+    A robust z below −3 (median/MAD) is the usual cut; flags are reported, never acted on.
+    """
+    flags = pd.Series("", index=metrics.index)
+    for column, label in (
+        ("library_size", "low library size"),
+        ("median_within_group_correlation", "low correlation to its group"),
+    ):
+        values = np.log10(metrics[column]) if column == "library_size" else metrics[column]
+        mad = np.median(np.abs(values - np.median(values))) * 1.4826
+        if mad > 0:
+            low = (values - np.median(values)) / mad < -3
+            flags[low] = flags[low].where(flags[low] == "", flags[low] + "; ") + label
+    return flags
+
+
+def pca(adata: ad.AnnData, n_top: int = 500, n_components: int = 2) -> tuple[pd.DataFrame, np.ndarray]:
+    """PCA of log-CPM over the ``n_top`` most variable genes (as DESeq2's plotPCA does)."""
+    expr = log_cpm(np.asarray(adata.layers["counts"], dtype=float))
+    top = np.argsort(expr.var(axis=0))[::-1][: min(n_top, expr.shape[1])]
+    n_components = min(n_components, adata.n_obs - 1)
+    model = PCA(n_components=n_components, svd_solver="full")
+    scores = model.fit_transform(expr[:, top])
+    frame = pd.DataFrame(scores, columns=[f"PC{i + 1}" for i in range(n_components)])
+    frame.insert(0, "sample", adata.obs_names)
+    frame.insert(1, "condition", adata.obs["condition"].astype(str).to_numpy())
+    return frame, model.explained_variance_ratio_
+
+
+def correlation(adata: ad.AnnData) -> pd.DataFrame:
+    """Pearson correlation between samples on log-CPM."""
+    expr = log_cpm(np.asarray(adata.layers["counts"], dtype=float))
+    return pd.DataFrame(np.corrcoef(expr), index=adata.obs_names, columns=adata.obs_names)
