@@ -313,8 +313,9 @@ def _decide(
     label = "slope" if kind == "slope" else "fraction restored"
     if p_rev < rule.alpha and reversal_size >= full:
         return "reverses", (
-            f"permutation p = {p_rev:.3g} < {rule.alpha} and {label} {effect:.2f} is at least "
-            f"halfway back ({'≤' if kind == 'slope' else '≥'} {effect_threshold(rule, kind)})"
+            f"permutation p = {p_rev:.3g} < {rule.alpha} and {label} {effect:.2f} reaches the "
+            f"full-reversal threshold ({'≤' if kind == 'slope' else '≥'} "
+            f"{effect_threshold(rule, kind)})"
         )
     if p_rev < rule.alpha and reversal_size > 0:
         return "partially reverses", (

@@ -149,3 +149,26 @@ def gene_universe(n_genes: int, named: Sequence[str] = ()) -> list[str]:
     filler = (f"Gene{i:05d}" for i in range(1, n_genes + 1))
     names.extend(g for g in filler if len(names) < n_genes)
     return names[:n_genes]
+
+
+# Planted pattern of the bundled example, after the NMN-in-eczema study: disease raises JAK-STAT
+# and ROS genes and lowers antioxidant and barrier genes; the treatment restores each set with
+# the given per-gene probability (other disease genes: SimulationSpec.reversal_fraction).
+SKIN_PATTERN = {
+    "SKIN_JAK_STAT_AD_SIGNALING": (1, 0.8),
+    "SKIN_ROS_OXIDATIVE_STRESS": (1, 0.8),
+    "SKIN_NRF2_ANTIOXIDANT_RESPONSE": (-1, 0.7),
+    "SKIN_BARRIER_CORNIFIED_ENVELOPE": (-1, 0.6),
+    "SKIN_BARRIER_TIGHT_JUNCTION": (-1, 0.5),
+}
+
+
+def skin_planted_sets(
+    gene_sets: Mapping[str, Sequence[str]], fraction_affected: float = 0.7
+) -> dict[str, PlantedSet]:
+    """The example's planted sets, taken from a curated GMT (sets it lacks are skipped)."""
+    return {
+        name: PlantedSet(tuple(gene_sets[name]), direction, fraction_affected, reversal)
+        for name, (direction, reversal) in SKIN_PATTERN.items()
+        if name in gene_sets
+    }

@@ -1,0 +1,29 @@
+"""signature-reversal: does a treatment reverse a disease's transcriptomic signature?
+
+Run `snakemake --cores 2` for the bundled example; edit config/config.yaml for your data.
+"""
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/load.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/diffexp.smk"
+include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/reversal.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        "results/report.html",
+    default_target: True

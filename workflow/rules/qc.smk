@@ -1,0 +1,22 @@
+rule sample_qc:
+    input:
+        "results/data/dataset.h5ad",
+    output:
+        metrics="results/qc/sample_metrics.tsv",
+        pca="results/qc/pca.tsv",
+        correlation="results/qc/correlation.tsv",
+        plots=expand(
+            "results/qc/{plot}.png", plot=["library_sizes", "pca", "correlation"]
+        ),
+    log:
+        "logs/qc/sample_qc.log",
+    benchmark:
+        "results/benchmarks/sample_qc.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    conda:
+        ENV
+    shell:
+        "{CLI} qc --adata {input:q} --out-dir results/qc 2> {log:q}"

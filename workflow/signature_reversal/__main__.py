@@ -1,0 +1,7 @@
+"""``python -m signature_reversal`` runs the command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,242 @@
+"""Command line used by the Snakemake rules: one subcommand per pipeline stage.
+
+Each stage takes its inputs and outputs as paths and its config section as a JSON string, so a
+rule is a one-line shell call and every stage can be rerun by hand. Bad input exits with
+status 2 and a message naming the file and the fix, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from . import de, enrichment, genesets, load, plots, qc, report, reversal, simulate
+from .errors import InputError
+from .roles import CONTRASTS, contrast_by_name
+
+log = logging.getLogger("signature_reversal")
+
+
+def _write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, sep="\t", index=False, float_format="%.6g")
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    """Write a simulated counts matrix, sample sheet and truth table with planted effects."""
+    sets = {s.name: s.genes for s in genesets.read_gmt(args.gene_sets)}
+    planted = simulate.skin_planted_sets(sets)
+    named = [g for s in planted.values() for g in s.genes] + [g for s in sets.values() for g in s]
+    if args.gene_names:
+        table = pd.read_csv(args.gene_names, sep="\t", usecols=[args.gene_column])
+        real = sorted(set(table[args.gene_column].dropna().astype(str)))
+        named += list(np.random.default_rng(args.seed).permutation(real))
+    spec = simulate.SimulationSpec(
+        n_per_group=args.n_per_group, seed=args.seed, treatment=args.treatment
+    )
+    data = simulate.simulate(simulate.gene_universe(args.n_genes, named), planted, spec)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data.counts.to_csv(out / "counts.tsv.gz", sep="\t", compression={"method": "gzip", "mtime": 0})
+    data.samples.to_csv(out / "samples.tsv", sep="\t", index=False)
+    data.truth.to_csv(out / "truth.tsv.gz", sep="\t", float_format="%.4g",
+                      compression={"method": "gzip", "mtime": 0})
+    log.info("simulated %d genes × %d samples (%s) into %s",
+             data.counts.shape[0], data.counts.shape[1], args.treatment, out)
+
+
+def cmd_load(args: argparse.Namespace) -> None:
+    """Validate the inputs and write the canonical AnnData."""
+    settings = json.loads(args.settings)
+    adata = load.build_anndata(args.counts, args.samples, settings["conditions"],
+                               min_replicates=settings.get("min_replicates", 2))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    adata.write_h5ad(args.out)
+
+
+def cmd_qc(args: argparse.Namespace) -> None:
+    """Sample metrics, PCA and correlation: tables and plots."""
+    adata = ad.read_h5ad(args.adata)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = qc.sample_metrics(adata)
+    for _, row in metrics[metrics["outlier"] != ""].iterrows():
+        log.warning("possible outlier %s: %s", row["sample"], row["outlier"])
+    scores, variance = qc.pca(adata)
+    corr = qc.correlation(adata)
+    _write_tsv(metrics, out / "sample_metrics.tsv")
+    _write_tsv(scores, out / "pca.tsv")
+    corr.to_csv(out / "correlation.tsv", sep="\t", float_format="%.5g")
+    roles = pd.Series(adata.obs["role"].astype(str).to_numpy())
+    plots.library_sizes(metrics, out / "library_sizes.png")
+    plots.pca(scores, roles, variance, out / "pca.png")
+    plots.correlation_heatmap(corr, out / "correlation.png")
+
+
+def cmd_de(args: argparse.Namespace) -> None:
+    """Fit pydeseq2 once and write one table and volcano plot per contrast."""
+    settings = json.loads(args.settings)
+    adata = ad.read_h5ad(args.adata)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results, removed, size_factors = de.run(
+        adata, settings["design"], settings["alpha"], settings["min_count"],
+        settings.get("min_samples"), threads=args.threads,
+    )
+    log.info("DE fitted in %.1f s", time.perf_counter() - started)
+    for name, table in results.items():
+        _write_tsv(table, out / f"{name}.tsv")
+        plots.volcano(table, f"{name.replace('_', ' ')} ({contrast_by_name(name).meaning})",
+                      settings["alpha"], out / f"{name}.volcano.png")
+    _write_tsv(removed, out / "filtered_genes.tsv")
+    _write_tsv(pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
+               out / "size_factors.tsv")
+
+
+def _collections(settings: dict) -> dict[str, str]:
+    collections = {"curated": settings["curated"]}
+    for extra in settings.get("extra", []) or []:
+        collections[extra["name"]] = extra["path"]
+    return collections
+
+
+def cmd_enrich(args: argparse.Namespace) -> None:
+    """Preranked GSEA of one contrast against the curated and extra collections."""
+    settings = json.loads(args.settings)
+    table = pd.read_csv(args.de, sep="\t")
+    ranked = enrichment.ranking(table, settings.get("rank_by", "stat"))
+    frames, coverage = [], []
+    for collection, sets in genesets.load_collections(_collections(settings)).items():
+        usable, matched = genesets.restrict_to_genes(
+            sets, ranked.index, settings["min_size"], settings["max_size"]
+        )
+        matched.insert(0, "collection", collection)
+        coverage.append(matched)
+        log.info("%s: %d of %d sets tested (%d genes matched in total)", collection,
+                 len(usable), len(sets), int(matched["genes_in_data"].sum()))
+        if not usable:
+            log.warning("%s: no gene set has %d–%d genes in the data", collection,
+                        settings["min_size"], settings["max_size"])
+        frames.append(enrichment.prerank(
+            ranked, usable, collection, settings["permutations"], settings["seed"],
+            settings["min_size"], settings["max_size"], args.threads,
+        ))
+    _write_tsv(pd.concat(frames, ignore_index=True), args.out)
+    _write_tsv(pd.concat(coverage, ignore_index=True), args.coverage_out)
+
+
+def cmd_reversal(args: argparse.Namespace) -> None:
+    """Per-gene and per-set reversal statistics, the verdict, and their plots."""
+    settings = json.loads(args.settings)
+    rule = reversal.VerdictRule(**settings)
+    de_dir, enrichment_dir, out = Path(args.de_dir), Path(args.enrichment_dir), Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {c.name: pd.read_csv(de_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
+    genes = reversal.gene_table(tables["disease_vs_control"], tables["treatment_vs_disease"],
+                                tables["treatment_vs_control"], rule)
+    adata = ad.read_h5ad(args.adata)
+    size_factors = pd.read_csv(de_dir / "size_factors.tsv", sep="\t").set_index("sample")
+    tested = adata[:, genes["gene"].to_numpy()]
+    expression = reversal.log_normalized(
+        np.asarray(tested.layers["counts"], dtype=float),
+        size_factors.loc[tested.obs_names, "size_factor"].to_numpy(),
+    )
+    groups = reversal.make_groups(expression, tested.obs["role"].astype(str).to_numpy())
+    log.info("signature: %d permutations, %d bootstrap resamples", rule.permutations, rule.bootstrap)
+    signature = reversal.signature_verdict(genes, groups, rule)
+    log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
+
+    curated = genesets.read_gmt(args.curated)
+    usable, _ = genesets.restrict_to_genes(curated, genes["gene"], 1, 10**9)
+    gsea = {c.name: pd.read_csv(enrichment_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
+    sets = reversal.gene_set_verdicts(
+        genes, groups, usable,
+        gsea["disease_vs_control"].query("collection == 'curated'"),
+        gsea["treatment_vs_disease"].query("collection == 'curated'"), rule,
+    )
+    for _, row in sets.iterrows():
+        log.info("gene set %s: %s", row["gene_set"], row["verdict"])
+    _write_tsv(genes, out / "gene_reversal.tsv")
+    _write_tsv(sets, out / "gene_set_reversal.tsv")
+    summary = {"signature": signature.to_dict(), "rule": rule.__dict__,
+               "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()}}
+    (out / "reversal_summary.json").write_text(json.dumps(summary, indent=2))
+    plots.reversal_scatter(genes, signature.slope, out / "reversal_scatter.png")
+    plots.gene_set_restoration(sets, out / "gene_set_restoration.png")
+    plots.nes_pairs(sets, out / "nes_pairs.png")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    """Write the self-contained HTML report."""
+    report.render(
+        config=json.loads(args.config_json),
+        qc_dir=Path(args.qc_dir), de_dir=Path(args.de_dir),
+        enrichment_dir=Path(args.enrichment_dir), reversal_dir=Path(args.reversal_dir),
+        out=Path(args.out),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signature-reversal", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable, **paths: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=func.__doc__.splitlines()[0])
+        command.set_defaults(func=func)
+        for option, help_text in paths.items():
+            command.add_argument(f"--{option.replace('_', '-')}", required=True, help=help_text)
+        return command
+
+    sim = add("simulate", cmd_simulate, gene_sets="GMT whose skin sets get planted effects",
+              out_dir="folder for counts.tsv.gz, samples.tsv, truth.tsv.gz")
+    sim.add_argument("--n-genes", type=int, default=15000)
+    sim.add_argument("--gene-names", help="TSV whose --gene-column supplies real gene symbols")
+    sim.add_argument("--gene-column", default="mouse")
+    sim.add_argument("--n-per-group", type=int, default=5)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--treatment", choices=["reverse", "none", "aggravate"], default="reverse")
+    add("load", cmd_load, counts="counts table", samples="sample sheet",
+        settings="JSON with 'conditions'", out="output .h5ad")
+    add("qc", cmd_qc, adata="canonical .h5ad", out_dir="QC output folder")
+    de_cmd = add("de", cmd_de, adata="canonical .h5ad", settings="JSON of config 'de'",
+                 out_dir="DE output folder")
+    enrich = add("enrich", cmd_enrich, de="DE table of one contrast",
+                 settings="JSON of config 'enrichment'", out="GSEA table",
+                 coverage_out="per-set gene matching table")
+    rev = add("reversal", cmd_reversal, adata="canonical .h5ad", de_dir="DE output folder",
+              enrichment_dir="GSEA output folder", curated="curated GMT",
+              settings="JSON of config 'reversal'", out_dir="reversal output folder")
+    del rev  # reversal is single-threaded: permutations are vectorised
+    for command in (de_cmd, enrich):
+        command.add_argument("--threads", type=int, default=1)
+    add("report", cmd_report, config_json="the run's config as JSON", qc_dir="QC folder",
+        de_dir="DE folder", enrichment_dir="GSEA folder", reversal_dir="reversal folder",
+        out="output HTML")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except InputError as err:
+        log.error("%s", err)
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Static figures (PNG) for the report and for papers; every axis labelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+ROLE_COLOURS = {"control": "#4C72B0", "disease": "#C44E52", "treatment": "#55A868"}
+CLASS_COLOURS = {
+    "reversed": "#55A868",
+    "overshoot": "#8172B3",
+    "partial": "#CCB974",
+    "unchanged": "#8C8C8C",
+    "aggravated": "#C44E52",
+    "": "#DDDDDD",
+}
+
+
+def _save(fig: plt.Figure, path: str | Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+
+def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(max(5, 0.35 * len(metrics)), 3.5))
+    colours = [ROLE_COLOURS[r] for r in metrics["role"]]
+    ax.bar(metrics["sample"], metrics["library_size"] / 1e6, color=colours)
+    ax.set_xlabel("sample")
+    ax.set_ylabel("library size (million reads)")
+    ax.set_title("Library sizes")
+    ax.tick_params(axis="x", rotation=90)
+    _save(fig, path)
+
+
+def pca(scores: pd.DataFrame, roles: pd.Series, variance: np.ndarray, path: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    y = scores["PC2"] if "PC2" in scores else np.zeros(len(scores))
+    for condition, rows in scores.groupby("condition", sort=False):
+        role = roles[rows.index[0]]
+        ax.scatter(rows["PC1"], y[rows.index], label=condition, color=ROLE_COLOURS[role], s=45)
+    ax.set_xlabel(f"PC1 ({variance[0] * 100:.0f}% of variance)")
+    ax.set_ylabel(f"PC2 ({variance[1] * 100:.0f}% of variance)" if len(variance) > 1 else "PC2")
+    ax.set_title("PCA of log-CPM, 500 most variable genes")
+    ax.legend(title="condition", fontsize=8)
+    _save(fig, path)
+
+
+def correlation_heatmap(corr: pd.DataFrame, path: str | Path) -> None:
+    size = max(4.5, 0.32 * len(corr))
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(corr.to_numpy(), cmap="viridis")
+    ax.set_xticks(range(len(corr)), corr.columns, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(corr)), corr.index, fontsize=7)
+    ax.set_xlabel("sample")
+    ax.set_ylabel("sample")
+    ax.set_title("Sample–sample Pearson correlation (log-CPM)")
+    fig.colorbar(image, ax=ax, label="Pearson r")
+    _save(fig, path)
+
+
+def volcano(table: pd.DataFrame, title: str, alpha: float, path: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    p = table["pvalue"].clip(lower=1e-300)
+    significant = table["padj"] < alpha
+    ax.scatter(table["log2FC"][~significant], -np.log10(p[~significant]), s=4, c="#AAAAAA",
+               label=f"padj ≥ {alpha}", rasterized=True)
+    ax.scatter(table["log2FC"][significant], -np.log10(p[significant]), s=5, c="#C44E52",
+               label=f"padj < {alpha} (n={int(significant.sum())})", rasterized=True)
+    for _, row in table.loc[significant].nsmallest(8, "pvalue").iterrows():
+        ax.annotate(str(row["gene"]), (row["log2FC"], -np.log10(max(row["pvalue"], 1e-300))),
+                    fontsize=7)
+    ax.set_xlabel("log2 fold change")
+    ax.set_ylabel("−log10 p-value")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left")
+    _save(fig, path)
+
+
+def reversal_scatter(genes: pd.DataFrame, slope: float, path: str | Path) -> None:
+    """Treatment log2FC against disease log2FC; the y = −x line is full reversal."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    background = genes[~genes["disease_gene"]]
+    ax.scatter(background["disease_log2FC"], background["treatment_log2FC"], s=3,
+               c=CLASS_COLOURS[""], rasterized=True, label="not a disease gene")
+    disease = genes[genes["disease_gene"]]
+    for cls in ("unchanged", "partial", "reversed", "overshoot", "aggravated"):
+        rows = disease[disease["reversal_class"] == cls]
+        if len(rows):
+            ax.scatter(rows["disease_log2FC"], rows["treatment_log2FC"], s=8,
+                       c=CLASS_COLOURS[cls], label=f"{cls} (n={len(rows)})", rasterized=True)
+    limit = float(np.nanmax(np.abs(genes[["disease_log2FC", "treatment_log2FC"]].to_numpy())))
+    line = np.array([-limit, limit])
+    ax.plot(line, -line, ls="--", c="black", lw=0.8, label="full reversal (slope −1)")
+    if np.isfinite(slope):
+        ax.plot(line, slope * line, c="#C44E52", lw=1.0, label=f"fitted slope {slope:.2f}")
+    ax.axhline(0, c="grey", lw=0.5)
+    ax.axvline(0, c="grey", lw=0.5)
+    ax.set_xlabel("disease vs control, log2 fold change")
+    ax.set_ylabel("treatment vs disease, log2 fold change")
+    ax.set_title("Is the disease signature reversed?")
+    ax.legend(fontsize=7, loc="upper right")
+    _save(fig, path)
+
+
+def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
+    """Fraction of each disease-changed set's shift undone by treatment, with 95% CI."""
+    judged = sets[sets["verdict"] != "not changed by disease"].sort_values("fraction_restored")
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(judged) + 1)))
+    if judged.empty:
+        ax.text(0.5, 0.5, "no gene set is changed by disease", ha="center", va="center")
+        ax.set_axis_off()
+    else:
+        y = np.arange(len(judged))
+        values = judged["fraction_restored"].to_numpy()
+        err = np.vstack(
+            [values - judged["fraction_restored_ci_low"], judged["fraction_restored_ci_high"] - values]
+        ).clip(min=0)
+        colours = ["#55A868" if v > 0 else "#C44E52" for v in values]
+        ax.barh(y, values, xerr=err, color=colours, capsize=2)
+        ax.set_yticks(y, judged["gene_set"], fontsize=7)
+        ax.axvline(1, ls="--", c="black", lw=0.8)
+        ax.axvline(0, c="grey", lw=0.5)
+        ax.set_xlabel("fraction of the disease shift restored (1 = back to control)")
+        ax.set_ylabel("gene set")
+    ax.set_title("Gene-set restoration by treatment (95% bootstrap CI)")
+    _save(fig, path)
+
+
+def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
+    """NES in the disease contrast against NES in the treatment contrast, one point per set."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.scatter(sets["disease_NES"], sets["treatment_NES"], s=25, c="#4C72B0")
+    for _, row in sets.iterrows():
+        ax.annotate(row["gene_set"], (row["disease_NES"], row["treatment_NES"]), fontsize=6)
+    ax.axhline(0, c="grey", lw=0.5)
+    ax.axvline(0, c="grey", lw=0.5)
+    ax.set_xlabel("NES, disease vs control")
+    ax.set_ylabel("NES, treatment vs disease")
+    ax.set_title("Curated gene sets: opposite signs = reversal")
+    _save(fig, path)

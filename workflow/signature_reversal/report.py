@@ -1,0 +1,120 @@
+"""Render the one-file HTML report: verdict first, then the evidence.
+
+Images are embedded as base64 and no external URL is referenced, so the file opens offline and
+can be e-mailed. Every user-supplied string reaches the page through Jinja2 autoescaping or
+pandas' escaped ``to_html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import json
+import platform
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import yaml
+
+from .roles import CONTRASTS
+
+PACKAGES = ("signature-reversal", "snakemake", "pydeseq2", "gseapy", "anndata", "scanpy",
+            "pandas", "numpy", "scipy", "matplotlib")
+
+
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def embed_png(path: str | Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
+    return frame.to_html(
+        index=False, escape=True, border=0, classes="table", na_rep="–",
+        float_format=lambda v: float_format.format(v),
+    )
+
+
+def render(
+    *,
+    config: dict,
+    qc_dir: Path,
+    de_dir: Path,
+    enrichment_dir: Path,
+    reversal_dir: Path,
+    out: Path,
+) -> None:
+    """Collect the stage outputs and write ``out`` as a self-contained HTML page."""
+    summary = json.loads((reversal_dir / "reversal_summary.json").read_text())
+    sets = pd.read_csv(reversal_dir / "gene_set_reversal.tsv", sep="\t")
+    genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t")
+    metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t")
+    alpha = config["de"]["alpha"]
+    contrasts = []
+    for contrast in CONTRASTS:
+        table = pd.read_csv(de_dir / f"{contrast.name}.tsv", sep="\t")
+        gsea = pd.read_csv(enrichment_dir / f"{contrast.name}.tsv", sep="\t")
+        curated = gsea[gsea["collection"] == "curated"]
+        top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
+        contrasts.append(
+            {
+                "name": contrast.name,
+                "meaning": contrast.meaning,
+                "n_tested": len(table),
+                "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
+                "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
+                "volcano": embed_png(de_dir / f"{contrast.name}.volcano.png"),
+                "top_genes": html_table(top),
+                "gsea_curated": html_table(
+                    curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)
+                ),
+                "gsea_other": html_table(
+                    gsea[gsea["collection"] != "curated"][
+                        ["collection", "gene_set", "size", "NES", "pvalue", "fdr"]
+                    ].head(20)
+                ),
+            }
+        )
+    class_counts = (
+        genes.loc[genes["disease_gene"], "reversal_class"].value_counts().rename_axis("class")
+        .reset_index(name="disease genes")
+    )
+    set_columns = ["gene_set", "verdict", "fraction_restored", "fraction_restored_ci_low",
+                   "fraction_restored_ci_high", "p_reversal", "disease_NES", "disease_fdr",
+                   "treatment_NES", "treatment_fdr", "reason"]
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("signature_reversal", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = environment.get_template("report.html").render(
+        title=config.get("report", {}).get("title", "Signature reversal report"),
+        simulated_note=config.get("report", {}).get("simulated_note", ""),
+        conditions=config["conditions"],
+        summary=summary,
+        sets=sets[set_columns].to_dict("records"),
+        sets_table=html_table(sets[set_columns]),
+        class_counts=html_table(class_counts),
+        metrics=html_table(metrics),
+        images={
+            "library_sizes": embed_png(qc_dir / "library_sizes.png"),
+            "pca": embed_png(qc_dir / "pca.png"),
+            "correlation": embed_png(qc_dir / "correlation.png"),
+            "scatter": embed_png(reversal_dir / "reversal_scatter.png"),
+            "restoration": embed_png(reversal_dir / "gene_set_restoration.png"),
+            "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
+        },
+        contrasts=contrasts,
+        config_yaml=yaml.safe_dump(config, sort_keys=False),
+        versions=software_versions(),
+    )
+    out.write_text(html, encoding="utf-8")
