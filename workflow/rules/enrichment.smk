@@ -5,19 +5,20 @@ rule gsea_prerank:
     output:
         table="results/enrichment/{contrast}.tsv",
         coverage="results/enrichment/{contrast}.gene_set_coverage.tsv",
-    params:
-        settings=settings("enrichment"),
     log:
         "logs/enrichment/{contrast}.log",
     benchmark:
         "results/benchmarks/gsea_prerank.{contrast}.tsv"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        cli=CLI,
+        settings=settings("enrichment"),
     shell:
-        "{CLI} enrich --de {input.de:q} --settings {params.settings:q} "
+        "{params.cli} enrich --de {input.de:q} --settings {params.settings:q} "
         "--out {output.table:q} --coverage-out {output.coverage:q} "
         "--threads {threads} 2> {log:q}"

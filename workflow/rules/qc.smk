@@ -12,11 +12,14 @@ rule sample_qc:
         "logs/qc/sample_qc.log",
     benchmark:
         "results/benchmarks/sample_qc.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        cli=CLI,
+        out_dir=lambda wildcards, output: Path(output.metrics).parent,
     shell:
-        "{CLI} qc --adata {input:q} --out-dir results/qc 2> {log:q}"
+        "{params.cli} qc --adata {input:q} --out-dir {params.out_dir:q} 2> {log:q}"

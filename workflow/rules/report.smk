@@ -1,24 +1,29 @@
 rule html_report:
     input:
-        rules.sample_qc.output,
-        rules.differential_expression.output,
-        expand("results/enrichment/{contrast}.tsv", contrast=CONTRASTS),
-        rules.reversal.output,
+        qc=rules.sample_qc.output,
+        de=rules.differential_expression.output,
+        gsea=expand("results/enrichment/{contrast}.tsv", contrast=CONTRASTS),
+        reversal=rules.reversal.output,
     output:
         "results/report.html",
-    params:
-        config=json.dumps(config),
     log:
         "logs/report/html_report.log",
     benchmark:
         "results/benchmarks/html_report.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        cli=CLI,
+        config=json.dumps(config),
+        qc_dir=lambda wildcards, input: Path(input.qc[0]).parent,
+        de_dir=lambda wildcards, input: Path(input.de[0]).parent,
+        gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
+        reversal_dir=lambda wildcards, input: Path(input.reversal[0]).parent,
     shell:
-        "{CLI} report --config-json {params.config:q} --qc-dir results/qc "
-        "--de-dir results/de --enrichment-dir results/enrichment "
-        "--reversal-dir results/reversal --out {output:q} 2> {log:q}"
+        "{params.cli} report --config-json {params.config:q} --qc-dir {params.qc_dir:q} "
+        "--de-dir {params.de_dir:q} --enrichment-dir {params.gsea_dir:q} "
+        "--reversal-dir {params.reversal_dir:q} --out {output:q} 2> {log:q}"

@@ -13,19 +13,23 @@ rule reversal:
             "results/reversal/{plot}.png",
             plot=["reversal_scatter", "gene_set_restoration", "nes_pairs"],
         ),
-    params:
-        settings=settings("reversal"),
     log:
         "logs/reversal/reversal.log",
     benchmark:
         "results/benchmarks/reversal.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=8000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        cli=CLI,
+        out_dir=lambda wildcards, output: Path(output.summary).parent,
+        de_dir=lambda wildcards, input: Path(input.size_factors).parent,
+        gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
+        settings=settings("reversal"),
     shell:
-        "{CLI} reversal --adata {input.adata:q} --de-dir results/de "
-        "--enrichment-dir results/enrichment --curated {input.curated:q} "
-        "--settings {params.settings:q} --out-dir results/reversal 2> {log:q}"
+        "{params.cli} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
+        "--enrichment-dir {params.gsea_dir:q} --curated {input.curated:q} "
+        "--settings {params.settings:q} --out-dir {params.out_dir:q} 2> {log:q}"

@@ -48,17 +48,30 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     data.counts.to_csv(out / "counts.tsv.gz", sep="\t", compression={"method": "gzip", "mtime": 0})
     data.samples.to_csv(out / "samples.tsv", sep="\t", index=False)
-    data.truth.to_csv(out / "truth.tsv.gz", sep="\t", float_format="%.4g",
-                      compression={"method": "gzip", "mtime": 0})
-    log.info("simulated %d genes × %d samples (%s) into %s",
-             data.counts.shape[0], data.counts.shape[1], args.treatment, out)
+    data.truth.to_csv(
+        out / "truth.tsv.gz",
+        sep="\t",
+        float_format="%.4g",
+        compression={"method": "gzip", "mtime": 0},
+    )
+    log.info(
+        "simulated %d genes × %d samples (%s) into %s",
+        data.counts.shape[0],
+        data.counts.shape[1],
+        args.treatment,
+        out,
+    )
 
 
 def cmd_load(args: argparse.Namespace) -> None:
     """Validate the inputs and write the canonical AnnData."""
     settings = json.loads(args.settings)
-    adata = load.build_anndata(args.counts, args.samples, settings["conditions"],
-                               min_replicates=settings.get("min_replicates", 2))
+    adata = load.build_anndata(
+        args.counts,
+        args.samples,
+        settings["conditions"],
+        min_replicates=settings.get("min_replicates", 2),
+    )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     adata.write_h5ad(args.out)
 
@@ -90,17 +103,27 @@ def cmd_de(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results, removed, size_factors = de.run(
-        adata, settings["design"], settings["alpha"], settings["min_count"],
-        settings.get("min_samples"), threads=args.threads,
+        adata,
+        settings["design"],
+        settings["alpha"],
+        settings["min_count"],
+        settings.get("min_samples"),
+        threads=args.threads,
     )
     log.info("DE fitted in %.1f s", time.perf_counter() - started)
     for name, table in results.items():
         _write_tsv(table, out / f"{name}.tsv")
-        plots.volcano(table, f"{name.replace('_', ' ')} ({contrast_by_name(name).meaning})",
-                      settings["alpha"], out / f"{name}.volcano.png")
+        plots.volcano(
+            table,
+            f"{name.replace('_', ' ')} ({contrast_by_name(name).meaning})",
+            settings["alpha"],
+            out / f"{name}.volcano.png",
+        )
     _write_tsv(removed, out / "filtered_genes.tsv")
-    _write_tsv(pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
-               out / "size_factors.tsv")
+    _write_tsv(
+        pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
+        out / "size_factors.tsv",
+    )
 
 
 def _collections(settings: dict) -> dict[str, str]:
@@ -122,15 +145,32 @@ def cmd_enrich(args: argparse.Namespace) -> None:
         )
         matched.insert(0, "collection", collection)
         coverage.append(matched)
-        log.info("%s: %d of %d sets tested (%d genes matched in total)", collection,
-                 len(usable), len(sets), int(matched["genes_in_data"].sum()))
+        log.info(
+            "%s: %d of %d sets tested (%d genes matched in total)",
+            collection,
+            len(usable),
+            len(sets),
+            int(matched["genes_in_data"].sum()),
+        )
         if not usable:
-            log.warning("%s: no gene set has %d–%d genes in the data", collection,
-                        settings["min_size"], settings["max_size"])
-        frames.append(enrichment.prerank(
-            ranked, usable, collection, settings["permutations"], settings["seed"],
-            settings["min_size"], settings["max_size"], args.threads,
-        ))
+            log.warning(
+                "%s: no gene set has %d–%d genes in the data",
+                collection,
+                settings["min_size"],
+                settings["max_size"],
+            )
+        frames.append(
+            enrichment.prerank(
+                ranked,
+                usable,
+                collection,
+                settings["permutations"],
+                settings["seed"],
+                settings["min_size"],
+                settings["max_size"],
+                args.threads,
+            )
+        )
     _write_tsv(pd.concat(frames, ignore_index=True), args.out)
     _write_tsv(pd.concat(coverage, ignore_index=True), args.coverage_out)
 
@@ -142,8 +182,12 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     de_dir, enrichment_dir, out = Path(args.de_dir), Path(args.enrichment_dir), Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = {c.name: pd.read_csv(de_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
-    genes = reversal.gene_table(tables["disease_vs_control"], tables["treatment_vs_disease"],
-                                tables["treatment_vs_control"], rule)
+    genes = reversal.gene_table(
+        tables["disease_vs_control"],
+        tables["treatment_vs_disease"],
+        tables["treatment_vs_control"],
+        rule,
+    )
     adata = ad.read_h5ad(args.adata)
     size_factors = pd.read_csv(de_dir / "size_factors.tsv", sep="\t").set_index("sample")
     tested = adata[:, genes["gene"].to_numpy()]
@@ -152,7 +196,9 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         size_factors.loc[tested.obs_names, "size_factor"].to_numpy(),
     )
     groups = reversal.make_groups(expression, tested.obs["role"].astype(str).to_numpy())
-    log.info("signature: %d permutations, %d bootstrap resamples", rule.permutations, rule.bootstrap)
+    log.info(
+        "signature: %d permutations, %d bootstrap resamples", rule.permutations, rule.bootstrap
+    )
     signature = reversal.signature_verdict(genes, groups, rule)
     log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
 
@@ -160,16 +206,22 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     usable, _ = genesets.restrict_to_genes(curated, genes["gene"], 1, 10**9)
     gsea = {c.name: pd.read_csv(enrichment_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
     sets = reversal.gene_set_verdicts(
-        genes, groups, usable,
+        genes,
+        groups,
+        usable,
         gsea["disease_vs_control"].query("collection == 'curated'"),
-        gsea["treatment_vs_disease"].query("collection == 'curated'"), rule,
+        gsea["treatment_vs_disease"].query("collection == 'curated'"),
+        rule,
     )
     for _, row in sets.iterrows():
         log.info("gene set %s: %s", row["gene_set"], row["verdict"])
     _write_tsv(genes, out / "gene_reversal.tsv")
     _write_tsv(sets, out / "gene_set_reversal.tsv")
-    summary = {"signature": signature.to_dict(), "rule": rule.__dict__,
-               "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()}}
+    summary = {
+        "signature": signature.to_dict(),
+        "rule": rule.__dict__,
+        "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()},
+    }
     (out / "reversal_summary.json").write_text(json.dumps(summary, indent=2))
     plots.reversal_scatter(genes, signature.slope, out / "reversal_scatter.png")
     plots.gene_set_restoration(sets, out / "gene_set_restoration.png")
@@ -180,8 +232,10 @@ def cmd_report(args: argparse.Namespace) -> None:
     """Write the self-contained HTML report."""
     report.render(
         config=json.loads(args.config_json),
-        qc_dir=Path(args.qc_dir), de_dir=Path(args.de_dir),
-        enrichment_dir=Path(args.enrichment_dir), reversal_dir=Path(args.reversal_dir),
+        qc_dir=Path(args.qc_dir),
+        de_dir=Path(args.de_dir),
+        enrichment_dir=Path(args.enrichment_dir),
+        reversal_dir=Path(args.reversal_dir),
         out=Path(args.out),
     )
 
@@ -197,37 +251,74 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument(f"--{option.replace('_', '-')}", required=True, help=help_text)
         return command
 
-    sim = add("simulate", cmd_simulate, gene_sets="GMT whose skin sets get planted effects",
-              out_dir="folder for counts.tsv.gz, samples.tsv, truth.tsv.gz")
+    sim = add(
+        "simulate",
+        cmd_simulate,
+        gene_sets="GMT whose skin sets get planted effects",
+        out_dir="folder for counts.tsv.gz, samples.tsv, truth.tsv.gz",
+    )
     sim.add_argument("--n-genes", type=int, default=15000)
     sim.add_argument("--gene-names", help="TSV whose --gene-column supplies real gene symbols")
     sim.add_argument("--gene-column", default="mouse")
     sim.add_argument("--n-per-group", type=int, default=5)
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--treatment", choices=["reverse", "none", "aggravate"], default="reverse")
-    add("load", cmd_load, counts="counts table", samples="sample sheet",
-        settings="JSON with 'conditions'", out="output .h5ad")
+    add(
+        "load",
+        cmd_load,
+        counts="counts table",
+        samples="sample sheet",
+        settings="JSON with 'conditions'",
+        out="output .h5ad",
+    )
     add("qc", cmd_qc, adata="canonical .h5ad", out_dir="QC output folder")
-    de_cmd = add("de", cmd_de, adata="canonical .h5ad", settings="JSON of config 'de'",
-                 out_dir="DE output folder")
-    enrich = add("enrich", cmd_enrich, de="DE table of one contrast",
-                 settings="JSON of config 'enrichment'", out="GSEA table",
-                 coverage_out="per-set gene matching table")
-    rev = add("reversal", cmd_reversal, adata="canonical .h5ad", de_dir="DE output folder",
-              enrichment_dir="GSEA output folder", curated="curated GMT",
-              settings="JSON of config 'reversal'", out_dir="reversal output folder")
+    de_cmd = add(
+        "de",
+        cmd_de,
+        adata="canonical .h5ad",
+        settings="JSON of config 'de'",
+        out_dir="DE output folder",
+    )
+    enrich = add(
+        "enrich",
+        cmd_enrich,
+        de="DE table of one contrast",
+        settings="JSON of config 'enrichment'",
+        out="GSEA table",
+        coverage_out="per-set gene matching table",
+    )
+    rev = add(
+        "reversal",
+        cmd_reversal,
+        adata="canonical .h5ad",
+        de_dir="DE output folder",
+        enrichment_dir="GSEA output folder",
+        curated="curated GMT",
+        settings="JSON of config 'reversal'",
+        out_dir="reversal output folder",
+    )
     del rev  # reversal is single-threaded: permutations are vectorised
     for command in (de_cmd, enrich):
         command.add_argument("--threads", type=int, default=1)
-    add("report", cmd_report, config_json="the run's config as JSON", qc_dir="QC folder",
-        de_dir="DE folder", enrichment_dir="GSEA folder", reversal_dir="reversal folder",
-        out="output HTML")
+    add(
+        "report",
+        cmd_report,
+        config_json="the run's config as JSON",
+        qc_dir="QC folder",
+        de_dir="DE folder",
+        enrichment_dir="GSEA folder",
+        reversal_dir="reversal folder",
+        out="output HTML",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -47,7 +47,11 @@ def low_count_filter(
     )
     log.info(
         "low-count filter: kept %d of %d genes (≥%d counts in ≥%d samples); %d removed",
-        keep.sum(), adata.n_vars, min_count, min_samples, (~keep).sum(),
+        keep.sum(),
+        adata.n_vars,
+        min_count,
+        min_samples,
+        (~keep).sum(),
     )
     return adata[:, keep].copy(), removed
 
@@ -72,8 +76,11 @@ def check_design(design: str, obs: pd.DataFrame) -> list[str]:
     return terms
 
 
-def fit(adata: ad.AnnData, design: str, threads: int = 1, seed: int = 0) -> DeseqDataSet:
-    """Fit size factors, dispersions and coefficients once for the given design."""
+def fit(adata: ad.AnnData, design: str, threads: int = 1) -> DeseqDataSet:
+    """Fit size factors, dispersions and coefficients once for the given design.
+
+    pydeseq2 draws no random numbers, so the fit is deterministic.
+    """
     check_design(design, adata.obs)
     obs = adata.obs.drop(columns=["role"]).copy()
     for column in obs.columns:
@@ -83,7 +90,6 @@ def fit(adata: ad.AnnData, design: str, threads: int = 1, seed: int = 0) -> Dese
         obs=obs,
         var=pd.DataFrame(index=adata.var_names),
     )
-    np.random.seed(seed)  # pydeseq2 draws random numbers in Cook's outlier handling
     dds = DeseqDataSet(
         adata=data,
         design=design,
@@ -135,7 +141,10 @@ def run(
         table = test_contrast(dds, contrast, conditions, alpha, threads)
         log.info(
             "%s (%s): %d genes with padj < %g",
-            contrast.name, contrast.meaning, int((table["padj"] < alpha).sum()), alpha,
+            contrast.name,
+            contrast.meaning,
+            int((table["padj"] < alpha).sum()),
+            alpha,
         )
         results[contrast.name] = table
     return results, removed, np.asarray(dds.obs["size_factors"])

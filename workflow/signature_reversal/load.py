@@ -69,12 +69,21 @@ def read_counts(path: str | Path) -> pd.DataFrame:
     _report_bad_cells(table, numeric.isna() & table.notna(), path, "is not a number")
     _report_bad_cells(table, numeric.isna(), path, "is empty (NaN)")
     values = numeric.to_numpy(dtype=float)
-    _report_bad_cells(table, pd.DataFrame(~np.isfinite(values), index=table.index,
-                                          columns=table.columns), path, "is infinite")
+    _report_bad_cells(
+        table,
+        pd.DataFrame(~np.isfinite(values), index=table.index, columns=table.columns),
+        path,
+        "is infinite",
+    )
     _report_bad_cells(table, numeric < 0, path, "is negative")
-    _report_bad_cells(table, numeric != np.round(numeric), path, "is not a whole number",
-                      fix="raw counts must be integers; for normalized expression values use a "
-                      "count matrix from your quantifier (e.g. featureCounts) instead")
+    _report_bad_cells(
+        table,
+        numeric != np.round(numeric),
+        path,
+        "is not a whole number",
+        fix="raw counts must be integers; for normalized expression values use a "
+        "count matrix from your quantifier (e.g. featureCounts) instead",
+    )
     return numeric.astype(np.int64)
 
 
@@ -96,8 +105,7 @@ def _report_bad_cells(
         return
     rows, cols = np.nonzero(bad.to_numpy())
     examples = "; ".join(
-        f"gene {table.index[r]!r} (row {r + 2}), sample {table.columns[c]!r}: "
-        f"{table.iat[r, c]!r}"
+        f"gene {table.index[r]!r} (row {r + 2}), sample {table.columns[c]!r}: {table.iat[r, c]!r}"
         for r, c in list(zip(rows, cols, strict=True))[:3]
     )
     raise InputError(
@@ -157,8 +165,10 @@ def assign_roles(
     unused = sheet.index[sheet["role"].isna()]
     if len(unused):
         log.warning(
-            "dropping %d sample(s) whose condition is not one of %s: %s",
-            len(unused), sorted(labels.values()), ", ".join(unused),
+            "dropping %d sample(s) whose condition is not one of the config's %s: %s",
+            len(unused),
+            sorted(labels.values()),
+            ", ".join(f"{s} ({sheet.at[s, 'condition']})" for s in unused),
         )
         sheet = sheet.loc[sheet["role"].notna()]
     return sheet
@@ -219,7 +229,7 @@ def build_anndata(
     conditions: Mapping[str, str],
     min_replicates: int = 2,
 ) -> ad.AnnData:
-    """Load and validate inputs into samples × genes AnnData with raw counts in ``layers['counts']``.
+    """Load and validate inputs into samples × genes AnnData, raw counts in ``layers['counts']``.
 
     ``obs`` carries the sample sheet plus ``role``; ``uns['conditions']`` the role → label map.
     """
@@ -244,7 +254,8 @@ def build_anndata(
     adata.uns["inputs"] = {"counts": str(counts_path), "samples": str(sheet_path)}
     log.info(
         "loaded %d samples × %d genes (%s)",
-        adata.n_obs, adata.n_vars,
+        adata.n_obs,
+        adata.n_vars,
         ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in ROLES),
     )
     return adata

@@ -69,13 +69,26 @@ def volcano(table: pd.DataFrame, title: str, alpha: float, path: str | Path) -> 
     fig, ax = plt.subplots(figsize=(5, 4.2))
     p = table["pvalue"].clip(lower=1e-300)
     significant = table["padj"] < alpha
-    ax.scatter(table["log2FC"][~significant], -np.log10(p[~significant]), s=4, c="#AAAAAA",
-               label=f"padj ≥ {alpha}", rasterized=True)
-    ax.scatter(table["log2FC"][significant], -np.log10(p[significant]), s=5, c="#C44E52",
-               label=f"padj < {alpha} (n={int(significant.sum())})", rasterized=True)
+    ax.scatter(
+        table["log2FC"][~significant],
+        -np.log10(p[~significant]),
+        s=4,
+        c="#AAAAAA",
+        label=f"padj ≥ {alpha}",
+        rasterized=True,
+    )
+    ax.scatter(
+        table["log2FC"][significant],
+        -np.log10(p[significant]),
+        s=5,
+        c="#C44E52",
+        label=f"padj < {alpha} (n={int(significant.sum())})",
+        rasterized=True,
+    )
     for _, row in table.loc[significant].nsmallest(8, "pvalue").iterrows():
-        ax.annotate(str(row["gene"]), (row["log2FC"], -np.log10(max(row["pvalue"], 1e-300))),
-                    fontsize=7)
+        ax.annotate(
+            str(row["gene"]), (row["log2FC"], -np.log10(max(row["pvalue"], 1e-300))), fontsize=7
+        )
     ax.set_xlabel("log2 fold change")
     ax.set_ylabel("−log10 p-value")
     ax.set_title(title)
@@ -87,14 +100,26 @@ def reversal_scatter(genes: pd.DataFrame, slope: float, path: str | Path) -> Non
     """Treatment log2FC against disease log2FC; the y = −x line is full reversal."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
     background = genes[~genes["disease_gene"]]
-    ax.scatter(background["disease_log2FC"], background["treatment_log2FC"], s=3,
-               c=CLASS_COLOURS[""], rasterized=True, label="not a disease gene")
+    ax.scatter(
+        background["disease_log2FC"],
+        background["treatment_log2FC"],
+        s=3,
+        c=CLASS_COLOURS[""],
+        rasterized=True,
+        label="not a disease gene",
+    )
     disease = genes[genes["disease_gene"]]
     for cls in ("unchanged", "partial", "reversed", "overshoot", "aggravated"):
         rows = disease[disease["reversal_class"] == cls]
         if len(rows):
-            ax.scatter(rows["disease_log2FC"], rows["treatment_log2FC"], s=8,
-                       c=CLASS_COLOURS[cls], label=f"{cls} (n={len(rows)})", rasterized=True)
+            ax.scatter(
+                rows["disease_log2FC"],
+                rows["treatment_log2FC"],
+                s=8,
+                c=CLASS_COLOURS[cls],
+                label=f"{cls} (n={len(rows)})",
+                rasterized=True,
+            )
     limit = float(np.nanmax(np.abs(genes[["disease_log2FC", "treatment_log2FC"]].to_numpy())))
     line = np.array([-limit, limit])
     ax.plot(line, -line, ls="--", c="black", lw=0.8, label="full reversal (slope −1)")
@@ -120,7 +145,10 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
         y = np.arange(len(judged))
         values = judged["fraction_restored"].to_numpy()
         err = np.vstack(
-            [values - judged["fraction_restored_ci_low"], judged["fraction_restored_ci_high"] - values]
+            [
+                values - judged["fraction_restored_ci_low"],
+                judged["fraction_restored_ci_high"] - values,
+            ]
         ).clip(min=0)
         colours = ["#55A868" if v > 0 else "#C44E52" for v in values]
         ax.barh(y, values, xerr=err, color=colours, capsize=2)

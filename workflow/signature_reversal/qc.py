@@ -56,7 +56,9 @@ def _flag_outliers(metrics: pd.DataFrame) -> pd.Series:
     return flags
 
 
-def pca(adata: ad.AnnData, n_top: int = 500, n_components: int = 2) -> tuple[pd.DataFrame, np.ndarray]:
+def pca(
+    adata: ad.AnnData, n_top: int = 500, n_components: int = 2
+) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of log-CPM over the ``n_top`` most variable genes (as DESeq2's plotPCA does)."""
     expr = log_cpm(np.asarray(adata.layers["counts"], dtype=float))
     top = np.argsort(expr.var(axis=0))[::-1][: min(n_top, expr.shape[1])]

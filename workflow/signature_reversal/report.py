@@ -19,8 +19,18 @@ import yaml
 
 from .roles import CONTRASTS
 
-PACKAGES = ("signature-reversal", "snakemake", "pydeseq2", "gseapy", "anndata", "scanpy",
-            "pandas", "numpy", "scipy", "matplotlib")
+PACKAGES = (
+    "signature-reversal",
+    "snakemake",
+    "pydeseq2",
+    "gseapy",
+    "anndata",
+    "scanpy",
+    "pandas",
+    "numpy",
+    "scipy",
+    "matplotlib",
+)
 
 
 def software_versions() -> dict[str, str]:
@@ -39,7 +49,11 @@ def embed_png(path: str | Path) -> str:
 
 def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
     return frame.to_html(
-        index=False, escape=True, border=0, classes="table", na_rep="–",
+        index=False,
+        escape=True,
+        border=0,
+        classes="table",
+        na_rep="–",
         float_format=lambda v: float_format.format(v),
     )
 
@@ -85,12 +99,24 @@ def render(
             }
         )
     class_counts = (
-        genes.loc[genes["disease_gene"], "reversal_class"].value_counts().rename_axis("class")
+        genes.loc[genes["disease_gene"], "reversal_class"]
+        .value_counts()
+        .rename_axis("class")
         .reset_index(name="disease genes")
     )
-    set_columns = ["gene_set", "verdict", "fraction_restored", "fraction_restored_ci_low",
-                   "fraction_restored_ci_high", "p_reversal", "disease_NES", "disease_fdr",
-                   "treatment_NES", "treatment_fdr", "reason"]
+    set_columns = [
+        "gene_set",
+        "verdict",
+        "fraction_restored",
+        "fraction_restored_ci_low",
+        "fraction_restored_ci_high",
+        "p_reversal",
+        "disease_NES",
+        "disease_fdr",
+        "treatment_NES",
+        "treatment_fdr",
+        "reason",
+    ]
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("signature_reversal", "templates"),
         autoescape=True,

@@ -73,11 +73,14 @@ def gene_table(
     disease: pd.DataFrame, treatment: pd.DataFrame, residual: pd.DataFrame, rule: VerdictRule
 ) -> pd.DataFrame:
     """Per gene: D, T, R with padj, whether it is a disease gene, improvement −T/D and class."""
+
     def pick(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
         return table.set_index("gene")[["log2FC", "padj"]].add_prefix(prefix)
 
-    genes = pick(disease, "disease_").join(pick(treatment, "treatment_")).join(
-        pick(residual, "residual_")
+    genes = (
+        pick(disease, "disease_")
+        .join(pick(treatment, "treatment_"))
+        .join(pick(residual, "residual_"))
     )
     genes["disease_gene"] = (genes["disease_padj"] < rule.disease_padj) & (
         genes["disease_log2FC"].abs() >= rule.disease_min_abs_log2fc
@@ -258,16 +261,15 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
         exact_permutation=exact,
         min_attainable_p=min_p,
     )
+    if min_p >= rule.alpha:
+        return _without_estimate(*_decide(math.nan, math.nan, math.nan, min_p, rule, "slope"), base)
     if n_disease < max(rule.min_disease_genes, 3):
-        return SignatureResult(
-            verdict="no evidence",
-            reason=f"only {n_disease} disease genes (padj < {rule.disease_padj}, |log2FC| ≥ "
+        reason = (
+            f"only {n_disease} disease genes (padj < {rule.disease_padj}, |log2FC| ≥ "
             f"{rule.disease_min_abs_log2fc}); at least {rule.min_disease_genes} are needed to "
-            "judge reversal of a signature",
-            slope=math.nan, slope_ci_low=math.nan, slope_ci_high=math.nan,
-            null_slope_median=math.nan, p_reversal=math.nan, p_aggravation=math.nan,
-            percent_moved_toward_control=math.nan, median_improvement=math.nan, **base,
+            "judge reversal of a signature"
         )
+        return _without_estimate("no evidence", reason, base)
     slope = float(_slope(d, t))
     moved_back = float(np.mean(np.sign(t) == -np.sign(d)) * 100)
     median_improvement = float(np.median(-t / d))
@@ -292,11 +294,36 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
 
     verdict, reason = _decide(slope, p_rev, p_agg, min_p, rule, "slope")
     return SignatureResult(
-        verdict=verdict, reason=reason, slope=slope, slope_ci_low=float(low),
-        slope_ci_high=float(high), null_slope_median=float(np.median(null)),
-        p_reversal=float(p_rev), p_aggravation=float(p_agg),
-        percent_moved_toward_control=moved_back, median_improvement=median_improvement, **base,
+        verdict=verdict,
+        reason=reason,
+        slope=slope,
+        slope_ci_low=float(low),
+        slope_ci_high=float(high),
+        null_slope_median=float(np.median(null)),
+        p_reversal=float(p_rev),
+        p_aggravation=float(p_agg),
+        percent_moved_toward_control=moved_back,
+        median_improvement=median_improvement,
+        **base,
     )
+
+
+def _without_estimate(verdict: str, reason: str, base: dict) -> SignatureResult:
+    """A result whose numbers cannot be estimated; the reason says why."""
+    missing = dict.fromkeys(
+        (
+            "slope",
+            "slope_ci_low",
+            "slope_ci_high",
+            "null_slope_median",
+            "p_reversal",
+            "p_aggravation",
+            "percent_moved_toward_control",
+            "median_improvement",
+        ),
+        math.nan,
+    )
+    return SignatureResult(verdict=verdict, reason=reason, **missing, **base)
 
 
 def _decide(
@@ -397,7 +424,8 @@ def gene_set_verdicts(
             verdict = "not changed by disease"
             reason = (
                 f"disease GSEA FDR {fdr_d:.3g} ≥ {rule.gene_set_disease_fdr}"
-                if math.isfinite(fdr_d) else "not tested by GSEA (size outside min/max)"
+                if math.isfinite(fdr_d)
+                else "not tested by GSEA (size outside min/max)"
             )
         else:
             verdict, reason = _decide(restored[i], p_rev[i], p_agg[i], min_p, rule, "fraction")

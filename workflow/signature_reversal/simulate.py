@@ -137,8 +137,9 @@ def simulate(
             mu = library * proportion * np.exp2(log2_effect[role])
             columns.append(rng.negative_binomial(size, size / (size + mu)))
             rows.append({"sample": sample, "condition": label, "replicate": replicate})
-    counts = pd.DataFrame(np.column_stack(columns), index=genes,
-                          columns=[r["sample"] for r in rows])
+    counts = pd.DataFrame(
+        np.column_stack(columns), index=genes, columns=[r["sample"] for r in rows]
+    )
     samples = pd.DataFrame(rows)
     return SimulatedData(counts=counts, samples=samples, truth=truth)
 

@@ -1,0 +1,77 @@
+"""GMT reading/writing, ortholog mapping and matching sets to the data's genes."""
+
+import pandas as pd
+import pytest
+from conftest import MOUSE_CURATED, MOUSE_HALLMARK, ORTHOLOGS
+from signature_reversal.errors import InputError
+from signature_reversal.genesets import (
+    GeneSet,
+    map_to_species,
+    read_gmt,
+    restrict_to_genes,
+    write_gmt,
+)
+
+
+def test_roundtrip(tmp_path):
+    sets = [GeneSet("A", "first", ("x", "y")), GeneSet("B", "second", ("z",))]
+    write_gmt(sets, tmp_path / "s.gmt")
+    assert read_gmt(tmp_path / "s.gmt") == sets
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "contains no gene sets"),
+        ("A\tdesc\n", "line 1 has 2"),
+        ("A\td\tx\nA\td\ty\n", "used twice"),
+    ],
+)
+def test_bad_gmt(tmp_path, content, message):
+    path = tmp_path / "bad.gmt"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_gmt(path)
+
+
+def test_missing_gmt(tmp_path):
+    with pytest.raises(InputError, match="gene-set file not found"):
+        read_gmt(tmp_path / "none.gmt")
+
+
+def test_map_to_species_uses_all_orthologs():
+    table = pd.DataFrame({"human": ["A", "A", "B"], "mouse": ["a1", "a2", "b"]})
+    [mapped] = map_to_species([GeneSet("S", "d", ("A", "B", "C"))], table, "human", "mouse")
+    assert mapped.genes == ("a1", "a2", "b")
+    assert "orthologs for 2/3 genes" in mapped.description
+
+
+def test_restrict_reports_every_set():
+    sets = [
+        GeneSet("small", "", ("a", "b")),
+        GeneSet("ok", "", ("a", "b", "c", "zz")),
+        GeneSet("big", "", tuple("abcdef")),
+    ]
+    usable, table = restrict_to_genes(sets, list("abcdef"), min_size=3, max_size=5)
+    assert usable == {"ok": ["a", "b", "c"]}
+    assert table.set_index("gene_set")["status"].str.startswith("skipped").to_dict() == {
+        "small": True,
+        "ok": False,
+        "big": True,
+    }
+
+
+def test_shipped_mouse_sets_hold_the_studys_genes():
+    curated = {s.name: set(s.genes) for s in read_gmt(MOUSE_CURATED)}
+    assert {"Jak2", "Stat5a", "Stat5b", "Socs3", "Tslp", "Il4", "Il13"} <= curated[
+        "SKIN_JAK_STAT_AD_SIGNALING"
+    ]
+    assert {"Flg", "Lor", "Ivl", "Krt1", "Krt10"} <= curated["SKIN_BARRIER_CORNIFIED_ENVELOPE"]
+    assert {"Nfe2l2", "Hmox1", "Nqo1", "Sod2", "Cat", "Gpx1"} <= curated[
+        "SKIN_NRF2_ANTIOXIDANT_RESPONSE"
+    ]
+    assert {"Nampt", "Sirt1"} <= curated["NAD_METABOLISM"]
+    assert len(read_gmt(MOUSE_HALLMARK)) == 50
+    orthologs = pd.read_csv(ORTHOLOGS, sep="\t")
+    assert orthologs.columns.tolist() == ["human", "mouse", "source"]
+    assert (orthologs.query("human == 'JAK2'")["mouse"] == "Jak2").any()

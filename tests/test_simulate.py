@@ -1,0 +1,56 @@
+"""The simulator is seeded and plants the effects it reports in ``truth``."""
+
+import numpy as np
+from conftest import simulate_skin
+
+
+def test_same_seed_same_data(curated_sets):
+    a = simulate_skin(curated_sets, seed=3)
+    b = simulate_skin(curated_sets, seed=3)
+    c = simulate_skin(curated_sets, seed=4)
+    assert a.counts.equals(b.counts) and a.truth.equals(b.truth)
+    assert not a.counts.equals(c.counts)
+
+
+def test_planted_effects_show_in_group_means(curated_sets):
+    data = simulate_skin(curated_sets, n_genes=1500, n_per_group=6, seed=11)
+    truth = data.truth
+    cpm = data.counts / data.counts.sum() * 1e6
+    groups = {label: cpm.filter(like=label + "_").mean(axis=1) for label in ("control", "eczema")}
+    observed = np.log2((groups["eczema"] + 1) / (groups["control"] + 1))
+    expressed = truth["base_mean"] > 50
+    up = expressed & (truth["disease_lfc"] > 0)
+    down = expressed & (truth["disease_lfc"] < 0)
+    flat = expressed & (truth["disease_lfc"] == 0)
+    assert observed[up].median() > 0.8
+    assert observed[down].median() < -0.8
+    assert abs(observed[flat].median()) < 0.2
+    jak = truth["planted_set"] == "SKIN_JAK_STAT_AD_SIGNALING"
+    barrier = truth["planted_set"] == "SKIN_BARRIER_CORNIFIED_ENVELOPE"
+    assert (truth.loc[jak, "disease_lfc"] > 0).all() and jak.sum() >= 20
+    assert (truth.loc[barrier, "disease_lfc"] < 0).all()
+
+
+def test_treatment_modes(curated_sets):
+    modes = {
+        m: simulate_skin(curated_sets, treatment=m).truth for m in ("reverse", "none", "aggravate")
+    }
+    disease = modes["reverse"]["disease_lfc"] != 0
+    reverse = modes["reverse"].loc[disease]
+    moved = reverse["treatment_lfc"] != 0
+    np.testing.assert_allclose(
+        reverse.loc[moved, "treatment_lfc"], -reverse.loc[moved, "disease_lfc"]
+    )
+    assert 0.5 < moved.mean() < 0.95
+    assert (modes["none"].loc[disease, "treatment_lfc"] == 0).all()
+    aggravate = modes["aggravate"].loc[disease]
+    assert (np.sign(aggravate["treatment_lfc"]) == np.sign(aggravate["disease_lfc"])).all()
+
+
+def test_counts_are_overdispersed(curated_sets):
+    data = simulate_skin(curated_sets, n_genes=1500, n_per_group=6, seed=5)
+    controls = data.counts.filter(like="control_")
+    scaled = controls / controls.sum() * controls.sum().mean()
+    mean, var = scaled.mean(axis=1), scaled.var(axis=1)
+    high = mean > 500
+    assert (var[high] > 2 * mean[high]).mean() > 0.9
