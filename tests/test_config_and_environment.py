@@ -1,0 +1,66 @@
+"""Config and sample-sheet schemas reject bad values; conda env and pyproject stay in sync."""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+CONFIG_SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+SAMPLES_SCHEMA = str(REPO / "workflow" / "schemas" / "samples.schema.yaml")
+
+
+def shipped_config() -> dict:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def test_shipped_config_is_valid():
+    validate(shipped_config(), CONFIG_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("de", "alpha"), 1.5, "alpha"),
+        (("de", "design"), "condition", "design"),
+        (("enrichment", "permutations"), 0, "permutations"),
+        (("reversal", "full_reversal_slope"), 0.5, "full_reversal_slope"),
+        (("species",), "zebrafish", "species"),
+        (("conditions", "disease"), "", "disease"),
+        (("reversal", "typo_key"), 1, "typo_key"),
+    ],
+)
+def test_config_schema_rejects_bad_values(path, value, message):
+    config = copy.deepcopy(shipped_config())
+    target = config
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(WorkflowError, match=message):
+        validate(config, CONFIG_SCHEMA)
+
+
+def test_sample_schema_rejects_missing_condition_and_spaces():
+    validate(pd.DataFrame({"sample": ["a", "b"], "condition": ["x", "y"]}), SAMPLES_SCHEMA)
+    with pytest.raises(WorkflowError):
+        validate(pd.DataFrame({"sample": ["a b"], "condition": ["x"]}), SAMPLES_SCHEMA)
+    with pytest.raises(WorkflowError):
+        validate(pd.DataFrame({"sample": ["a"]}), SAMPLES_SCHEMA)
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~ \[]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_conda_env_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((REPO / "envs" / "signature-reversal.yaml").read_text())
+    conda = _names([d for d in env["dependencies"] if isinstance(d, str)]) - {"python"}
+    assert conda == _names(project["dependencies"])

@@ -1,0 +1,148 @@
+"""Snakemake end to end on tiny simulated datasets, checking the answers, not just the files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import MOUSE_CURATED, MOUSE_HALLMARK, REPO, simulate_skin, write_dataset
+
+pytestmark = pytest.mark.workflow
+
+
+def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=900)
+
+
+def make_config(workdir: Path, counts: Path, samples: Path, **overrides) -> None:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(counts=str(counts), samples=str(samples))
+    config["enrichment"].update(
+        curated=str(MOUSE_CURATED),
+        extra=[{"name": "hallmark", "path": str(MOUSE_HALLMARK)}],
+        permutations=200,
+    )
+    config["reversal"].update(bootstrap=100)
+    for key, value in overrides.items():
+        config[key] = value
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module", params=["reverse", "none", "aggravate"])
+def pipeline_run(request, tmp_path_factory, curated_sets):
+    workdir = tmp_path_factory.mktemp(f"run_{request.param}")
+    data = simulate_skin(
+        curated_sets, treatment=request.param, n_genes=1500, n_per_group=4, seed=42
+    )
+    counts, samples = write_dataset(data, workdir / "input")
+    make_config(workdir, counts, samples)
+    result = run_snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return request.param, workdir / "results"
+
+
+def test_verdict_matches_the_planted_treatment(pipeline_run):
+    scenario, results = pipeline_run
+    summary = json.loads((results / "reversal" / "reversal_summary.json").read_text())
+    verdict = summary["signature"]["verdict"]
+    expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
+    assert verdict == expected[scenario], summary["signature"]
+    jak = summary["gene_sets"]["SKIN_JAK_STAT_AD_SIGNALING"]
+    assert jak == expected[scenario]
+
+
+def test_disease_signature_is_found(pipeline_run):
+    _, results = pipeline_run
+    gsea = pd.read_csv(results / "enrichment" / "disease_vs_control.tsv", sep="\t")
+    row = gsea.set_index("gene_set").loc["SKIN_JAK_STAT_AD_SIGNALING"]
+    assert row["NES"] > 0 and row["fdr"] < 0.05
+    barrier = gsea.set_index("gene_set").loc["SKIN_BARRIER_CORNIFIED_ENVELOPE"]
+    assert barrier["NES"] < 0 and barrier["fdr"] < 0.05
+    assert set(gsea["collection"]) == {"curated", "hallmark"}
+
+
+def test_outputs_are_documented_and_complete(pipeline_run):
+    scenario, results = pipeline_run
+    for contrast in ("disease_vs_control", "treatment_vs_disease", "treatment_vs_control"):
+        table = pd.read_csv(results / "de" / f"{contrast}.tsv", sep="\t")
+        assert list(table.columns) == [
+            "gene",
+            "baseMean",
+            "log2FC",
+            "lfcSE",
+            "stat",
+            "pvalue",
+            "padj",
+        ]
+    filtered = pd.read_csv(results / "de" / "filtered_genes.tsv", sep="\t")
+    tested = pd.read_csv(results / "de" / "disease_vs_control.tsv", sep="\t")
+    assert len(filtered) + len(tested) == 1500  # every gene accounted for
+    html = (results / "report.html").read_text()
+    assert "SIMULATED" in html
+    expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
+    assert f"nmn {expected[scenario]}</b>" in html
+    assert 'src="http' not in html and 'href="http' not in html  # opens offline
+    for stage in ("load_data", "differential_expression", "reversal", "html_report"):
+        assert (results / "benchmarks" / f"{stage}.tsv").is_file()
+
+
+def test_bad_input_fails_cleanly_and_rerun_works(tmp_path, curated_sets):
+    data = simulate_skin(curated_sets, n_genes=300, n_per_group=3)
+    counts, samples = write_dataset(data, tmp_path / "input")
+    good = counts.read_text()
+    lines = good.splitlines()
+    fields = lines[5].split("\t")
+    fields[3] = "NA_oops"
+    counts.write_text("\n".join([*lines[:5], "\t".join(fields), *lines[6:]]) + "\n")
+    make_config(tmp_path, counts, samples)
+    result = run_snakemake(tmp_path, "--cores", "1", "--until", "load_data")
+    assert result.returncode != 0
+    log = (tmp_path / "logs" / "load" / "load_data.log").read_text()
+    assert "not a number" in log and fields[0] in log and "Fix:" in log
+    assert not (tmp_path / "results" / "data" / "dataset.h5ad").exists()
+    counts.write_text(good)
+    result = run_snakemake(tmp_path, "--cores", "1", "--until", "load_data")
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_lint_and_dry_run():
+    lint = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Lints for" not in lint.stdout + lint.stderr
+    dry = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert dry.returncode == 0, dry.stderr[-2000:]
+
+
+def test_snakefmt_clean():
+    files = [
+        str(REPO / "Snakefile"),
+        *map(str, sorted((REPO / "workflow" / "rules").glob("*.smk"))),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", *files], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
