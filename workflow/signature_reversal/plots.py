@@ -157,7 +157,7 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
         ax.axvline(0, c="grey", lw=0.5)
         ax.set_xlabel("fraction of the disease shift restored (1 = back to control)")
         ax.set_ylabel("gene set")
-    ax.set_title("Gene-set restoration by treatment (95% bootstrap CI)")
+    ax.set_title("Gene-set restoration (95% bootstrap CI)")
     _save(fig, path)
 
 
