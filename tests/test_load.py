@@ -59,7 +59,7 @@ def test_bad_cells_are_named(small_dataset, tmp_path, value, message):
 
 def test_missing_file(tmp_path, small_dataset):
     _, samples, _ = small_dataset
-    with pytest.raises(InputError, match="counts file not found"):
+    with pytest.raises(InputError, match="expression file not found"):
         build_anndata(tmp_path / "nope.tsv", samples, CONDITIONS)
 
 
@@ -80,7 +80,7 @@ def test_sheet_sample_missing_from_matrix(small_dataset, tmp_path):
     counts, samples, _ = small_dataset
     table = pd.read_csv(counts, sep="\t", index_col=0).drop(columns=["nmn_3"])
     table.to_csv(tmp_path / "c.tsv", sep="\t")
-    with pytest.raises(InputError, match="have no column in the counts file: nmn_3"):
+    with pytest.raises(InputError, match="missing from the data: nmn_3"):
         build_anndata(tmp_path / "c.tsv", samples, CONDITIONS)
 
 

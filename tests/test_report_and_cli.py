@@ -1,61 +1,40 @@
-"""Report escaping and offline-ness; the CLI turns input errors into a message and exit 2."""
+"""The stages through the CLI: report escaping and offline-ness, determinism, clean errors."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import CONDITIONS, MOUSE_CURATED, simulate_skin, write_dataset
 from signature_reversal import cli
 
+CONTRASTS = ("disease_vs_control", "treatment_vs_disease", "treatment_vs_control")
+EVIL_SAMPLE = "nmn<script>alert(1)</script>"
 
-@pytest.fixture(scope="module")
-def evil_results(tmp_path_factory, curated_sets):
-    """A full run through the CLI with a sample name and a gene name containing HTML."""
-    root = tmp_path_factory.mktemp("evil")
-    data = simulate_skin(curated_sets, n_genes=500, n_per_group=3, seed=3)
-    data.counts = data.counts.rename(
-        columns={"nmn_1": "nmn<script>alert(1)</script>"}, index={"Gene00001": "<b>bold</b>"}
-    )
-    data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = "nmn<script>alert(1)</script>"
-    counts, samples = write_dataset(data, root / "input")
-    out = root / "results"
-    config = {
-        "conditions": CONDITIONS,
-        "min_replicates": 2,
-        "de": {"design": "~condition", "alpha": 0.05, "min_count": 1, "min_samples": None},
-        "enrichment": {
-            "curated": str(MOUSE_CURATED),
-            "extra": [],
-            "permutations": 50,
-            "min_size": 10,
-            "max_size": 500,
-            "seed": 1,
-        },
-        "reversal": {"permutations": 100, "bootstrap": 50},
-        "report": {"title": "Title <i>x</i>", "simulated_note": ""},
-    }
-    adata = out / "data.h5ad"
+
+def run_stages(dataset: dict, out: Path, config: dict) -> None:
+    """load → genesets → qc → de → enrich → reversal → report, as the rules call them."""
+    adata, sets = out / "data" / "dataset.h5ad", out / "gene_sets"
+    load_settings = {"dataset": dataset, "conditions": CONDITIONS}
     steps = [
+        ["load", "--settings", json.dumps(load_settings), "--out", adata],
         [
-            "load",
-            "--counts",
-            counts,
-            "--samples",
-            samples,
-            "--out",
+            "genesets",
+            "--adata",
             adata,
             "--settings",
-            json.dumps({"conditions": CONDITIONS}),
+            json.dumps(config["gene_sets"]),
+            "--out-dir",
+            sets,
         ],
         ["qc", "--adata", adata, "--out-dir", out / "qc"],
         ["de", "--adata", adata, "--settings", json.dumps(config["de"]), "--out-dir", out / "de"],
     ]
-    for contrast in ("disease_vs_control", "treatment_vs_disease", "treatment_vs_control"):
+    for contrast in CONTRASTS:
         steps.append(
             [
                 "enrich",
@@ -63,10 +42,10 @@ def evil_results(tmp_path_factory, curated_sets):
                 out / "de" / f"{contrast}.tsv",
                 "--settings",
                 json.dumps(config["enrichment"]),
+                "--gene-sets",
+                f"curated={sets}/curated.gmt",
                 "--out",
                 out / "enrichment" / f"{contrast}.tsv",
-                "--coverage-out",
-                out / "enrichment" / f"{contrast}.coverage.tsv",
             ]
         )
     steps += [
@@ -79,7 +58,7 @@ def evil_results(tmp_path_factory, curated_sets):
             "--enrichment-dir",
             out / "enrichment",
             "--curated",
-            MOUSE_CURATED,
+            sets / "curated.gmt",
             "--settings",
             json.dumps(config["reversal"]),
             "--out-dir",
@@ -89,34 +68,52 @@ def evil_results(tmp_path_factory, curated_sets):
             "report",
             "--config-json",
             json.dumps(config),
-            "--qc-dir",
-            out / "qc",
-            "--de-dir",
-            out / "de",
-            "--enrichment-dir",
-            out / "enrichment",
-            "--reversal-dir",
-            out / "reversal",
+            "--analysis",
+            f"evil<b>={out}",
             "--out",
             out / "report.html",
-        ],
+        ],  # an analysis name with HTML in it
     ]
     for step in steps:
         assert cli.main([str(a) for a in step]) == 0, step[0]
+
+
+CONFIG = {
+    "conditions": CONDITIONS,
+    "de": {"design": "~condition", "alpha": 0.05, "min_count": 1, "min_samples": None},
+    "gene_sets": {"curated": {"path": str(MOUSE_CURATED), "species": "mouse"}},
+    "enrichment": {"permutations": 50, "min_size": 10, "max_size": 500, "seed": 1},
+    "reversal": {"permutations": 100, "bootstrap": 50},
+    "report": {"title": "Title <i>x</i>", "simulated_note": ""},
+}
+
+
+@pytest.fixture(scope="module")
+def evil_results(tmp_path_factory, curated_sets):
+    """A full CLI run where a sample name and a gene name contain HTML."""
+    root = tmp_path_factory.mktemp("evil")
+    data = simulate_skin(curated_sets, n_genes=500, n_per_group=3, seed=3)
+    data.counts = data.counts.rename(
+        columns={"nmn_1": EVIL_SAMPLE}, index={"Gene00001": "<b>bold</b>"}
+    )
+    data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = EVIL_SAMPLE
+    counts, samples = write_dataset(data, root / "input")
+    out = root / "results"
+    run_stages({"path": str(counts), "samples": str(samples)}, out, CONFIG)
     return out
 
 
 def test_user_text_is_escaped(evil_results):
     html = (evil_results / "report.html").read_text()
-    assert "<script>" not in html
+    assert "<script>" not in html and "<b>bold</b>" not in html
     assert "nmn&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Title &lt;i&gt;x&lt;/i&gt;" in html
-    assert "<b>bold</b>" not in html
+    assert "evil&lt;b&gt;" in html
 
 
 def test_report_is_self_contained(evil_results):
     html = (evil_results / "report.html").read_text()
-    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "http://" not in html and "https://" not in html
     assert 'src="data:image/png;base64,' in html
     assert html.count("<img") >= 9  # QC 3 + volcano 3 + reversal 3
 
@@ -125,21 +122,20 @@ def test_outputs_are_deterministic(evil_results, tmp_path):
     """A second reversal run on the same inputs gives identical tables."""
     out = evil_results
     again = tmp_path / "again"
-    settings = json.dumps({"permutations": 100, "bootstrap": 50})
     assert (
         cli.main(
             [
                 "reversal",
                 "--adata",
-                str(out / "data.h5ad"),
+                str(out / "data" / "dataset.h5ad"),
                 "--de-dir",
                 str(out / "de"),
                 "--enrichment-dir",
                 str(out / "enrichment"),
                 "--curated",
-                str(MOUSE_CURATED),
+                str(out / "gene_sets" / "curated.gmt"),
                 "--settings",
-                settings,
+                json.dumps(CONFIG["reversal"]),
                 "--out-dir",
                 str(again),
             ]
@@ -151,21 +147,20 @@ def test_outputs_are_deterministic(evil_results, tmp_path):
 
 
 def test_cli_input_error_exits_2_with_message(tmp_path):
-    shutil.copy(MOUSE_CURATED, tmp_path / "sets.gmt")
+    settings = {
+        "dataset": {"path": str(tmp_path / "x.tsv"), "samples": str(tmp_path / "s.tsv")},
+        "conditions": CONDITIONS,
+    }
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "signature_reversal",
             "load",
-            "--counts",
-            str(tmp_path / "x.tsv"),
-            "--samples",
-            str(tmp_path / "s.tsv"),
+            "--settings",
+            json.dumps(settings),
             "--out",
             str(tmp_path / "o.h5ad"),
-            "--settings",
-            json.dumps({"conditions": CONDITIONS}),
         ],
         capture_output=True,
         text=True,
@@ -176,33 +171,54 @@ def test_cli_input_error_exits_2_with_message(tmp_path):
     assert not (tmp_path / "o.h5ad").exists()
 
 
-def test_empty_gene_set_overlap_is_reported(tmp_path, caplog):
-    table = pd.DataFrame({"gene": [f"ENSMUSG{i:011d}" for i in range(200)], "stat": range(200)})
-    table.to_csv(tmp_path / "de.tsv", sep="\t", index=False)
+def test_zero_overlap_message(evil_results, tmp_path, capsys):
+    human = tmp_path / "human_style.gmt"
+    human.write_text("SET_A\tdesc\tSTAT3\tJAK2\tSOCS3\n")
+    settings = {"curated": {"path": str(human), "species": "mouse"}}
+    assert (
+        cli.main(
+            [
+                "genesets",
+                "--adata",
+                str(evil_results / "data" / "dataset.h5ad"),
+                "--settings",
+                json.dumps(settings),
+                "--out-dir",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
+    message = capsys.readouterr().err
+    assert "none of the 1 gene sets shares a gene with the data" in message
+    assert "mouse-style symbols" in message and "human-style symbols" in message
+    assert str(human) in message and "Fix:" in message
+
+
+def test_coverage_reports_ortholog_matching(evil_results, tmp_path):
+    human = tmp_path / "human.gmt"
+    human.write_text("SET_A\tdesc\tSTAT3\tJAK2\tSOCS3\tNOT_A_GENE\n")
     settings = {
-        "curated": str(MOUSE_CURATED),
-        "extra": [],
-        "permutations": 20,
-        "min_size": 10,
-        "max_size": 500,
-        "seed": 1,
+        "curated": {"path": str(human), "species": "human"},
+        "orthologs": str(
+            Path(MOUSE_CURATED).parents[2] / "orthologs" / "human_mouse_orthologs.tsv.gz"
+        ),
     }
     assert (
         cli.main(
             [
-                "enrich",
-                "--de",
-                str(tmp_path / "de.tsv"),
+                "genesets",
+                "--adata",
+                str(evil_results / "data" / "dataset.h5ad"),
                 "--settings",
                 json.dumps(settings),
-                "--out",
-                str(tmp_path / "g.tsv"),
-                "--coverage-out",
-                str(tmp_path / "c.tsv"),
+                "--out-dir",
+                str(tmp_path / "o"),
             ]
         )
         == 0
     )
-    assert "no gene set has 10–500 genes in the data" in caplog.text
-    coverage = pd.read_csv(tmp_path / "c.tsv", sep="\t")
-    assert (coverage["genes_in_data"] == 0).all()
+    coverage = pd.read_csv(tmp_path / "o" / "coverage.tsv", sep="\t").iloc[0]
+    assert coverage["genes_in_file"] == 4 and coverage["genes_after_orthologs"] == 3
+    gmt = (tmp_path / "o" / "curated.gmt").read_text().split("\t")
+    assert {g.strip() for g in gmt[2:]} == {"Stat3", "Jak2", "Socs3"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import MOUSE_CURATED, MOUSE_HALLMARK, REPO, simulate_skin, write_dataset
+from conftest import REPO, simulate_skin, write_dataset
 
 pytestmark = pytest.mark.workflow
 
@@ -31,18 +31,24 @@ def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=900)
 
 
-def make_config(workdir: Path, counts: Path, samples: Path, **overrides) -> None:
+def make_config(workdir: Path, datasets: dict, **overrides) -> None:
+    """The shipped config with these datasets, absolute resource paths and fewer permutations."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(counts=str(counts), samples=str(samples))
-    config["enrichment"].update(
-        curated=str(MOUSE_CURATED),
-        extra=[{"name": "hallmark", "path": str(MOUSE_HALLMARK)}],
-        permutations=200,
-    )
-    config["reversal"].update(bootstrap=100)
-    for key, value in overrides.items():
-        config[key] = value
+    config["datasets"] = datasets
+    gene_sets = config["gene_sets"]
+    gene_sets["curated"]["path"] = str(REPO / gene_sets["curated"]["path"])
+    for extra in gene_sets["extra"]:
+        extra["path"] = str(REPO / extra["path"])
+    gene_sets["orthologs"] = str(REPO / gene_sets["orthologs"])
+    gene_sets["annotation_dir"] = str(REPO / gene_sets["annotation_dir"])
+    config["enrichment"]["permutations"] = 200
+    config["reversal"]["bootstrap"] = 100
+    config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def table_dataset(counts: Path, samples: Path, **extra) -> dict:
+    return {"path": str(counts), "samples": str(samples), "species": "mouse", **extra}
 
 
 @pytest.fixture(scope="module", params=["reverse", "none", "aggravate"])
@@ -52,10 +58,10 @@ def pipeline_run(request, tmp_path_factory, curated_sets):
         curated_sets, treatment=request.param, n_genes=1500, n_per_group=4, seed=42
     )
     counts, samples = write_dataset(data, workdir / "input")
-    make_config(workdir, counts, samples)
+    make_config(workdir, {"sim": table_dataset(counts, samples)})
     result = run_snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
-    return request.param, workdir / "results"
+    return request.param, workdir / "results" / "sim"
 
 
 def test_verdict_matches_the_planted_treatment(pipeline_run):
@@ -84,6 +90,7 @@ def test_outputs_are_documented_and_complete(pipeline_run):
         table = pd.read_csv(results / "de" / f"{contrast}.tsv", sep="\t")
         assert list(table.columns) == [
             "gene",
+            "symbol",
             "baseMean",
             "log2FC",
             "lfcSE",
@@ -94,12 +101,13 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     filtered = pd.read_csv(results / "de" / "filtered_genes.tsv", sep="\t")
     tested = pd.read_csv(results / "de" / "disease_vs_control.tsv", sep="\t")
     assert len(filtered) + len(tested) == 1500  # every gene accounted for
-    html = (results / "report.html").read_text()
+    html = (results.parent / "report.html").read_text()
+    assert html == (results / "report.html").read_text()  # one analysis: same page
     assert "SIMULATED" in html
     expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
     assert f"nmn {expected[scenario]}</b>" in html
     assert 'src="http' not in html and 'href="http' not in html  # opens offline
-    for stage in ("load_data", "differential_expression", "reversal", "html_report"):
+    for stage in ("load_data", "differential_expression", "reversal", "report"):
         assert (results / "benchmarks" / f"{stage}.tsv").is_file()
 
 
@@ -111,12 +119,12 @@ def test_bad_input_fails_cleanly_and_rerun_works(tmp_path, curated_sets):
     fields = lines[5].split("\t")
     fields[3] = "NA_oops"
     counts.write_text("\n".join([*lines[:5], "\t".join(fields), *lines[6:]]) + "\n")
-    make_config(tmp_path, counts, samples)
+    make_config(tmp_path, {"bad": table_dataset(counts, samples)})
     result = run_snakemake(tmp_path, "--cores", "1", "--until", "load_data")
     assert result.returncode != 0
-    log = (tmp_path / "logs" / "load" / "load_data.log").read_text()
+    log = (tmp_path / "logs" / "bad" / "load_data.log").read_text()
     assert "not a number" in log and fields[0] in log and "Fix:" in log
-    assert not (tmp_path / "results" / "data" / "dataset.h5ad").exists()
+    assert not (tmp_path / "results" / "bad" / "data" / "dataset.h5ad").exists()
     counts.write_text(good)
     result = run_snakemake(tmp_path, "--cores", "1", "--until", "load_data")
     assert result.returncode == 0, result.stderr[-2000:]

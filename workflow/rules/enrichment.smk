@@ -1,14 +1,13 @@
 rule gsea_prerank:
     input:
-        de="results/de/{contrast}.tsv",
-        gene_sets=gene_set_files(),
+        de="results/{analysis}/de/{contrast}.tsv",
+        gmts=rules.prepare_gene_sets.output.gmts,
     output:
-        table="results/enrichment/{contrast}.tsv",
-        coverage="results/enrichment/{contrast}.gene_set_coverage.tsv",
+        "results/{analysis}/enrichment/{contrast}.tsv",
     log:
-        "logs/enrichment/{contrast}.log",
+        "logs/{analysis}/gsea_prerank.{contrast}.log",
     benchmark:
-        "results/benchmarks/gsea_prerank.{contrast}.tsv"
+        "results/{analysis}/benchmarks/gsea_prerank.{contrast}.tsv"
     conda:
         ENV
     threads: 2
@@ -18,7 +17,9 @@ rule gsea_prerank:
     params:
         cli=CLI,
         settings=settings("enrichment"),
+        gene_sets=lambda wildcards, input: " ".join(
+            f"{name}={path}" for name, path in zip(COLLECTIONS, input.gmts)
+        ),
     shell:
         "{params.cli} enrich --de {input.de:q} --settings {params.settings:q} "
-        "--out {output.table:q} --coverage-out {output.coverage:q} "
-        "--threads {threads} 2> {log:q}"
+        "--gene-sets {params.gene_sets} --out {output:q} --threads {threads} 2> {log:q}"

@@ -1,17 +1,18 @@
 rule sample_qc:
     input:
-        "results/data/dataset.h5ad",
+        "results/{analysis}/data/dataset.h5ad",
     output:
-        metrics="results/qc/sample_metrics.tsv",
-        pca="results/qc/pca.tsv",
-        correlation="results/qc/correlation.tsv",
+        metrics="results/{analysis}/qc/sample_metrics.tsv",
+        pca="results/{analysis}/qc/pca.tsv",
+        correlation="results/{analysis}/qc/correlation.tsv",
         plots=expand(
-            "results/qc/{plot}.png", plot=["library_sizes", "pca", "correlation"]
+            "results/{{analysis}}/qc/{plot}.png",
+            plot=["library_sizes", "pca", "correlation"],
         ),
     log:
-        "logs/qc/sample_qc.log",
+        "logs/{analysis}/sample_qc.log",
     benchmark:
-        "results/benchmarks/sample_qc.tsv"
+        "results/{analysis}/benchmarks/sample_qc.tsv"
     conda:
         ENV
     threads: 1

@@ -1,15 +1,12 @@
-rule html_report:
+rule analysis_report:
     input:
-        qc=rules.sample_qc.output,
-        de=rules.differential_expression.output,
-        gsea=expand("results/enrichment/{contrast}.tsv", contrast=CONTRASTS),
-        reversal=rules.reversal.output,
+        lambda wildcards: analysis_outputs([wildcards.analysis]),
     output:
-        "results/report.html",
+        "results/{analysis}/report.html",
     log:
-        "logs/report/html_report.log",
+        "logs/{analysis}/report.log",
     benchmark:
-        "results/benchmarks/html_report.tsv"
+        "results/{analysis}/benchmarks/report.tsv"
     conda:
         ENV
     threads: 1
@@ -19,11 +16,32 @@ rule html_report:
     params:
         cli=CLI,
         config=json.dumps(config),
-        qc_dir=lambda wildcards, input: Path(input.qc[0]).parent,
-        de_dir=lambda wildcards, input: Path(input.de[0]).parent,
-        gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
-        reversal_dir=lambda wildcards, input: Path(input.reversal[0]).parent,
+        analyses=lambda wildcards: report_arguments([wildcards.analysis]),
     shell:
-        "{params.cli} report --config-json {params.config:q} --qc-dir {params.qc_dir:q} "
-        "--de-dir {params.de_dir:q} --enrichment-dir {params.gsea_dir:q} "
-        "--reversal-dir {params.reversal_dir:q} --out {output:q} 2> {log:q}"
+        "{params.cli} report --config-json {params.config:q} "
+        "--analysis {params.analyses} --out {output:q} 2> {log:q}"
+
+
+rule combined_report:
+    input:
+        analysis_outputs(ANALYSES),
+        expand("results/{analysis}/report.html", analysis=ANALYSES),
+    output:
+        "results/report.html",
+    log:
+        "logs/report.log",
+    benchmark:
+        "results/benchmarks/combined_report.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        cli=CLI,
+        config=json.dumps(config),
+        analyses=report_arguments(ANALYSES),
+    shell:
+        "{params.cli} report --config-json {params.config:q} "
+        "--analysis {params.analyses} --out {output:q} 2> {log:q}"

@@ -1,22 +1,24 @@
 rule reversal:
     input:
-        adata="results/data/dataset.h5ad",
-        de=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
-        size_factors="results/de/size_factors.tsv",
-        gsea=expand("results/enrichment/{contrast}.tsv", contrast=CONTRASTS),
-        curated=config["enrichment"]["curated"],
+        adata="results/{analysis}/data/dataset.h5ad",
+        de=rules.differential_expression.output.tables,
+        size_factors=rules.differential_expression.output.size_factors,
+        gsea=expand(
+            "results/{{analysis}}/enrichment/{contrast}.tsv", contrast=CONTRASTS
+        ),
+        curated="results/{analysis}/gene_sets/curated.gmt",
     output:
-        genes="results/reversal/gene_reversal.tsv",
-        sets="results/reversal/gene_set_reversal.tsv",
-        summary="results/reversal/reversal_summary.json",
+        genes="results/{analysis}/reversal/gene_reversal.tsv",
+        sets="results/{analysis}/reversal/gene_set_reversal.tsv",
+        summary="results/{analysis}/reversal/reversal_summary.json",
         plots=expand(
-            "results/reversal/{plot}.png",
+            "results/{{analysis}}/reversal/{plot}.png",
             plot=["reversal_scatter", "gene_set_restoration", "nes_pairs"],
         ),
     log:
-        "logs/reversal/reversal.log",
+        "logs/{analysis}/reversal.log",
     benchmark:
-        "results/benchmarks/reversal.tsv"
+        "results/{analysis}/benchmarks/reversal.tsv"
     conda:
         ENV
     threads: 1
@@ -25,10 +27,10 @@ rule reversal:
         runtime=60,
     params:
         cli=CLI,
+        settings=settings("reversal"),
         out_dir=lambda wildcards, output: Path(output.summary).parent,
         de_dir=lambda wildcards, input: Path(input.size_factors).parent,
         gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
-        settings=settings("reversal"),
     shell:
         "{params.cli} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
         "--enrichment-dir {params.gsea_dir:q} --curated {input.curated:q} "

@@ -64,16 +64,57 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> None:
-    """Validate the inputs and write the canonical AnnData."""
+    """Read and validate one dataset (any supported format) into the canonical AnnData."""
     settings = json.loads(args.settings)
-    adata = load.build_anndata(
-        args.counts,
-        args.samples,
+    spec = load.DatasetSpec.from_config(settings["dataset"])
+    adata = load.load_dataset(
+        spec,
         settings["conditions"],
+        cell_type=settings.get("cell_type"),
         min_replicates=settings.get("min_replicates", 2),
+        annotation_dir=Path(settings["annotation_dir"]) if settings.get("annotation_dir") else None,
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     adata.write_h5ad(args.out)
+
+
+def cmd_genesets(args: argparse.Namespace) -> None:
+    """Translate every gene-set collection into the dataset's gene IDs, with coverage."""
+    settings = json.loads(args.settings)
+    adata = ad.read_h5ad(args.adata, backed="r")
+    symbols = adata.var["symbol"].astype(str).copy()
+    species = adata.uns["species"]
+    adata.file.close()
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    orthologs = (
+        genesets.read_orthologs(settings["orthologs"]) if settings.get("orthologs") else None
+    )
+    coverage = []
+    for name, entry in _collections(settings).items():
+        sets = genesets.read_gmt(entry["path"])
+        prepared, table = genesets.prepare_for_data(
+            sets, entry.get("species", species), species, symbols, orthologs, entry["path"]
+        )
+        table.insert(0, "collection", name)
+        coverage.append(table)
+        empty = [s.name for s in prepared if not s.genes]
+        if empty:
+            log.warning(
+                "%s: %d set(s) have no gene in the data and are not tested: %s",
+                name,
+                len(empty),
+                ", ".join(empty[:10]),
+            )
+        genesets.write_gmt([s for s in prepared if s.genes], out / f"{name}.gmt")
+        log.info(
+            "%s: %d sets, %d of %d set genes found in the data",
+            name,
+            len(sets),
+            int(table["genes_in_data"].sum()),
+            int(table["genes_in_file"].sum()),
+        )
+    _write_tsv(pd.concat(coverage, ignore_index=True), out / "coverage.tsv")
 
 
 def cmd_qc(args: argparse.Namespace) -> None:
@@ -126,32 +167,30 @@ def cmd_de(args: argparse.Namespace) -> None:
     )
 
 
-def _collections(settings: dict) -> dict[str, str]:
+def _collections(settings: dict) -> dict[str, dict]:
+    """Collection name → {path, species}: the curated sets first, then the extras."""
     collections = {"curated": settings["curated"]}
-    for extra in settings.get("extra", []) or []:
-        collections[extra["name"]] = extra["path"]
+    for extra in settings.get("extra") or []:
+        collections[extra["name"]] = extra
     return collections
 
 
 def cmd_enrich(args: argparse.Namespace) -> None:
-    """Preranked GSEA of one contrast against the curated and extra collections."""
+    """Preranked GSEA of one contrast against every prepared collection."""
     settings = json.loads(args.settings)
-    table = pd.read_csv(args.de, sep="\t")
+    table = de.read_table(args.de)
     ranked = enrichment.ranking(table, settings.get("rank_by", "stat"))
-    frames, coverage = [], []
-    for collection, sets in genesets.load_collections(_collections(settings)).items():
+    symbol_of = table.set_index("gene")["symbol"].astype(str).to_dict()
+    frames = []
+    for item in args.gene_sets:
+        collection, _, path = item.partition("=")
+        sets = genesets.read_gmt(path)
         usable, matched = genesets.restrict_to_genes(
             sets, ranked.index, settings["min_size"], settings["max_size"]
         )
-        matched.insert(0, "collection", collection)
-        coverage.append(matched)
-        log.info(
-            "%s: %d of %d sets tested (%d genes matched in total)",
-            collection,
-            len(usable),
-            len(sets),
-            int(matched["genes_in_data"].sum()),
-        )
+        log.info("%s: %d of %d sets tested", collection, len(usable), len(sets))
+        for _, row in matched[matched["status"] != "tested"].iterrows():
+            log.info("  %s %s", row["gene_set"], row["status"])
         if not usable:
             log.warning(
                 "%s: no gene set has %d–%d genes in the data",
@@ -159,20 +198,22 @@ def cmd_enrich(args: argparse.Namespace) -> None:
                 settings["min_size"],
                 settings["max_size"],
             )
-        frames.append(
-            enrichment.prerank(
-                ranked,
-                usable,
-                collection,
-                settings["permutations"],
-                settings["seed"],
-                settings["min_size"],
-                settings["max_size"],
-                args.threads,
-            )
+        result = enrichment.prerank(
+            ranked,
+            usable,
+            collection,
+            settings["permutations"],
+            settings["seed"],
+            settings["min_size"],
+            settings["max_size"],
+            args.threads,
         )
+        result["leading_edge"] = [
+            ";".join(symbol_of.get(g, g) for g in str(edge).split(";") if g)
+            for edge in result["leading_edge"]
+        ]
+        frames.append(result)
     _write_tsv(pd.concat(frames, ignore_index=True), args.out)
-    _write_tsv(pd.concat(coverage, ignore_index=True), args.coverage_out)
 
 
 def cmd_reversal(args: argparse.Namespace) -> None:
@@ -181,7 +222,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     rule = reversal.VerdictRule(**settings)
     de_dir, enrichment_dir, out = Path(args.de_dir), Path(args.enrichment_dir), Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {c.name: pd.read_csv(de_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
+    tables = {c.name: de.read_table(de_dir / f"{c.name}.tsv") for c in CONTRASTS}
     genes = reversal.gene_table(
         tables["disease_vs_control"],
         tables["treatment_vs_disease"],
@@ -189,11 +230,11 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         rule,
     )
     adata = ad.read_h5ad(args.adata)
-    size_factors = pd.read_csv(de_dir / "size_factors.tsv", sep="\t").set_index("sample")
-    tested = adata[:, genes["gene"].to_numpy()]
-    expression = reversal.log_normalized(
-        np.asarray(tested.layers["counts"], dtype=float),
-        size_factors.loc[tested.obs_names, "size_factor"].to_numpy(),
+    size_factors = pd.read_csv(de_dir / "size_factors.tsv", sep="\t", dtype={"sample": str})
+    size_factors = size_factors.set_index("sample")
+    tested = adata[:, genes["gene"].astype(str).to_numpy()]
+    expression = reversal.log_expression(
+        tested, size_factors.loc[tested.obs_names, "size_factor"].to_numpy()
     )
     groups = reversal.make_groups(expression, tested.obs["role"].astype(str).to_numpy())
     log.info(
@@ -220,6 +261,8 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     summary = {
         "signature": signature.to_dict(),
         "rule": rule.__dict__,
+        "conditions": dict(adata.uns["conditions"]),
+        "kind": str(adata.uns.get("kind", "counts")),
         "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()},
     }
     (out / "reversal_summary.json").write_text(json.dumps(summary, indent=2))
@@ -229,15 +272,12 @@ def cmd_reversal(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    """Write the self-contained HTML report."""
-    report.render(
-        config=json.loads(args.config_json),
-        qc_dir=Path(args.qc_dir),
-        de_dir=Path(args.de_dir),
-        enrichment_dir=Path(args.enrichment_dir),
-        reversal_dir=Path(args.reversal_dir),
-        out=Path(args.out),
-    )
+    """Write one self-contained HTML report covering the given analyses."""
+    analyses = {}
+    for item in args.analysis:
+        name, _, folder = item.partition("=")
+        analyses[name] = Path(folder)
+    report.render(config=json.loads(args.config_json), analyses=analyses, out=Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,10 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "load",
         cmd_load,
-        counts="counts table",
-        samples="sample sheet",
-        settings="JSON with 'conditions'",
         out="output .h5ad",
+        settings="JSON: dataset, conditions, min_replicates, cell_type, annotation_dir",
+    )
+    add(
+        "genesets",
+        cmd_genesets,
+        adata="canonical .h5ad",
+        settings="JSON of config 'gene_sets'",
+        out_dir="folder for <collection>.gmt in the data's gene IDs and coverage.tsv",
     )
     add("qc", cmd_qc, adata="canonical .h5ad", out_dir="QC output folder")
     de_cmd = add(
@@ -285,30 +330,33 @@ def build_parser() -> argparse.ArgumentParser:
         de="DE table of one contrast",
         settings="JSON of config 'enrichment'",
         out="GSEA table",
-        coverage_out="per-set gene matching table",
     )
-    rev = add(
+    enrich.add_argument(
+        "--gene-sets",
+        nargs="+",
+        required=True,
+        metavar="NAME=GMT",
+        help="prepared collections in the data's gene IDs",
+    )
+    for command in (de_cmd, enrich):
+        command.add_argument("--threads", type=int, default=1)
+    add(
         "reversal",
         cmd_reversal,
         adata="canonical .h5ad",
         de_dir="DE output folder",
         enrichment_dir="GSEA output folder",
-        curated="curated GMT",
+        curated="curated GMT in the data's gene IDs",
         settings="JSON of config 'reversal'",
         out_dir="reversal output folder",
     )
-    del rev  # reversal is single-threaded: permutations are vectorised
-    for command in (de_cmd, enrich):
-        command.add_argument("--threads", type=int, default=1)
-    add(
-        "report",
-        cmd_report,
-        config_json="the run's config as JSON",
-        qc_dir="QC folder",
-        de_dir="DE folder",
-        enrichment_dir="GSEA folder",
-        reversal_dir="reversal folder",
-        out="output HTML",
+    rep = add("report", cmd_report, config_json="the run's config as JSON", out="output HTML")
+    rep.add_argument(
+        "--analysis",
+        nargs="+",
+        required=True,
+        metavar="NAME=FOLDER",
+        help="analysis name and its results folder (qc/, de/, enrichment/, …)",
     )
     return parser
 

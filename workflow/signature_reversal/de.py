@@ -17,12 +17,13 @@ from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 
+from . import limma
 from .errors import InputError
-from .roles import CONTRASTS, Contrast
+from .roles import CONTRASTS, ROLES, Contrast
 
 log = logging.getLogger(__name__)
 
-RESULT_COLUMNS = ("gene", "baseMean", "log2FC", "lfcSE", "stat", "pvalue", "padj")
+RESULT_COLUMNS = ("gene", "symbol", "baseMean", "log2FC", "lfcSE", "stat", "pvalue", "padj")
 
 
 def low_count_filter(
@@ -88,7 +89,7 @@ def fit(adata: ad.AnnData, design: str, threads: int = 1) -> DeseqDataSet:
     data = ad.AnnData(
         X=np.asarray(adata.layers["counts"]).astype(np.int64),
         obs=obs,
-        var=pd.DataFrame(index=adata.var_names),
+        var=pd.DataFrame({"symbol": adata.var["symbol"].to_numpy()}, index=adata.var_names),
     )
     dds = DeseqDataSet(
         adata=data,
@@ -121,6 +122,7 @@ def test_contrast(
     stats.summary()
     table = stats.results_df.rename(columns={"log2FoldChange": "log2FC"})
     table.index.name = "gene"
+    table["symbol"] = dds.var["symbol"].reindex(table.index).to_numpy()
     return table.reset_index()[list(RESULT_COLUMNS)]
 
 
@@ -132,13 +134,23 @@ def run(
     min_samples: int | None,
     threads: int = 1,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, np.ndarray]:
-    """Filter, fit once, and return per-contrast tables, removed genes and size factors."""
-    conditions = adata.uns["conditions"]
-    filtered, removed = low_count_filter(adata, min_count, min_samples)
-    dds = fit(filtered, design, threads)
-    results = {}
+    """Filter, fit once, and return per-contrast tables, removed genes and size factors.
+
+    Counts go through pydeseq2; normalized log expression through the limma-style engine
+    (size factors are then all 1: the data are already normalized).
+    """
+    if adata.uns.get("kind", "counts") == "normalized":
+        kept, removed = constant_gene_filter(adata)
+        results = run_limma(kept, design)
+        size_factors = np.ones(adata.n_obs)
+    else:
+        conditions = adata.uns["conditions"]
+        kept, removed = low_count_filter(adata, min_count, min_samples)
+        dds = fit(kept, design, threads)
+        results = {c.name: test_contrast(dds, c, conditions, alpha, threads) for c in CONTRASTS}
+        size_factors = np.asarray(dds.obs["size_factors"])
     for contrast in CONTRASTS:
-        table = test_contrast(dds, contrast, conditions, alpha, threads)
+        table = results[contrast.name]
         log.info(
             "%s (%s): %d genes with padj < %g",
             contrast.name,
@@ -146,5 +158,75 @@ def run(
             int((table["padj"] < alpha).sum()),
             alpha,
         )
-        results[contrast.name] = table
-    return results, removed, np.asarray(dds.obs["size_factors"])
+    return results, removed, size_factors
+
+
+def constant_gene_filter(adata: ad.AnnData) -> tuple[ad.AnnData, pd.DataFrame]:
+    """Genes with the same value in every sample carry no information; list and drop them."""
+    values = np.asarray(adata.X, dtype=float)
+    constant = np.ptp(values, axis=0) == 0
+    removed = pd.DataFrame(
+        {
+            "gene": adata.var_names[constant],
+            "total_count": np.nan,
+            "reason": "same value in every sample",
+        }
+    )
+    log.info("constant-gene filter: %d of %d genes removed", constant.sum(), adata.n_vars)
+    return adata[:, ~constant].copy(), removed
+
+
+def design_matrix(obs: pd.DataFrame, design: str, conditions: dict[str, str]) -> pd.DataFrame:
+    """Cell-means design for condition plus treatment-coded covariates, as limma users write
+    ``model.matrix(~0 + condition + batch)``."""
+    terms = check_design(design, obs)
+    covariates = [t for t in terms if t != "condition"]
+    levels = [conditions[r] for r in ROLES]
+    columns = {
+        f"condition[{lv}]": (obs["condition"].astype(str) == lv).astype(float) for lv in levels
+    }
+    for covariate in covariates:
+        values = obs[covariate].astype(str)
+        for level in sorted(values.unique())[1:]:
+            columns[f"{covariate}[{level}]"] = (values == level).astype(float)
+    return pd.DataFrame(columns, index=obs.index)
+
+
+def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
+    """Moderated t-tests of the three role contrasts on log expression."""
+    conditions = adata.uns["conditions"]
+    matrix = design_matrix(adata.obs, design, conditions)
+    try:
+        fitted = limma.fit_linear(np.asarray(adata.X, dtype=float).T, matrix.to_numpy())
+    except ValueError as err:
+        raise InputError(
+            str(err),
+            source="config 'de.design'",
+            fix="drop covariates that are confounded with condition",
+        ) from err
+    vectors = {}
+    for contrast in CONTRASTS:
+        vector = np.zeros(matrix.shape[1])
+        vector[matrix.columns.get_loc(f"condition[{conditions[contrast.numerator]}]")] = 1
+        vector[matrix.columns.get_loc(f"condition[{conditions[contrast.denominator]}]")] = -1
+        vectors[contrast.name] = vector
+    results = {}
+    for name, table in limma.moderated_tests(fitted, vectors).items():
+        results[name] = pd.DataFrame(
+            {
+                "gene": adata.var_names,
+                "symbol": adata.var["symbol"].to_numpy(),
+                "baseMean": table["AveExpr"],
+                "log2FC": table["logFC"],
+                "lfcSE": table["lfcSE"],
+                "stat": table["t"],
+                "pvalue": table["P.Value"],
+                "padj": table["adj.P.Val"],
+            }
+        )[list(RESULT_COLUMNS)]
+    return results
+
+
+def read_table(path) -> pd.DataFrame:
+    """Read a DE table written by this package, keeping gene IDs and symbols as text."""
+    return pd.read_csv(path, sep="\t", dtype={"gene": str, "symbol": str})

@@ -43,6 +43,6 @@ def is_ensembl(ids: Iterable[str]) -> bool:
 
 
 def read_annotation(path: str | Path) -> pd.Series:
-    """Ensembl gene ID → symbol from a shipped annotation table (columns ``ensembl``, ``symbol``)."""
+    """Ensembl gene ID → symbol from a shipped table with columns ``ensembl`` and ``symbol``."""
     table = pd.read_csv(path, sep="\t", dtype=str).dropna()
     return table.drop_duplicates("ensembl").set_index("ensembl")["symbol"]

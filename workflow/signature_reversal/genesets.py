@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .geneids import guess_id_type
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +128,72 @@ def restrict_to_genes(
 def load_collections(collections: Mapping[str, str | Path]) -> dict[str, list[GeneSet]]:
     """Read several GMT files keyed by collection name (each collection is tested on its own)."""
     return {collection: read_gmt(path) for collection, path in collections.items()}
+
+
+def read_orthologs(path: str | Path) -> pd.DataFrame:
+    """The shipped human/mouse ortholog table (columns ``human``, ``mouse``, ``source``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            "ortholog table not found",
+            source=str(path),
+            fix="set gene_sets.orthologs to config/orthologs/human_mouse_orthologs.tsv.gz",
+        )
+    return pd.read_csv(path, sep="\t", dtype=str).dropna(subset=["human", "mouse"])
+
+
+def prepare_for_data(
+    sets: list[GeneSet],
+    set_species: str,
+    data_species: str,
+    symbols: pd.Series,
+    orthologs: pd.DataFrame | None,
+    source: str,
+) -> tuple[list[GeneSet], pd.DataFrame]:
+    """Express gene sets in the data's gene IDs, through orthologs when the species differ.
+
+    ``symbols`` maps the data's gene IDs (index) to symbols. Returns the translated sets and a
+    coverage table (genes in the file, after ortholog mapping, found in the data). A collection
+    that shares no gene with the data is an error naming both ID types.
+    """
+    translated = sets
+    if set_species != data_species:
+        if orthologs is None:
+            raise InputError(
+                f"{set_species} gene sets on {data_species} data need an ortholog table",
+                source=source,
+                fix="set gene_sets.orthologs",
+            )
+        translated = map_to_species(sets, orthologs, set_species, data_species)
+        log.info("%s: mapped %s → %s through orthologs", source, set_species, data_species)
+    ids_of: dict[str, list[str]] = {}
+    for gene_id, symbol in symbols.items():
+        ids_of.setdefault(str(symbol), []).append(str(gene_id))
+        if symbol != gene_id:
+            ids_of.setdefault(str(gene_id), []).append(str(gene_id))
+    prepared, rows = [], []
+    for original, mapped in zip(sets, translated, strict=True):
+        ids = list(dict.fromkeys(i for g in mapped.genes for i in ids_of.get(g, [])))
+        prepared.append(GeneSet(mapped.name, mapped.description, tuple(ids)))
+        rows.append(
+            {
+                "gene_set": original.name,
+                "genes_in_file": len(original.genes),
+                "genes_after_orthologs": len(mapped.genes),
+                "genes_in_data": len(ids),
+            }
+        )
+    coverage = pd.DataFrame(rows)
+    if sets and coverage["genes_in_data"].sum() == 0:
+        data_example = ", ".join(map(str, list(symbols.index[:3])))
+        set_example = ", ".join(sets[0].genes[:3])
+        raise InputError(
+            f"none of the {len(sets)} gene sets shares a gene with the data. The data's genes look "
+            f"like {guess_id_type(symbols.index)} (e.g. {data_example}); the sets' genes look "
+            f"like {guess_id_type([g for s in sets for g in s.genes])} (e.g. {set_example}), "
+            f"declared as {set_species}",
+            source=source,
+            fix="use gene sets in the data's species and ID type (or set their 'species' so they "
+            "are mapped), set the dataset's 'species', or give a symbol_column for Ensembl IDs",
+        )
+    return prepared, coverage

@@ -1,20 +1,24 @@
-"""Read a counts matrix and a sample sheet, check them, and build the canonical AnnData.
+"""Turn one configured dataset into the canonical AnnData every later stage reads.
 
-Every later stage reads the one ``.h5ad`` written here, so all input checks live in this module:
-a problem is reported once, early, naming the file, the row or column, and the fix.
+All input checks live here (and in the readers it calls), so a problem is reported once, early,
+naming the file, the row or column, and the fix. Nothing is dropped silently: every sample or
+gene left out is logged with the reason.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 
+from . import anndata_input, tables
 from .errors import InputError
+from .geneids import guess_id_type, is_ensembl, read_annotation
 from .roles import ROLES
 
 log = logging.getLogger(__name__)
@@ -22,128 +26,77 @@ log = logging.getLogger(__name__)
 REQUIRED_SHEET_COLUMNS = ("sample", "condition")
 
 
-def _separator(path: Path) -> str:
-    """Comma for ``.csv`` (optionally gzipped), tab otherwise."""
-    suffixes = [s.lower() for s in path.suffixes]
-    return "," if ".csv" in suffixes else "\t"
+@dataclass
+class DatasetSpec:
+    """A dataset's input settings (config ``datasets.<name>``); defaults suit a counts TSV."""
 
-
-def _require_file(path: Path, what: str) -> None:
-    if not path.is_file():
-        raise InputError(
-            f"{what} not found",
-            source=str(path),
-            fix=f"check the path to the {what} in config/config.yaml (relative paths are "
-            "resolved from the directory you run snakemake in)",
-        )
-
-
-def read_counts(path: str | Path) -> pd.DataFrame:
-    """Read a genes × samples count table whose first column holds gene IDs.
-
-    Returns a DataFrame of integer counts (genes in rows). Raises :class:`InputError` for
-    non-numeric, missing, negative or non-integer values and for duplicated IDs.
-    """
-    path = Path(path)
-    _require_file(path, "counts file")
-    try:
-        table = pd.read_csv(path, sep=_separator(path), index_col=0, dtype={0: str})
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
-        raise InputError(
-            f"cannot be read as a {'CSV' if _separator(path) == ',' else 'TSV'} table ({err})",
-            source=str(path),
-            fix="save the counts as a tab- or comma-separated text file (optionally .gz) with "
-            "gene IDs in the first column and one column per sample",
-        ) from err
-    if table.shape[1] == 0 or table.shape[0] == 0:
-        raise InputError(
-            f"has {table.shape[0]} genes and {table.shape[1]} sample columns",
-            source=str(path),
-            fix="provide gene IDs in the first column and one column of counts per sample",
-        )
-    table.index = table.index.astype(str)
-    table.index.name = "gene"
-    _check_unique(table.columns, path, "sample column")
-    _check_unique(table.index, path, "gene ID")
-    numeric = table.apply(pd.to_numeric, errors="coerce")
-    _report_bad_cells(table, numeric.isna() & table.notna(), path, "is not a number")
-    _report_bad_cells(table, numeric.isna(), path, "is empty (NaN)")
-    values = numeric.to_numpy(dtype=float)
-    _report_bad_cells(
-        table,
-        pd.DataFrame(~np.isfinite(values), index=table.index, columns=table.columns),
-        path,
-        "is infinite",
+    path: str
+    samples: str | None = None
+    kind: str = "counts"  # counts | normalized
+    species: str = "mouse"
+    orientation: str = "auto"  # auto | genes_by_samples | samples_by_genes
+    gene_id_column: str | None = None
+    symbol_column: str | None = None
+    duplicate_genes: str = "refuse"  # refuse | sum
+    non_integer_counts: str = "refuse"  # refuse | round (tximport/salmon estimated counts)
+    log_transform: str = "auto"  # normalized data: auto | always | never
+    single_cell: anndata_input.SingleCellSettings = field(
+        default_factory=anndata_input.SingleCellSettings
     )
-    _report_bad_cells(table, numeric < 0, path, "is negative")
-    _report_bad_cells(
-        table,
-        numeric != np.round(numeric),
-        path,
-        "is not a whole number",
-        fix="raw counts must be integers; for normalized expression values use a "
-        "count matrix from your quantifier (e.g. featureCounts) instead",
-    )
-    return numeric.astype(np.int64)
+
+    @classmethod
+    def from_config(cls, entry: Mapping) -> DatasetSpec:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in entry.items() if k in known}
+        single_cell = dict(entry.get("single_cell") or {})
+        single_cell.pop("by_cell_type", None)
+        single_cell.pop("cell_types", None)
+        values["single_cell"] = anndata_input.SingleCellSettings(**single_cell)
+        return cls(**values)
 
 
-def _check_unique(labels: pd.Index, path: Path, what: str) -> None:
-    duplicated = labels[labels.duplicated()].unique()
-    if len(duplicated):
-        shown = ", ".join(map(str, duplicated[:5]))
-        raise InputError(
-            f"{len(duplicated)} duplicated {what}(s): {shown}",
-            source=str(path),
-            fix=f"make every {what} unique (sum or remove the duplicates)",
-        )
-
-
-def _report_bad_cells(
-    table: pd.DataFrame, bad: pd.DataFrame, path: Path, problem: str, fix: str | None = None
-) -> None:
-    if not bad.to_numpy().any():
-        return
-    rows, cols = np.nonzero(bad.to_numpy())
-    examples = "; ".join(
-        f"gene {table.index[r]!r} (row {r + 2}), sample {table.columns[c]!r}: {table.iat[r, c]!r}"
-        for r, c in list(zip(rows, cols, strict=True))[:3]
-    )
-    raise InputError(
-        f"{len(rows)} value(s) {problem}, e.g. {examples}",
-        source=str(path),
-        fix=fix or "correct these cells so that every value is a non-negative whole number",
-    )
+# --- sample sheet ---------------------------------------------------------------------------
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """Read the sample sheet (``sample``, ``condition``, optional covariates) indexed by sample."""
     path = Path(path)
-    _require_file(path, "sample sheet")
-    sheet = pd.read_csv(path, sep=_separator(path), dtype=str, comment="#")
+    tables.require_file(path, "sample sheet")
+    sheet = pd.read_csv(path, sep=tables.separator(path), dtype=str, comment="#")
+    return check_sheet(sheet, str(path))
+
+
+def check_sheet(sheet: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Required columns present and filled, names unique; returns the sheet indexed by sample."""
     missing = [c for c in REQUIRED_SHEET_COLUMNS if c not in sheet.columns]
     if missing:
         raise InputError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(sheet.columns)})",
-            source=str(path),
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(map(str, sheet.columns))})",
+            source=source,
             fix="add a header line with at least the columns 'sample' and 'condition'",
         )
     for column in REQUIRED_SHEET_COLUMNS:
-        empty = sheet.index[sheet[column].isna()]
+        empty = np.flatnonzero(sheet[column].isna().to_numpy())
         if len(empty):
             raise InputError(
                 f"empty '{column}' in row(s) {', '.join(str(i + 2) for i in empty[:5])}",
-                source=str(path),
+                source=source,
                 fix=f"fill in the '{column}' of every sample",
             )
-    sheet["sample"] = sheet["sample"].str.strip()
-    sheet["condition"] = sheet["condition"].str.strip()
-    _check_unique(pd.Index(sheet["sample"]), path, "sample name")
+    sheet = sheet.copy()
+    sheet["sample"] = sheet["sample"].astype(str).str.strip()
+    sheet["condition"] = sheet["condition"].astype(str).str.strip()
+    duplicated = sheet["sample"][sheet["sample"].duplicated()].unique()
+    if len(duplicated):
+        raise InputError(
+            f"{len(duplicated)} duplicated sample name(s): {', '.join(duplicated[:5])}",
+            source=source,
+            fix="make every sample name unique",
+        )
     return sheet.set_index("sample")
 
 
-def assign_roles(
-    sheet: pd.DataFrame, conditions: Mapping[str, str], sheet_path: str | Path
-) -> pd.DataFrame:
+def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str) -> pd.DataFrame:
     """Add a ``role`` column (control / disease / treatment) from the config's condition labels.
 
     Samples whose condition is none of the three labels are dropped with a logged warning.
@@ -155,7 +108,7 @@ def assign_roles(
             raise InputError(
                 f"the {role} condition {label!r} (config 'conditions.{role}') does not appear in "
                 f"the 'condition' column, which holds: {', '.join(sorted(present))}",
-                source=str(sheet_path),
+                source=source,
                 fix=f"set conditions.{role} in config/config.yaml to one of the sheet's labels, "
                 "or correct the sheet",
             )
@@ -174,53 +127,224 @@ def assign_roles(
     return sheet
 
 
-def check_replicates(sheet: pd.DataFrame, sheet_path: str | Path, minimum: int = 2) -> None:
-    """Refuse groups with fewer than ``minimum`` samples: dispersion cannot be estimated."""
-    sizes = sheet.groupby("role")["condition"].agg(["size", "first"])
-    for role, (size, label) in sizes.iterrows():
-        if size < minimum:
+def check_replicates(sheet: pd.DataFrame, source: str, minimum: int = 2) -> None:
+    """Refuse groups with fewer than ``minimum`` samples: variability cannot be estimated."""
+    for role in ROLES:
+        members = sheet.index[sheet["role"] == role]
+        if len(members) < minimum:
+            label = sheet.loc[members, "condition"].iloc[0] if len(members) else role
             raise InputError(
-                f"the {role} group ({label!r}) has {size} sample(s); differential expression "
-                f"needs at least {minimum} replicates per group to estimate variability",
-                source=str(sheet_path),
-                fix=f"add replicates for {label!r}",
+                f"the {role} group ({label!r}) has {len(members)} sample(s) "
+                f"({', '.join(members) or 'none'}); differential expression needs at least "
+                f"{minimum} replicates per group to estimate variability",
+                source=source,
+                fix=f"add replicates for {label!r}"
+                + (" or lower min_cells" if "pseudobulk" in source else ""),
             )
 
 
 def match_samples(
-    counts: pd.DataFrame, sheet: pd.DataFrame, counts_path: str | Path, sheet_path: str | Path
+    values: pd.DataFrame, sheet: pd.DataFrame, data_path: str, sheet_path: str
 ) -> pd.DataFrame:
-    """Return the counts restricted to the sheet's samples, in sheet order.
+    """Return the values restricted to the sheet's samples, in sheet order.
 
-    Sheet samples missing from the matrix are an error; matrix columns absent from the sheet
-    are dropped with a logged warning.
+    Sheet samples missing from the data are an error; data columns absent from the sheet are
+    dropped with a logged warning.
     """
-    missing = [s for s in sheet.index if s not in counts.columns]
+    missing = [s for s in sheet.index if s not in values.columns]
     if missing:
         raise InputError(
-            f"{len(missing)} sample(s) of the sample sheet {sheet_path} have no column in the "
-            f"counts file: {', '.join(missing[:10])}",
-            source=str(counts_path),
-            fix="make the 'sample' names in the sheet match the counts file's column headers",
+            f"{len(missing)} sample(s) of the sample sheet {sheet_path} are missing from the "
+            f"data: {', '.join(missing[:10])}",
+            source=data_path,
+            fix="make the 'sample' names in the sheet match the data's sample names",
         )
-    extra = [c for c in counts.columns if c not in sheet.index]
+    extra = [c for c in values.columns if c not in sheet.index]
     if extra:
         log.warning(
-            "counts columns not in the (role-filtered) sample sheet are not analysed: %s",
+            "samples in the data but not analysed (not in the sheet or role-less): %s",
             ", ".join(map(str, extra)),
         )
-    return counts.loc[:, list(sheet.index)]
+    return values.loc[:, list(sheet.index)]
 
 
-def check_nonzero_samples(counts: pd.DataFrame, counts_path: str | Path) -> None:
-    """An all-zero sample breaks size-factor estimation; refuse it by name."""
-    zero = counts.columns[counts.sum(axis=0) == 0]
+# --- value checks ---------------------------------------------------------------------------
+
+
+def check_counts(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame:
+    """Counts must be non-negative whole numbers; ``round`` accepts estimated counts."""
+    tables.report_bad_cells(
+        values,
+        values < 0,
+        source,
+        "is negative",
+        fix="raw counts cannot be negative; check the file",
+    )
+    fractional = values != np.round(values)
+    if fractional.to_numpy().any():
+        if policy == "round":
+            log.info(
+                "rounding %d non-integer estimated counts to whole numbers",
+                int(fractional.to_numpy().sum()),
+            )
+            values = values.round()
+        else:
+            tables.report_bad_cells(
+                values,
+                fractional,
+                source,
+                "is not a whole number",
+                fix="raw counts must be integers; for tximport/salmon estimated counts set "
+                "non_integer_counts: round, for normalized or log values set kind: normalized",
+            )
+    zero = values.columns[values.sum(axis=0) == 0]
     if len(zero):
         raise InputError(
             f"sample(s) with zero counts in every gene: {', '.join(map(str, zero))}",
-            source=str(counts_path),
+            source=source,
             fix="remove these samples from the sample sheet (a failed library) or fix the file",
         )
+    return values.astype(np.int64)
+
+
+def to_log_scale(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame:
+    """Normalized data are analysed on a log2 scale; linear-looking data are log2(x+1)'d."""
+    linear = values.to_numpy().max() > 50 and values.to_numpy().min() >= 0
+    if policy == "always" or (policy == "auto" and linear):
+        tables.report_bad_cells(
+            values,
+            values < 0,
+            source,
+            "is negative",
+            fix="linear-scale values cannot be negative; check the file",
+        )
+        log.info(
+            "normalized values look linear (max %.3g): using log2(x + 1)", values.to_numpy().max()
+        )
+        return np.log2(values + 1)
+    log.info("normalized values used as they are (taken to be log-scale)")
+    return values
+
+
+# --- symbols --------------------------------------------------------------------------------
+
+
+def gene_symbols(
+    ids: pd.Index, given: pd.Series | None, species: str, annotation_dir: Path | None
+) -> pd.Series:
+    """A symbol per gene: a symbol column if given, else Ensembl → symbol, else the ID itself."""
+    if given is not None:
+        symbols = given.reindex(ids)
+        return symbols.where(symbols.notna() & (symbols != ""), pd.Series(ids, index=ids))
+    if is_ensembl(ids) and annotation_dir is not None:
+        table = annotation_dir / f"{species}_ensembl_symbols.tsv.gz"
+        mapping = read_annotation(table)
+        symbols = pd.Series(ids, index=ids).map(mapping)
+        log.info(
+            "Ensembl IDs mapped to %s symbols for %d of %d genes (%s); the rest keep their ID",
+            species,
+            int(symbols.notna().sum()),
+            len(ids),
+            table.name,
+        )
+        return symbols.fillna(pd.Series(ids, index=ids))
+    return pd.Series(ids, index=ids)
+
+
+# --- the whole load --------------------------------------------------------------------------
+
+
+def _read_values(
+    spec: DatasetSpec, cell_type: str | None
+) -> tuple[pd.DataFrame, pd.Series | None, pd.DataFrame, str]:
+    """Values (genes × samples), symbols, the sample sheet, and the sheet's source name."""
+    path = Path(spec.path)
+    if path.suffix == ".h5ad":
+        tables.require_file(path, "expression file")
+        obs = anndata_input.read_obs(path)
+        settings = spec.single_cell
+        if anndata_input.is_single_cell(obs, settings.sample_column):
+            values, sample_obs = anndata_input.pseudobulk(path, settings, cell_type)
+            source = f"{path} (pseudobulk{', ' + cell_type if cell_type else ''})"
+        else:
+            values, sample_obs = anndata_input.read_bulk(path, settings.counts_layer)
+            source = str(path)
+        if spec.samples:
+            return values, None, read_sample_sheet(spec.samples), spec.samples
+        sheet = sample_obs.copy()
+        if settings.condition_column not in sheet.columns:
+            raise InputError(
+                f"obs has no per-sample column {settings.condition_column!r}",
+                source=str(path),
+                fix="set single_cell.condition_column, or give a sample sheet with 'samples'",
+            )
+        sheet = sheet.rename(columns={settings.condition_column: "condition"})
+        sheet = check_sheet(sheet.rename_axis("sample").reset_index(), source)
+        return values, None, sheet, source
+    if not spec.samples:
+        raise InputError(
+            "a table needs a sample sheet",
+            source=str(path),
+            fix="add 'samples: path/to/samples.tsv' to the dataset's config",
+        )
+    sheet = read_sample_sheet(spec.samples)
+    table = tables.read_expression_table(
+        path, list(sheet.index), spec.orientation, spec.gene_id_column, spec.symbol_column
+    )
+    return table.values, table.symbols, sheet, spec.samples
+
+
+def load_dataset(
+    spec: DatasetSpec,
+    conditions: Mapping[str, str],
+    cell_type: str | None = None,
+    min_replicates: int = 2,
+    annotation_dir: Path | None = None,
+) -> ad.AnnData:
+    """Read, check and assemble one dataset as samples × genes AnnData.
+
+    ``X`` holds raw counts (``kind: counts``, also in ``layers['counts']``) or log2 expression
+    (``kind: normalized``); ``obs`` the sample sheet plus ``role``; ``var['symbol']`` symbols.
+    """
+    values, symbols, sheet, sheet_source = _read_values(spec, cell_type)
+    sheet = assign_roles(sheet, conditions, sheet_source)
+    check_replicates(sheet, sheet_source, min_replicates)
+    values, symbols = tables.resolve_duplicate_genes(
+        values, symbols, spec.duplicate_genes, spec.path
+    )
+    values = match_samples(values, sheet, spec.path, sheet_source)
+    if spec.kind == "counts":
+        values = check_counts(values, spec.non_integer_counts, spec.path)
+    else:
+        values = to_log_scale(values, spec.log_transform, spec.path)
+    obs = sheet.copy()
+    for column in obs.columns:
+        obs[column] = obs[column].astype(str).astype("category")
+    obs["condition"] = pd.Categorical(
+        obs["condition"].astype(str), categories=[str(conditions[r]) for r in ROLES]
+    )
+    var = pd.DataFrame(index=values.index.astype(str))
+    var["symbol"] = gene_symbols(var.index, symbols, spec.species, annotation_dir).to_numpy()
+    matrix = values.T.to_numpy()
+    adata = ad.AnnData(X=matrix.copy(), obs=obs, var=var)
+    if spec.kind == "counts":
+        adata.layers["counts"] = matrix
+    adata.uns.update(
+        conditions={role: str(conditions[role]) for role in ROLES},
+        kind=spec.kind,
+        species=spec.species,
+        id_type=guess_id_type(var.index),
+        inputs={"data": spec.path, "samples": str(sheet_source)},
+    )
+    log.info(
+        "loaded %d samples × %d genes, %s, IDs look like %s (%s)",
+        adata.n_obs,
+        adata.n_vars,
+        spec.kind,
+        adata.uns["id_type"],
+        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in ROLES),
+    )
+    return adata
 
 
 def build_anndata(
@@ -229,33 +353,6 @@ def build_anndata(
     conditions: Mapping[str, str],
     min_replicates: int = 2,
 ) -> ad.AnnData:
-    """Load and validate inputs into samples × genes AnnData, raw counts in ``layers['counts']``.
-
-    ``obs`` carries the sample sheet plus ``role``; ``uns['conditions']`` the role → label map.
-    """
-    sheet = assign_roles(read_sample_sheet(sheet_path), conditions, sheet_path)
-    check_replicates(sheet, sheet_path, min_replicates)
-    counts = match_samples(read_counts(counts_path), sheet, counts_path, sheet_path)
-    check_nonzero_samples(counts, counts_path)
-    obs = sheet.copy()
-    for column in obs.columns:
-        obs[column] = obs[column].astype("category")
-    obs["condition"] = pd.Categorical(
-        obs["condition"].astype(str), categories=[str(conditions[r]) for r in ROLES]
-    )
-    matrix = counts.T.to_numpy(dtype=np.int64)
-    adata = ad.AnnData(
-        X=matrix.copy(),
-        obs=obs,
-        var=pd.DataFrame(index=counts.index.astype(str)),
-    )
-    adata.layers["counts"] = matrix
-    adata.uns["conditions"] = {role: str(conditions[role]) for role in ROLES}
-    adata.uns["inputs"] = {"counts": str(counts_path), "samples": str(sheet_path)}
-    log.info(
-        "loaded %d samples × %d genes (%s)",
-        adata.n_obs,
-        adata.n_vars,
-        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in ROLES),
-    )
-    return adata
+    """Shortcut for the common case: a counts table and a sample sheet."""
+    spec = DatasetSpec(path=str(counts_path), samples=str(sheet_path))
+    return load_dataset(spec, conditions, min_replicates=min_replicates)

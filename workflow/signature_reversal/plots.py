@@ -30,6 +30,11 @@ def _save(fig: plt.Figure, path: str | Path) -> None:
 
 def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
     fig, ax = plt.subplots(figsize=(max(5, 0.35 * len(metrics)), 3.5))
+    if metrics["library_size"].isna().all():
+        ax.text(0.5, 0.5, "normalized input: no library sizes", ha="center", va="center")
+        ax.set_axis_off()
+        _save(fig, path)
+        return
     colours = [ROLE_COLOURS[r] for r in metrics["role"]]
     ax.bar(metrics["sample"], metrics["library_size"] / 1e6, color=colours)
     ax.set_xlabel("sample")

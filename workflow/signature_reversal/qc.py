@@ -14,10 +14,21 @@ def log_cpm(counts: np.ndarray) -> np.ndarray:
     return np.log2(counts / library * 1e6 + 1.0)
 
 
+def log_expression(adata: ad.AnnData) -> np.ndarray:
+    """Samples × genes on a log scale: log-CPM of counts, or the normalized values as given."""
+    if "counts" in adata.layers:
+        return log_cpm(np.asarray(adata.layers["counts"], dtype=float))
+    return np.asarray(adata.X, dtype=float)
+
+
 def sample_metrics(adata: ad.AnnData) -> pd.DataFrame:
-    """Per sample: condition, role, library size, detected genes, median correlation to group."""
-    counts = np.asarray(adata.layers["counts"], dtype=float)
-    expr = log_cpm(counts)
+    """Per sample: condition, role, library size, detected genes, median correlation to group.
+
+    Library size and detected genes exist only for counts; they are empty for normalized data.
+    """
+    expr = log_expression(adata)
+    has_counts = "counts" in adata.layers
+    counts = np.asarray(adata.layers["counts"], dtype=float) if has_counts else None
     corr = np.corrcoef(expr)
     roles = adata.obs["role"].astype(str).to_numpy()
     within = []
@@ -29,8 +40,8 @@ def sample_metrics(adata: ad.AnnData) -> pd.DataFrame:
             "sample": adata.obs_names,
             "condition": adata.obs["condition"].astype(str).to_numpy(),
             "role": roles,
-            "library_size": counts.sum(axis=1).astype(np.int64),
-            "detected_genes": (counts > 0).sum(axis=1),
+            "library_size": counts.sum(axis=1).astype(np.int64) if has_counts else np.nan,
+            "detected_genes": (counts > 0).sum(axis=1) if has_counts else np.nan,
             "median_within_group_correlation": within,
         }
     )
@@ -49,6 +60,8 @@ def _flag_outliers(metrics: pd.DataFrame) -> pd.Series:
         ("median_within_group_correlation", "low correlation to its group"),
     ):
         values = np.log10(metrics[column]) if column == "library_size" else metrics[column]
+        if values.isna().all():
+            continue
         mad = np.median(np.abs(values - np.median(values))) * 1.4826
         if mad > 0:
             low = (values - np.median(values)) / mad < -3
@@ -60,7 +73,7 @@ def pca(
     adata: ad.AnnData, n_top: int = 500, n_components: int = 2
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of log-CPM over the ``n_top`` most variable genes (as DESeq2's plotPCA does)."""
-    expr = log_cpm(np.asarray(adata.layers["counts"], dtype=float))
+    expr = log_expression(adata)
     top = np.argsort(expr.var(axis=0))[::-1][: min(n_top, expr.shape[1])]
     n_components = min(n_components, adata.n_obs - 1)
     model = PCA(n_components=n_components, svd_solver="full")
@@ -72,6 +85,6 @@ def pca(
 
 
 def correlation(adata: ad.AnnData) -> pd.DataFrame:
-    """Pearson correlation between samples on log-CPM."""
-    expr = log_cpm(np.asarray(adata.layers["counts"], dtype=float))
+    """Pearson correlation between samples on log-CPM (or log expression)."""
+    expr = log_expression(adata)
     return pd.DataFrame(np.corrcoef(expr), index=adata.obs_names, columns=adata.obs_names)

@@ -1,4 +1,4 @@
-"""Render the one-file HTML report: verdict first, then the evidence.
+"""Render the one-file HTML report: verdicts first, then the evidence, for one or more analyses.
 
 Images are embedded as base64 and no external URL is referenced, so the file opens offline and
 can be e-mailed. Every user-supplied string reaches the page through Jinja2 autoescaping or
@@ -11,6 +11,7 @@ import base64
 import importlib.metadata
 import json
 import platform
+import re
 from pathlib import Path
 
 import jinja2
@@ -31,6 +32,19 @@ PACKAGES = (
     "scipy",
     "matplotlib",
 )
+SET_COLUMNS = [
+    "gene_set",
+    "verdict",
+    "fraction_restored",
+    "fraction_restored_ci_low",
+    "fraction_restored_ci_high",
+    "p_reversal",
+    "disease_NES",
+    "disease_fdr",
+    "treatment_NES",
+    "treatment_fdr",
+    "reason",
+]
 
 
 def software_versions() -> dict[str, str]:
@@ -58,24 +72,23 @@ def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
     )
 
 
-def render(
-    *,
-    config: dict,
-    qc_dir: Path,
-    de_dir: Path,
-    enrichment_dir: Path,
-    reversal_dir: Path,
-    out: Path,
-) -> None:
-    """Collect the stage outputs and write ``out`` as a self-contained HTML page."""
+def anchor(name: str) -> str:
+    """A safe HTML id fragment for an analysis name."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def analysis_context(name: str, folder: Path, alpha: float) -> dict:
+    """Everything the template shows for one analysis, read from its results folder."""
+    qc_dir, de_dir = folder / "qc", folder / "de"
+    enrichment_dir, reversal_dir = folder / "enrichment", folder / "reversal"
     summary = json.loads((reversal_dir / "reversal_summary.json").read_text())
     sets = pd.read_csv(reversal_dir / "gene_set_reversal.tsv", sep="\t")
-    genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t")
-    metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t")
-    alpha = config["de"]["alpha"]
+    genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t", dtype={"gene": str})
+    metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t", dtype={"sample": str})
+    coverage = pd.read_csv(folder / "gene_sets" / "coverage.tsv", sep="\t")
     contrasts = []
     for contrast in CONTRASTS:
-        table = pd.read_csv(de_dir / f"{contrast.name}.tsv", sep="\t")
+        table = pd.read_csv(de_dir / f"{contrast.name}.tsv", sep="\t", dtype={"gene": str})
         gsea = pd.read_csv(enrichment_dir / f"{contrast.name}.tsv", sep="\t")
         curated = gsea[gsea["collection"] == "curated"]
         top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
@@ -104,19 +117,41 @@ def render(
         .rename_axis("class")
         .reset_index(name="disease genes")
     )
-    set_columns = [
-        "gene_set",
-        "verdict",
-        "fraction_restored",
-        "fraction_restored_ci_low",
-        "fraction_restored_ci_high",
-        "p_reversal",
-        "disease_NES",
-        "disease_fdr",
-        "treatment_NES",
-        "treatment_fdr",
-        "reason",
-    ]
+    return {
+        "name": name,
+        "anchor": anchor(name),
+        "summary": summary,
+        "sets": sets[SET_COLUMNS].to_dict("records") if len(sets) else [],
+        "sets_table": html_table(sets[SET_COLUMNS]) if len(sets) else "",
+        "class_counts": html_table(class_counts),
+        "metrics": html_table(metrics),
+        "coverage": html_table(coverage[coverage["collection"] == "curated"]),
+        "coverage_note": _coverage_note(coverage),
+        "images": {
+            "library_sizes": embed_png(qc_dir / "library_sizes.png"),
+            "pca": embed_png(qc_dir / "pca.png"),
+            "correlation": embed_png(qc_dir / "correlation.png"),
+            "scatter": embed_png(reversal_dir / "reversal_scatter.png"),
+            "restoration": embed_png(reversal_dir / "gene_set_restoration.png"),
+            "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
+        },
+        "contrasts": contrasts,
+    }
+
+
+def _coverage_note(coverage: pd.DataFrame) -> str:
+    rows = []
+    for collection, table in coverage.groupby("collection", sort=False):
+        rows.append(
+            f"{collection}: {int(table['genes_in_data'].sum())} of "
+            f"{int(table['genes_in_file'].sum())} set genes found in the data"
+        )
+    return "; ".join(rows)
+
+
+def render(*, config: dict, analyses: dict[str, Path], out: Path) -> None:
+    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → folder)."""
+    alpha = config["de"]["alpha"]
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("signature_reversal", "templates"),
         autoescape=True,
@@ -125,21 +160,7 @@ def render(
     html = environment.get_template("report.html").render(
         title=config.get("report", {}).get("title", "Signature reversal report"),
         simulated_note=config.get("report", {}).get("simulated_note", ""),
-        conditions=config["conditions"],
-        summary=summary,
-        sets=sets[set_columns].to_dict("records"),
-        sets_table=html_table(sets[set_columns]),
-        class_counts=html_table(class_counts),
-        metrics=html_table(metrics),
-        images={
-            "library_sizes": embed_png(qc_dir / "library_sizes.png"),
-            "pca": embed_png(qc_dir / "pca.png"),
-            "correlation": embed_png(qc_dir / "correlation.png"),
-            "scatter": embed_png(reversal_dir / "reversal_scatter.png"),
-            "restoration": embed_png(reversal_dir / "gene_set_restoration.png"),
-            "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
-        },
-        contrasts=contrasts,
+        analyses=[analysis_context(name, Path(folder), alpha) for name, folder in analyses.items()],
         config_yaml=yaml.safe_dump(config, sort_keys=False),
         versions=software_versions(),
     )

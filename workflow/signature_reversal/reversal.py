@@ -56,6 +56,13 @@ def log_normalized(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
     return np.log2(counts / size_factors[:, None] + 1.0).T
 
 
+def log_expression(adata, size_factors: np.ndarray) -> np.ndarray:
+    """Genes × samples log2 expression for the fast estimator: normalized counts or X as is."""
+    if "counts" in adata.layers:
+        return log_normalized(np.asarray(adata.layers["counts"], dtype=float), size_factors)
+    return np.asarray(adata.X, dtype=float).T
+
+
 def make_groups(expression: np.ndarray, roles: np.ndarray) -> Groups:
     """Split sample columns by role."""
     return Groups(
@@ -82,6 +89,8 @@ def gene_table(
         .join(pick(treatment, "treatment_"))
         .join(pick(residual, "residual_"))
     )
+    if "symbol" in disease.columns:
+        genes.insert(0, "symbol", disease.set_index("gene")["symbol"].reindex(genes.index))
     genes["disease_gene"] = (genes["disease_padj"] < rule.disease_padj) & (
         genes["disease_log2FC"].abs() >= rule.disease_min_abs_log2fc
     )

@@ -146,9 +146,15 @@ def read_expression_table(
             )
         symbols = table[symbol_column].rename("symbol")
         log.info("gene symbols taken from column %r", symbol_column)
-    annotation = [c for c in table.columns if c not in samples]
+    others = [c for c in table.columns if c not in samples]
+    numeric = [c for c in others if pd.to_numeric(table[c], errors="coerce").notna().all()]
+    if numeric:
+        log.warning(
+            "numeric columns not in the sample sheet are not analysed: %s", ", ".join(numeric)
+        )
+    annotation = [c for c in others if c not in numeric]
     if annotation:
-        log.info("annotation columns not used as samples: %s", ", ".join(annotation))
+        log.info("annotation columns (not samples): %s", ", ".join(annotation))
     sample_columns = [c for c in table.columns if c in samples]
     return ExpressionTable(
         values=_to_numeric(table[sample_columns], path), symbols=symbols, source=str(path)
