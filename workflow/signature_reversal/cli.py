@@ -15,15 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
-from . import de, enrichment, genesets, load, plots, qc, report, reversal, simulate
 from .errors import InputError
 from .roles import CONTRASTS, contrast_by_name
 
 log = logging.getLogger("signature_reversal")
+
+# Stage modules are imported inside each command: a rule pays only for the libraries its stage
+# uses (pydeseq2, gseapy and matplotlib each take a second or more to import).
 
 
 def _write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
@@ -33,6 +34,8 @@ def _write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> None:
     """Write a simulated counts matrix, sample sheet and truth table with planted effects."""
+    from . import genesets, simulate
+
     sets = {s.name: s.genes for s in genesets.read_gmt(args.gene_sets)}
     planted = simulate.skin_planted_sets(sets)
     named = [g for s in planted.values() for g in s.genes] + [g for s in sets.values() for g in s]
@@ -65,6 +68,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_load(args: argparse.Namespace) -> None:
     """Read and validate one dataset (any supported format) into the canonical AnnData."""
+    from . import load
+
     settings = json.loads(args.settings)
     spec = load.DatasetSpec.from_config(settings["dataset"])
     adata = load.load_dataset(
@@ -80,6 +85,10 @@ def cmd_load(args: argparse.Namespace) -> None:
 
 def cmd_genesets(args: argparse.Namespace) -> None:
     """Translate every gene-set collection into the dataset's gene IDs, with coverage."""
+    import anndata as ad
+
+    from . import genesets
+
     settings = json.loads(args.settings)
     adata = ad.read_h5ad(args.adata, backed="r")
     symbols = adata.var["symbol"].astype(str).copy()
@@ -119,6 +128,10 @@ def cmd_genesets(args: argparse.Namespace) -> None:
 
 def cmd_qc(args: argparse.Namespace) -> None:
     """Sample metrics, PCA and correlation: tables and plots."""
+    import anndata as ad
+
+    from . import plots, qc
+
     adata = ad.read_h5ad(args.adata)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -138,6 +151,10 @@ def cmd_qc(args: argparse.Namespace) -> None:
 
 def cmd_de(args: argparse.Namespace) -> None:
     """Fit pydeseq2 once and write one table and volcano plot per contrast."""
+    import anndata as ad
+
+    from . import de, plots
+
     settings = json.loads(args.settings)
     adata = ad.read_h5ad(args.adata)
     out = Path(args.out_dir)
@@ -177,6 +194,8 @@ def _collections(settings: dict) -> dict[str, dict]:
 
 def cmd_enrich(args: argparse.Namespace) -> None:
     """Preranked GSEA of one contrast against every prepared collection."""
+    from . import de, enrichment, genesets
+
     settings = json.loads(args.settings)
     table = de.read_table(args.de)
     ranked = enrichment.ranking(table, settings.get("rank_by", "stat"))
@@ -218,6 +237,10 @@ def cmd_enrich(args: argparse.Namespace) -> None:
 
 def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
+    import anndata as ad
+
+    from . import de, genesets, plots, reversal
+
     settings = json.loads(args.settings)
     rule = reversal.VerdictRule(**settings)
     de_dir, enrichment_dir, out = Path(args.de_dir), Path(args.enrichment_dir), Path(args.out_dir)
@@ -273,6 +296,8 @@ def cmd_reversal(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
+    from . import report
+
     analyses = {}
     for item in args.analysis:
         name, _, folder = item.partition("=")
