@@ -154,3 +154,41 @@ def test_snakefmt_clean():
         [sys.executable, "-m", "snakefmt", "--check", *files], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_bad_config_value_names_the_key_path(tmp_path):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["de"]["alpha"] = 2
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(tmp_path / "bad.yaml")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "On instance['de']['alpha']" in result.stdout + result.stderr
+
+
+def test_configfile_replaces_the_shipped_config(tmp_path, curated_sets):
+    data = simulate_skin(curated_sets, n_genes=200, n_per_group=3)
+    counts, samples = write_dataset(data, tmp_path / "input")
+    make_config(tmp_path, {"mine": table_dataset(counts, samples)})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--forceall",  # list every job, even where results from other runs exist
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    planned = result.stdout + result.stderr
+    assert "wildcards: analysis=mine" in planned
+    assert "wildcards: analysis=example" not in planned

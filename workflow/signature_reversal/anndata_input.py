@@ -107,8 +107,9 @@ def pseudobulk(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sum raw counts per sample (within ``cell_type`` if given).
 
-    Returns counts (genes × samples) and per-sample obs (condition and every column constant
-    within a sample). Samples with fewer than ``min_cells`` cells are dropped with a warning.
+    Returns counts (genes × samples) and per-sample obs (condition, every column constant within
+    a sample, and ``n_cells``) for every sample seen. Samples with fewer than ``min_cells`` cells
+    get no counts column (logged); the loader removes them from the sheet.
     """
     path = str(path)
     adata = ad.read_h5ad(path, backed="r")
@@ -142,8 +143,9 @@ def pseudobulk(
         codes[~selected] = -1
         matrix, genes = _matrix_source(adata, settings.counts_layer, path)
         summed = _sum_rows(matrix, codes, len(kept))
-        sample_obs = _per_sample_obs(obs[selected], settings.sample_column, kept)
-        sample_obs["n_cells"] = [int(cells[s]) for s in kept]
+        every_sample = sorted(cells.index)
+        sample_obs = _per_sample_obs(obs[selected], settings.sample_column, every_sample)
+        sample_obs["n_cells"] = [int(cells[s]) for s in every_sample]
     finally:
         adata.file.close()
     counts = pd.DataFrame(
@@ -184,6 +186,8 @@ def read_bulk(path: str | Path, layer: str | None = None) -> tuple[pd.DataFrame,
     return values, obs
 
 
-def is_single_cell(obs: pd.DataFrame, sample_column: str) -> bool:
-    """Cells × genes when a sample column exists and samples repeat across rows."""
+def is_single_cell(obs: pd.DataFrame, sample_column: str, configured: bool) -> bool:
+    """Cells × genes when the config has a single_cell section, or samples repeat across rows."""
+    if configured:
+        return True
     return sample_column in obs.columns and obs[sample_column].nunique() < len(obs)

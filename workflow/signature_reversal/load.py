@@ -43,6 +43,7 @@ class DatasetSpec:
     single_cell: anndata_input.SingleCellSettings = field(
         default_factory=anndata_input.SingleCellSettings
     )
+    single_cell_configured: bool = False  # a single_cell section forces pseudobulk
 
     @classmethod
     def from_config(cls, entry: Mapping) -> DatasetSpec:
@@ -52,6 +53,7 @@ class DatasetSpec:
         single_cell.pop("by_cell_type", None)
         single_cell.pop("cell_types", None)
         values["single_cell"] = anndata_input.SingleCellSettings(**single_cell)
+        values["single_cell_configured"] = bool(entry.get("single_cell"))
         return cls(**values)
 
 
@@ -263,11 +265,12 @@ def _read_values(
         tables.require_file(path, "expression file")
         obs = anndata_input.read_obs(path)
         settings = spec.single_cell
-        if anndata_input.is_single_cell(obs, settings.sample_column):
+        if anndata_input.is_single_cell(obs, settings.sample_column, spec.single_cell_configured):
             values, sample_obs = anndata_input.pseudobulk(path, settings, cell_type)
             source = f"{path} (pseudobulk{', ' + cell_type if cell_type else ''})"
         else:
             values, sample_obs = anndata_input.read_bulk(path, settings.counts_layer)
+            sample_obs = sample_obs.drop(columns=["sample"], errors="ignore")  # obs_names rule
             source = str(path)
         if spec.samples:
             return values, None, read_sample_sheet(spec.samples), spec.samples
@@ -308,6 +311,8 @@ def load_dataset(
     """
     values, symbols, sheet, sheet_source = _read_values(spec, cell_type)
     sheet = assign_roles(sheet, conditions, sheet_source)
+    if "n_cells" in sheet.columns:  # pseudobulk: samples below min_cells have no counts (logged)
+        sheet = sheet.loc[sheet.index.isin(values.columns)]
     check_replicates(sheet, sheet_source, min_replicates)
     values, symbols = tables.resolve_duplicate_genes(
         values, symbols, spec.duplicate_genes, spec.path
