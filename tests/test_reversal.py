@@ -47,8 +47,15 @@ def fast_analysis(data: simulate.SimulatedData, rule: reversal.VerdictRule = RUL
 
     def table(num: str, den: str) -> pd.DataFrame:
         lfc = by_role[num].mean(axis=1) - by_role[den].mean(axis=1)
-        p = stats.ttest_ind(by_role[num], by_role[den], axis=1).pvalue
-        return pd.DataFrame({"gene": counts.index, "log2FC": lfc, "padj": _bh(p)})
+        test = stats.ttest_ind(by_role[num], by_role[den], axis=1)
+        return pd.DataFrame(
+            {
+                "gene": counts.index,
+                "log2FC": lfc,
+                "padj": _bh(test.pvalue),
+                "stat": np.nan_to_num(test.statistic),
+            }
+        )
 
     genes = reversal.gene_table(
         table("disease", "control"),
@@ -158,20 +165,8 @@ def test_too_few_samples_and_too_small_signature_give_no_evidence(curated):
     genes, groups = fast_analysis(_data(curated, "reverse", 1, n_per_group=2))
     result = reversal.signature_verdict(genes, groups, RULE)
     assert result.verdict == "no evidence" and "too few samples" in result.reason
-    genes, groups = fast_analysis(_data(curated, "reverse", 1))
     strict = reversal.VerdictRule(disease_min_abs_log2fc=50, bootstrap=50)
-    genes = reversal.gene_table(
-        genes.rename(columns={"disease_log2FC": "log2FC", "disease_padj": "padj"})[
-            ["gene", "log2FC", "padj"]
-        ],
-        genes.rename(columns={"treatment_log2FC": "log2FC", "treatment_padj": "padj"})[
-            ["gene", "log2FC", "padj"]
-        ],
-        genes.rename(columns={"residual_log2FC": "log2FC", "residual_padj": "padj"})[
-            ["gene", "log2FC", "padj"]
-        ],
-        strict,
-    )
+    genes, groups = fast_analysis(_data(curated, "reverse", 1), strict)
     result = reversal.signature_verdict(genes, groups, strict)
     assert result.verdict == "no evidence" and "disease genes" in result.reason
 
@@ -218,3 +213,30 @@ def test_gene_set_not_changed_by_disease_is_not_judged(curated):
     gsea = pd.DataFrame({"gene_set": list(sets), "NES": 0.3, "fdr": 0.6})
     table = reversal.gene_set_verdicts(genes, groups, sets, gsea, gsea, RULE)
     assert table["verdict"].tolist() == ["not changed by disease"]
+
+
+def test_ks_enrichment_and_connectivity_extremes():
+    assert reversal.ks_enrichment(np.array([1, 2, 3]), 100) == pytest.approx(0.97)
+    assert reversal.ks_enrichment(np.array([98, 99, 100]), 100) == pytest.approx(-0.98)
+    ranking = np.arange(100, 0, -1.0)  # gene i has the i-th largest treatment effect
+    up, down = np.zeros(100, bool), np.zeros(100, bool)
+    up[-5:], down[:5] = True, True  # disease-up genes pushed to the bottom: reversal
+    assert reversal.connectivity(ranking, up, down) == pytest.approx((-0.96 - 0.95) / 2)
+    assert reversal.connectivity(ranking, down, up) == pytest.approx((0.95 + 0.96) / 2)
+    assert reversal.connectivity(ranking, up, up) == 0.0
+
+
+def test_improvement_and_connectivity_follow_the_plant(curated):
+    genes, groups = fast_analysis(
+        _data(curated, "reverse", 31, set_reversal=False, reversal_fraction=0.5)
+    )
+    result = reversal.signature_verdict(genes, groups, RULE)
+    for direction in ("up", "down"):
+        value = getattr(result, f"percent_improvement_{direction}")
+        low = getattr(result, f"percent_improvement_{direction}_ci_low")
+        high = getattr(result, f"percent_improvement_{direction}_ci_high")
+        assert 25 < value < 75 and low <= value <= high  # half of the genes fully restored
+    assert result.connectivity < -0.3 and result.p_connectivity < 0.05
+    genes, groups = fast_analysis(_data(curated, "none", 32))
+    null = reversal.signature_verdict(genes, groups, RULE)
+    assert abs(null.percent_improvement_up) < 25 and null.p_connectivity > 0.05

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -95,6 +95,7 @@ def gene_table(
         genes["disease_log2FC"].abs() >= rule.disease_min_abs_log2fc
     )
     genes["improvement"] = -genes["treatment_log2FC"] / genes["disease_log2FC"]
+    genes["treatment_stat"] = treatment.set_index("gene")["stat"].reindex(genes.index)
     genes["reversal_class"] = classify(genes, rule.alpha)
     return genes.reset_index()
 
@@ -142,13 +143,53 @@ def _fold_changes(
     return d, t, t_stat
 
 
-def _signature_statistic(
+def ks_enrichment(positions: np.ndarray, n: int) -> float:
+    """Unweighted Kolmogorov–Smirnov enrichment of a query at 1-based ``positions`` in a list of
+    ``n`` genes, as in the Connectivity Map (Lamb et al., Science 2006): positive when the query
+    sits at the top."""
+    t = len(positions)
+    if t == 0:
+        return math.nan
+    v = np.sort(positions).astype(float)
+    j = np.arange(1, t + 1)
+    a = np.max(j / t - v / n)
+    b = np.max(v / n - (j - 1) / t)
+    return float(a if a > b else -b)
+
+
+def connectivity(ranking: np.ndarray, up: np.ndarray, down: np.ndarray) -> float:
+    """CMap connectivity of the disease signature in the treatment ranking (genes by decreasing
+    treatment effect): (ES_up − ES_down) / 2 when the two have opposite signs, else 0.
+    Negative = the treatment pushes disease-up genes down and disease-down genes up."""
+    order = np.argsort(-ranking, kind="stable")
+    position = np.empty(len(ranking), dtype=int)
+    position[order] = np.arange(1, len(ranking) + 1)
+    es_up = ks_enrichment(position[up], len(ranking))
+    es_down = ks_enrichment(position[down], len(ranking))
+    if not (np.isfinite(es_up) and np.isfinite(es_down)) or np.sign(es_up) == np.sign(es_down):
+        return 0.0
+    return (es_up - es_down) / 2
+
+
+def _signature_statistics(
     groups: Groups, disease_cols: np.ndarray, treatment_cols: np.ndarray, n_top: int
-) -> float:
-    """Slope of T on D over the ``n_top`` genes most changed by disease under this labelling."""
+) -> np.ndarray:
+    """Slope of T on D and CMap connectivity, over the ``n_top`` genes most changed by disease
+    under this labelling (re-selected for every labelling)."""
     d, t, t_stat = _fold_changes(groups, disease_cols, treatment_cols)
-    top = np.argpartition(-np.abs(t_stat), n_top - 1)[:n_top]
-    return float(_slope(d[top], t[top]))
+    top = np.zeros(len(d), dtype=bool)
+    top[np.argpartition(-np.abs(t_stat), n_top - 1)[:n_top]] = True
+    slope = float(_slope(d[top], t[top]))
+    return np.array([slope, connectivity(t, top & (d > 0), top & (d < 0))])
+
+
+def _improvement(d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Mean per-gene improvement −T/D (in %) over disease-up and over disease-down genes."""
+    ratio = -t / d
+    up, down = d > 0, d < 0
+    return 100 * np.array(
+        [ratio[up].mean() if up.any() else np.nan, ratio[down].mean() if down.any() else np.nan]
+    )
 
 
 def _set_statistics(
@@ -223,6 +264,14 @@ class SignatureResult:
     p_aggravation: float
     percent_moved_toward_control: float
     median_improvement: float
+    percent_improvement_up: float
+    percent_improvement_up_ci_low: float
+    percent_improvement_up_ci_high: float
+    percent_improvement_down: float
+    percent_improvement_down_ci_low: float
+    percent_improvement_down_ci_high: float
+    connectivity: float
+    p_connectivity: float
     n_permutations: int
     exact_permutation: bool
     min_attainable_p: float
@@ -282,56 +331,68 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
     slope = float(_slope(d, t))
     moved_back = float(np.mean(np.sign(t) == -np.sign(d)) * 100)
     median_improvement = float(np.median(-t / d))
+    improvement = _improvement(d, t)
+    ranking = genes["treatment_stat"].fillna(0).to_numpy()
+    observed_connectivity = connectivity(
+        ranking,
+        disease_mask & (genes["disease_log2FC"] > 0).to_numpy(),
+        disease_mask & (genes["disease_log2FC"] < 0).to_numpy(),
+    )
 
-    observed = _signature_statistic(groups, groups.disease, groups.treatment, n_disease)
-    null = np.array([_signature_statistic(groups, a, b, n_disease) for a, b in splits])
-    p_rev, p_agg = permutation_pvalues(observed, null, exact)
+    observed = _signature_statistics(groups, groups.disease, groups.treatment, n_disease)
+    null = np.array([_signature_statistics(groups, a, b, n_disease) for a, b in splits])
+    p_rev, p_agg = permutation_pvalues(observed[0], null[:, 0], exact)
+    p_connectivity, _ = permutation_pvalues(observed[1], null[:, 1], exact)
 
+    # CIs: percentiles of a within-group bootstrap of the fast estimator over the same disease
+    # genes, shifted onto the DESeq2 estimates
     rng = np.random.default_rng(rule.seed + 1)
-    rows = groups.expression[disease_mask]
-    boot_groups = Groups(rows, groups.control, groups.disease, groups.treatment)
-    boot = []
-    for _ in range(rule.bootstrap):
-        g = _bootstrap_columns(boot_groups, rng)
+    boot_groups = Groups(
+        groups.expression[disease_mask], groups.control, groups.disease, groups.treatment
+    )
+
+    def estimates(g: Groups) -> np.ndarray:
         bd, bt, _ = _fold_changes(g, g.disease, g.treatment)
-        boot.append(_slope(bd, bt))
-    boot = np.asarray(boot)
-    boot = boot[np.isfinite(boot)]
-    # the CI is centred on the DESeq2 estimate, its width from the bootstrap of the fast estimate
-    shift = slope - float(_slope(*_fold_changes(boot_groups, groups.disease, groups.treatment)[:2]))
-    low, high = (np.quantile(boot, [0.025, 0.975]) + shift) if len(boot) else (math.nan,) * 2
+        return np.concatenate([[_slope(bd, bt)], _improvement(bd, bt)])
+
+    boot = np.array(
+        [estimates(_bootstrap_columns(boot_groups, rng)) for _ in range(rule.bootstrap)]
+    )
+    shift = np.concatenate([[slope], improvement]) - estimates(boot_groups)
+    with np.errstate(invalid="ignore"):
+        low = np.nanquantile(boot, 0.025, axis=0) + shift
+        high = np.nanquantile(boot, 0.975, axis=0) + shift
 
     verdict, reason = _decide(slope, p_rev, p_agg, min_p, rule, "slope")
     return SignatureResult(
         verdict=verdict,
         reason=reason,
         slope=slope,
-        slope_ci_low=float(low),
-        slope_ci_high=float(high),
-        null_slope_median=float(np.median(null)),
+        slope_ci_low=float(low[0]),
+        slope_ci_high=float(high[0]),
+        null_slope_median=float(np.median(null[:, 0])),
         p_reversal=float(p_rev),
         p_aggravation=float(p_agg),
         percent_moved_toward_control=moved_back,
         median_improvement=median_improvement,
+        percent_improvement_up=float(improvement[0]),
+        percent_improvement_up_ci_low=float(low[1]),
+        percent_improvement_up_ci_high=float(high[1]),
+        percent_improvement_down=float(improvement[1]),
+        percent_improvement_down_ci_low=float(low[2]),
+        percent_improvement_down_ci_high=float(high[2]),
+        connectivity=observed_connectivity,
+        p_connectivity=float(p_connectivity),
         **base,
     )
 
 
 def _without_estimate(verdict: str, reason: str, base: dict) -> SignatureResult:
     """A result whose numbers cannot be estimated; the reason says why."""
-    missing = dict.fromkeys(
-        (
-            "slope",
-            "slope_ci_low",
-            "slope_ci_high",
-            "null_slope_median",
-            "p_reversal",
-            "p_aggravation",
-            "percent_moved_toward_control",
-            "median_improvement",
-        ),
-        math.nan,
-    )
+    estimated = [
+        f.name for f in fields(SignatureResult) if f.name not in {*base, "verdict", "reason"}
+    ]
+    missing = dict.fromkeys(estimated, math.nan)
     return SignatureResult(verdict=verdict, reason=reason, **missing, **base)
 
 
