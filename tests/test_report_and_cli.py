@@ -46,6 +46,8 @@ def run_stages(dataset: dict, out: Path, config: dict) -> None:
                 f"curated={sets}/curated.gmt",
                 "--out",
                 out / "enrichment" / f"{contrast}.tsv",
+                "--ora-out",
+                out / "enrichment" / f"{contrast}.ora.tsv",
             ]
         )
     steps += [
@@ -63,6 +65,8 @@ def run_stages(dataset: dict, out: Path, config: dict) -> None:
             json.dumps(config["reversal"]),
             "--out-dir",
             out / "reversal",
+            "--genes-of-interest",
+            json.dumps(["Jak2", "Flg", "<i>Nope</i>"]),
         ],
         [
             "report",
@@ -109,6 +113,7 @@ def test_user_text_is_escaped(evil_results):
     assert "nmn&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Title &lt;i&gt;x&lt;/i&gt;" in html
     assert "evil&lt;b&gt;" in html
+    assert "&lt;i&gt;Nope&lt;/i&gt;" in html and "<i>Nope" not in html
 
 
 def test_report_is_self_contained(evil_results):

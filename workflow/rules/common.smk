@@ -9,6 +9,13 @@ import pandas as pd
 PACKAGE_DIR = Path(workflow.basedir) / "workflow"
 CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
 CONTRASTS = ["disease_vs_control", "treatment_vs_disease", "treatment_vs_control"]
+REVERSAL_PLOTS = [
+    "reversal_scatter",
+    "gene_set_restoration",
+    "nes_pairs",
+    "pathway_scores",
+    "genes_of_interest",
+]
 ENV = "../../envs/signature-reversal.yaml"
 COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"].get("extra") or []]
 
@@ -115,6 +122,9 @@ def analysis_outputs(analyses):
                 "results/{analysis}/de/{contrast}.tsv",
                 "results/{analysis}/de/{contrast}.volcano.png",
                 "results/{analysis}/enrichment/{contrast}.tsv",
+                "results/{analysis}/enrichment/{contrast}.ora.tsv",
+                "results/{analysis}/reversal/genes_of_interest.tsv",
+                "results/{analysis}/reversal/{reversal_plot}.png",
                 "results/{analysis}/gene_sets/coverage.tsv",
                 "results/{analysis}/reversal/reversal_summary.json",
                 "results/{analysis}/reversal/gene_set_reversal.tsv",
@@ -122,6 +132,7 @@ def analysis_outputs(analyses):
             ],
             analysis=analysis,
             plot=["library_sizes", "pca", "correlation"],
+            reversal_plot=REVERSAL_PLOTS,
             contrast=CONTRASTS,
         )
     ]

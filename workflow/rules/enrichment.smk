@@ -3,7 +3,8 @@ rule gsea_prerank:
         de="results/{analysis}/de/{contrast}.tsv",
         gmts=rules.prepare_gene_sets.output.gmts,
     output:
-        "results/{analysis}/enrichment/{contrast}.tsv",
+        gsea="results/{analysis}/enrichment/{contrast}.tsv",
+        ora="results/{analysis}/enrichment/{contrast}.ora.tsv",
     log:
         "logs/{analysis}/gsea_prerank.{contrast}.log",
     benchmark:
@@ -22,4 +23,5 @@ rule gsea_prerank:
         ),
     shell:
         "{params.cli} enrich --de {input.de:q} --settings {params.settings:q} "
-        "--gene-sets {params.gene_sets} --out {output:q} --threads {threads} 2> {log:q}"
+        "--gene-sets {params.gene_sets} --out {output.gsea:q} --ora-out {output.ora:q} "
+        "--threads {threads} 2> {log:q}"

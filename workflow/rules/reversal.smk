@@ -11,9 +11,11 @@ rule reversal:
         genes="results/{analysis}/reversal/gene_reversal.tsv",
         sets="results/{analysis}/reversal/gene_set_reversal.tsv",
         summary="results/{analysis}/reversal/reversal_summary.json",
+        pathway_scores="results/{analysis}/reversal/pathway_scores.tsv",
+        genes_of_interest="results/{analysis}/reversal/genes_of_interest.tsv",
         plots=expand(
             "results/{{analysis}}/reversal/{plot}.png",
-            plot=["reversal_scatter", "gene_set_restoration", "nes_pairs"],
+            plot=REVERSAL_PLOTS,
         ),
     log:
         "logs/{analysis}/reversal.log",
@@ -28,10 +30,14 @@ rule reversal:
     params:
         cli=CLI,
         settings=settings("reversal"),
+        genes_of_interest=json.dumps(config.get("genes_of_interest", [])),
+        orthologs=config["gene_sets"].get("orthologs", ""),
         out_dir=lambda wildcards, output: Path(output.summary).parent,
         de_dir=lambda wildcards, input: Path(input.size_factors).parent,
         gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
     shell:
         "{params.cli} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
         "--enrichment-dir {params.gsea_dir:q} --curated {input.curated:q} "
-        "--settings {params.settings:q} --out-dir {params.out_dir:q} 2> {log:q}"
+        "--settings {params.settings:q} --out-dir {params.out_dir:q} "
+        "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
+        "2> {log:q}"

@@ -200,7 +200,20 @@ def cmd_enrich(args: argparse.Namespace) -> None:
     table = de.read_table(args.de)
     ranked = enrichment.ranking(table, settings.get("rank_by", "stat"))
     symbol_of = table.set_index("gene")["symbol"].astype(str).to_dict()
-    frames = []
+    significant = (table["padj"] < settings.get("ora_padj", 0.05)) & (
+        table["log2FC"].abs() >= settings.get("ora_min_abs_log2fc", 1.0)
+    )
+    degs = {
+        "up": list(table.loc[significant & (table["log2FC"] > 0), "gene"]),
+        "down": list(table.loc[significant & (table["log2FC"] < 0), "gene"]),
+    }
+    log.info(
+        "over-representation: %d up and %d down genes against %d tested genes",
+        len(degs["up"]),
+        len(degs["down"]),
+        len(ranked),
+    )
+    frames, ora_frames = [], []
     for item in args.gene_sets:
         collection, _, path = item.partition("=")
         sets = genesets.read_gmt(path)
@@ -232,14 +245,23 @@ def cmd_enrich(args: argparse.Namespace) -> None:
             for edge in result["leading_edge"]
         ]
         frames.append(result)
+        for direction, genes in degs.items():
+            ora = enrichment.over_representation(
+                genes, list(ranked.index), usable, collection, direction
+            )
+            ora["genes"] = [
+                ";".join(symbol_of.get(g, g) for g in str(x).split(";") if g) for x in ora["genes"]
+            ]
+            ora_frames.append(ora)
     _write_tsv(pd.concat(frames, ignore_index=True), args.out)
+    _write_tsv(pd.concat(ora_frames, ignore_index=True), args.ora_out)
 
 
 def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
     import anndata as ad
 
-    from . import de, genesets, plots, reversal
+    from . import de, genesets, interest, plots, reversal, scores
 
     settings = json.loads(args.settings)
     rule = reversal.VerdictRule(**settings)
@@ -277,8 +299,41 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         gsea["treatment_vs_disease"].query("collection == 'curated'"),
         rule,
     )
+    roles = tested.obs["role"].astype(str).to_numpy()
+    labels = dict(adata.uns["conditions"])
+    samples = list(tested.obs_names)
+    pathway = scores.zscore_scores(expression, list(genes["gene"]), samples, usable)
+    restored = scores.restoration(pathway, roles, rule.bootstrap, rule.seed + 3)
+    if len(sets):
+        sets = sets.merge(restored, on="gene_set", how="left")
+    pathway.reset_index().to_csv(
+        out / "pathway_scores.tsv", sep="\t", index=False, float_format="%.5g"
+    )
+    judged = sets.loc[sets["verdict"] != "not changed by disease", "gene_set"] if len(sets) else []
+    plots.pathway_scores(
+        pathway[[s for s in judged if s in pathway]], roles, labels, out / "pathway_scores.png"
+    )
     for _, row in sets.iterrows():
         log.info("gene set %s: %s", row["gene_set"], row["verdict"])
+
+    orthologs = genesets.read_orthologs(args.orthologs) if args.orthologs else None
+    symbols = (
+        genes.set_index("gene")["symbol"] if "symbol" in genes else genes.set_index("gene")["gene"]
+    )
+    matched = interest.match_genes(
+        json.loads(args.genes_of_interest), symbols.astype(str), adata.uns["species"], orthologs
+    )
+    wanted = matched.merge(genes.drop(columns=["symbol"], errors="ignore"), on="gene", how="left")
+    _write_tsv(wanted, out / "genes_of_interest.tsv")
+    found = matched[matched["gene"] != ""]
+    index = {g: i for i, g in enumerate(genes["gene"])}
+    panel = pd.DataFrame(
+        {f"{r.symbol}": expression[index[r.gene]] for r in found.itertuples()}, index=samples
+    )
+    plots.genes_of_interest(panel, roles, labels, out / "genes_of_interest.png")
+    missing = matched.loc[matched["gene"] == "", "requested"]
+    if len(missing):
+        log.warning("genes of interest not among the tested genes: %s", ", ".join(missing))
     _write_tsv(genes, out / "gene_reversal.tsv")
     _write_tsv(sets, out / "gene_set_reversal.tsv")
     summary = {
@@ -355,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
         de="DE table of one contrast",
         settings="JSON of config 'enrichment'",
         out="GSEA table",
+        ora_out="over-representation table (up and down genes)",
     )
     enrich.add_argument(
         "--gene-sets",
@@ -365,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for command in (de_cmd, enrich):
         command.add_argument("--threads", type=int, default=1)
-    add(
+    rev = add(
         "reversal",
         cmd_reversal,
         adata="canonical .h5ad",
@@ -375,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
         settings="JSON of config 'reversal'",
         out_dir="reversal output folder",
     )
+    rev.add_argument(
+        "--genes-of-interest", default="[]", help="JSON list of gene symbols to show per group"
+    )
+    rev.add_argument("--orthologs", help="ortholog table, to find genes named in the other species")
     rep = add("report", cmd_report, config_json="the run's config as JSON", out="output HTML")
     rep.add_argument(
         "--analysis",

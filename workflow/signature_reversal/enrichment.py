@@ -65,3 +65,51 @@ def prerank(
         }
     )
     return tidy.sort_values(["fdr", "pvalue", "gene_set"]).reset_index(drop=True)
+
+
+ORA_COLUMNS = (
+    "collection",
+    "direction",
+    "gene_set",
+    "overlap",
+    "odds_ratio",
+    "pvalue",
+    "fdr",
+    "genes",
+)
+
+
+def over_representation(
+    selected: list[str],
+    background: list[str],
+    gene_sets: Mapping[str, list[str]],
+    collection: str,
+    direction: str,
+) -> pd.DataFrame:
+    """Hypergeometric over-representation of ``selected`` genes (gseapy.enrich) against the
+    genes actually tested as background, so untested genes cannot inflate enrichment."""
+    if not selected or not gene_sets:
+        return pd.DataFrame(columns=list(ORA_COLUMNS))
+    result = gseapy.enrich(
+        gene_list=list(selected),
+        gene_sets={k: list(v) for k, v in gene_sets.items()},
+        background=list(background),
+        outdir=None,
+        cutoff=1.0,
+        no_plot=True,
+    ).results
+    if result is None or result.empty:
+        return pd.DataFrame(columns=list(ORA_COLUMNS))
+    tidy = pd.DataFrame(
+        {
+            "collection": collection,
+            "direction": direction,
+            "gene_set": result["Term"].astype(str),
+            "overlap": result["Overlap"].astype(str),
+            "odds_ratio": result["Odds Ratio"].astype(float),
+            "pvalue": result["P-value"].astype(float),
+            "fdr": result["Adjusted P-value"].astype(float),
+            "genes": result["Genes"].astype(str),
+        }
+    )
+    return tidy.sort_values(["pvalue", "gene_set"]).reset_index(drop=True)

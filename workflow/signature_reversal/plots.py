@@ -178,3 +178,53 @@ def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     ax.set_ylabel("NES, treatment vs disease")
     ax.set_title("Curated gene sets: opposite signs = reversal")
     _save(fig, path)
+
+
+def _strips(ax: plt.Axes, values: pd.Series, roles: np.ndarray, labels: dict[str, str]) -> None:
+    """Per-sample points by group with the group mean as a bar."""
+    for x, role in enumerate(("control", "disease", "treatment")):
+        y = values[roles == role]
+        jitter = np.linspace(-0.12, 0.12, len(y)) if len(y) > 1 else np.zeros(len(y))
+        ax.scatter(x + jitter, y, s=14, color=ROLE_COLOURS[role])
+        ax.hlines(np.mean(y), x - 0.25, x + 0.25, color="black", lw=1)
+    ax.set_xticks(range(3), [labels[r] for r in ("control", "disease", "treatment")], fontsize=7)
+
+
+def pathway_scores(
+    scores: pd.DataFrame, roles: np.ndarray, labels: dict[str, str], path: str | Path
+) -> None:
+    """One panel per gene set: per-sample pathway scores by group."""
+    _panel_grid(
+        scores, roles, labels, "pathway score (mean gene z)", path, "Per-sample pathway scores"
+    )
+
+
+def genes_of_interest(
+    expression: pd.DataFrame, roles: np.ndarray, labels: dict[str, str], path: str | Path
+) -> None:
+    """One panel per gene: log2 normalized expression of each sample by group."""
+    _panel_grid(expression, roles, labels, "log2 normalized expression", path, "Genes of interest")
+
+
+def _panel_grid(
+    table: pd.DataFrame,
+    roles: np.ndarray,
+    labels: dict[str, str],
+    ylabel: str,
+    path: str | Path,
+    title: str,
+) -> None:
+    n = max(len(table.columns), 1)
+    columns = min(4, n)
+    rows = int(np.ceil(n / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.4 * rows + 0.6), squeeze=False)
+    for ax, name in zip(axes.flat, table.columns, strict=False):
+        _strips(ax, table[name].to_numpy(), roles, labels)
+        ax.set_title(str(name)[:38], fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=7)
+    for ax in list(axes.flat)[len(table.columns) :]:
+        ax.set_axis_off()
+    if table.empty:
+        axes.flat[0].text(0.5, 0.5, "nothing to show", ha="center", va="center")
+    fig.suptitle(title)
+    _save(fig, path)

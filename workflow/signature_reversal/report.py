@@ -43,7 +43,22 @@ SET_COLUMNS = [
     "disease_fdr",
     "treatment_NES",
     "treatment_fdr",
+    "percent_restored",
+    "percent_restored_ci_low",
+    "percent_restored_ci_high",
+    "p_disease_vs_control",
+    "p_treatment_vs_disease",
     "reason",
+]
+INTEREST_COLUMNS = [
+    "requested",
+    "symbol",
+    "how",
+    "disease_log2FC",
+    "disease_padj",
+    "treatment_log2FC",
+    "treatment_padj",
+    "reversal_class",
 ]
 
 
@@ -86,10 +101,13 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
     genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t", dtype={"gene": str})
     metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t", dtype={"sample": str})
     coverage = pd.read_csv(folder / "gene_sets" / "coverage.tsv", sep="\t")
+    interest = pd.read_csv(reversal_dir / "genes_of_interest.tsv", sep="\t", dtype=str)
     contrasts = []
     for contrast in CONTRASTS:
         table = pd.read_csv(de_dir / f"{contrast.name}.tsv", sep="\t", dtype={"gene": str})
         gsea = pd.read_csv(enrichment_dir / f"{contrast.name}.tsv", sep="\t")
+        ora = pd.read_csv(enrichment_dir / f"{contrast.name}.ora.tsv", sep="\t")
+        ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
         curated = gsea[gsea["collection"] == "curated"]
         top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
         contrasts.append(
@@ -103,6 +121,19 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
                 "top_genes": html_table(top),
                 "gsea_curated": html_table(
                     curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)
+                ),
+                "ora": html_table(
+                    ora_top[
+                        [
+                            "direction",
+                            "collection",
+                            "gene_set",
+                            "overlap",
+                            "odds_ratio",
+                            "pvalue",
+                            "fdr",
+                        ]
+                    ]
                 ),
                 "gsea_other": html_table(
                     gsea[gsea["collection"] != "curated"][
@@ -126,6 +157,7 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
         "class_counts": html_table(class_counts),
         "metrics": html_table(metrics),
         "coverage": html_table(coverage[coverage["collection"] == "curated"]),
+        "interest": html_table(_numeric(interest[INTEREST_COLUMNS])),
         "coverage_note": _coverage_note(coverage),
         "images": {
             "library_sizes": embed_png(qc_dir / "library_sizes.png"),
@@ -134,9 +166,16 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
             "scatter": embed_png(reversal_dir / "reversal_scatter.png"),
             "restoration": embed_png(reversal_dir / "gene_set_restoration.png"),
             "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
+            "pathway_scores": embed_png(reversal_dir / "pathway_scores.png"),
+            "genes_of_interest": embed_png(reversal_dir / "genes_of_interest.png"),
         },
         "contrasts": contrasts,
     }
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as text turned back into numbers where they are numbers (for formatting)."""
+    return frame.apply(lambda c: pd.to_numeric(c, errors="ignore") if c.name != "symbol" else c)
 
 
 def _coverage_note(coverage: pd.DataFrame) -> str:
