@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from signature_reversal import genesets, simulate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from conftest import REPO
+
 from signature_reversal import simulate
 
 ANNOTATION = REPO / "config" / "annotation" / "mouse_ensembl_symbols.tsv.gz"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CONDITIONS, MOUSE_CURATED, simulate_skin, write_dataset
+
 from signature_reversal import de, enrichment, genesets
 from signature_reversal.errors import InputError
 from signature_reversal.load import build_anndata

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 from conftest import MOUSE_CURATED, MOUSE_HALLMARK, ORTHOLOGS
+
 from signature_reversal.errors import InputError
 from signature_reversal.genesets import (
     GeneSet,

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 from scipy import special, stats
+
 from signature_reversal import limma
 
 REFERENCE = REPO / "tests" / "data" / "limma_reference"

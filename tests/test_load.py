@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CONDITIONS
+
 from signature_reversal.errors import InputError
 from signature_reversal.load import build_anndata
 

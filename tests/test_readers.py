@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from conftest import CONDITIONS, simulate_skin, write_dataset
+
 from signature_reversal import anndata_input, tables
 from signature_reversal.errors import InputError
 from signature_reversal.load import DatasetSpec, load_dataset

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import CONDITIONS, MOUSE_CURATED, simulate_skin, write_dataset
+
 from signature_reversal import cli
 
 CONTRASTS = ("disease_vs_control", "treatment_vs_disease", "treatment_vs_control")

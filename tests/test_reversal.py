@@ -7,14 +7,14 @@ that dozens of seeded datasets run in seconds; the DESeq2 path is covered by the
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import MOUSE_CURATED
 from scipy import stats
-from signature_reversal import reversal, simulate
+
+from signature_reversal import reversal, simulate, validation
 from signature_reversal.genesets import read_gmt
 from signature_reversal.roles import ROLES
 
@@ -29,47 +29,13 @@ LENIENT = reversal.VerdictRule(
 )
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    return stats.false_discovery_control(np.nan_to_num(p, nan=1.0))
-
-
-def fast_analysis(data: simulate.SimulatedData, rule: reversal.VerdictRule = RULE):
-    """Gene table and groups from t-tests on log normalized counts (a quick DE stand-in)."""
-    counts = data.counts[data.counts.mean(axis=1) >= 10]
-    log_counts = np.log(counts.replace(0, np.nan))
-    reference = log_counts.mean(axis=1)
-    size_factors = np.exp((log_counts.sub(reference, axis=0)).median(axis=0)).to_numpy()
-    expression = reversal.log_normalized(counts.T.to_numpy(float), size_factors)
-    labels = data.samples.set_index("sample").loc[counts.columns, "condition"]
-    role_of = {"control": "control", "eczema": "disease", "nmn": "treatment"}
-    roles = labels.map(role_of).to_numpy()
-    by_role = {r: expression[:, roles == r] for r in ROLES}
-
-    def table(num: str, den: str) -> pd.DataFrame:
-        lfc = by_role[num].mean(axis=1) - by_role[den].mean(axis=1)
-        test = stats.ttest_ind(by_role[num], by_role[den], axis=1)
-        return pd.DataFrame(
-            {
-                "gene": counts.index,
-                "log2FC": lfc,
-                "padj": _bh(test.pvalue),
-                "stat": np.nan_to_num(test.statistic),
-            }
-        )
-
-    genes = reversal.gene_table(
-        table("disease", "control"),
-        table("treatment", "disease"),
-        table("treatment", "control"),
-        rule,
-    )
-    return genes, reversal.make_groups(expression, roles)
+def fast_analysis(data, rule=RULE):
+    return validation.fast_analysis(data, rule)
 
 
 def _data(curated, treatment, seed, n_per_group=4, set_reversal=True, **extra):
-    planted = simulate.skin_planted_sets(curated)
-    if not set_reversal:  # every disease gene reverts with SimulationSpec.reversal_fraction
-        planted = {n: replace(s, reversal_fraction=None) for n, s in planted.items()}
+    # set_reversal=False: every disease gene reverts with SimulationSpec.reversal_fraction
+    planted = validation.planted_sets(curated, None if set_reversal else {})
     named = [g for s in planted.values() for g in s.genes]
     spec = simulate.SimulationSpec(n_per_group=n_per_group, seed=seed, treatment=treatment, **extra)
     return simulate.simulate(simulate.gene_universe(1200, named), planted, spec)

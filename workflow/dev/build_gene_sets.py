@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
 from signature_reversal.genesets import GeneSet, map_to_species, read_gmt, write_gmt
 
 # Literature genes per curated set (human symbols). Sources: docs cited in the description.

@@ -349,6 +349,24 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     plots.nes_pairs(sets, out / "nes_pairs.png")
 
 
+def cmd_signatures(args: argparse.Namespace) -> None:
+    """Descriptive reversal between two published DE tables (no samples, no permutation p)."""
+    from . import genesets, plots, reversal, signatures
+
+    rule = reversal.VerdictRule(**json.loads(args.settings))
+    disease = signatures.read_published_table(args.disease)
+    treatment = signatures.read_published_table(args.treatment, invert=args.invert_treatment)
+    sets = {s.name: list(s.genes) for s in genesets.read_gmt(args.curated)}
+    summary, table, genes = signatures.compare(disease, treatment, sets, rule)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "signature_summary.json").write_text(json.dumps(summary, indent=2))
+    _write_tsv(table, out / "gene_set_nes_pairs.tsv")
+    _write_tsv(genes, out / "gene_reversal.tsv")
+    plots.reversal_scatter(genes, summary["slope"], out / "reversal_scatter.png")
+    log.info("signature comparison: %s", json.dumps(summary))
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
     from . import report
@@ -435,6 +453,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--genes-of-interest", default="[]", help="JSON list of gene symbols to show per group"
     )
     rev.add_argument("--orthologs", help="ortholog table, to find genes named in the other species")
+    sig = add(
+        "signatures",
+        cmd_signatures,
+        disease="published disease-vs-control DE table",
+        treatment="published treatment DE table",
+        curated="GMT in the tables' gene IDs",
+        settings="JSON of config 'reversal'",
+        out_dir="output folder",
+    )
+    sig.add_argument(
+        "--invert-treatment",
+        action="store_true",
+        help="flip the treatment table's contrast (A vs B read as B vs A)",
+    )
     rep = add("report", cmd_report, config_json="the run's config as JSON", out="output HTML")
     rep.add_argument(
         "--analysis",

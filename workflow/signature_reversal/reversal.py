@@ -139,7 +139,8 @@ def _fold_changes(
         n_c + n_d - 2
     )
     se = np.sqrt(pooled * (1 / n_c + 1 / n_d))
-    t_stat = d / (se + np.median(se))  # SAM-style fudge keeps low-variance genes in check
+    fudged = se + np.median(se)  # SAM-style fudge keeps low-variance genes in check
+    t_stat = np.divide(d, fudged, out=np.zeros_like(d), where=fudged > 0)
     return d, t, t_stat
 
 
