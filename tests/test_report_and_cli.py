@@ -177,24 +177,25 @@ def test_cli_input_error_exits_2_with_message(tmp_path):
     assert not (tmp_path / "o.h5ad").exists()
 
 
+def run_genesets(results: Path, settings: dict, out: Path) -> int:
+    return cli.main(
+        [
+            "genesets",
+            "--adata",
+            str(results / "data" / "dataset.h5ad"),
+            "--settings",
+            json.dumps(settings),
+            "--out-dir",
+            str(out),
+        ]
+    )
+
+
 def test_zero_overlap_message(evil_results, tmp_path, capsys):
     human = tmp_path / "human_style.gmt"
     human.write_text("SET_A\tdesc\tSTAT3\tJAK2\tSOCS3\n")
     settings = {"curated": {"path": str(human), "species": "mouse"}}
-    assert (
-        cli.main(
-            [
-                "genesets",
-                "--adata",
-                str(evil_results / "data" / "dataset.h5ad"),
-                "--settings",
-                json.dumps(settings),
-                "--out-dir",
-                str(tmp_path / "o"),
-            ]
-        )
-        == 2
-    )
+    assert run_genesets(evil_results, settings, tmp_path / "o") == 2
     message = capsys.readouterr().err
     assert "none of the 1 gene sets shares a gene with the data" in message
     assert "mouse-style symbols" in message and "human-style symbols" in message
@@ -210,20 +211,7 @@ def test_coverage_reports_ortholog_matching(evil_results, tmp_path):
             Path(MOUSE_CURATED).parents[2] / "orthologs" / "human_mouse_orthologs.tsv.gz"
         ),
     }
-    assert (
-        cli.main(
-            [
-                "genesets",
-                "--adata",
-                str(evil_results / "data" / "dataset.h5ad"),
-                "--settings",
-                json.dumps(settings),
-                "--out-dir",
-                str(tmp_path / "o"),
-            ]
-        )
-        == 0
-    )
+    assert run_genesets(evil_results, settings, tmp_path / "o") == 0
     coverage = pd.read_csv(tmp_path / "o" / "coverage.tsv", sep="\t").iloc[0]
     assert coverage["genes_in_file"] == 4 and coverage["genes_after_orthologs"] == 3
     gmt = (tmp_path / "o" / "curated.gmt").read_text().split("\t")
