@@ -206,3 +206,11 @@ def test_improvement_and_connectivity_follow_the_plant(curated):
     genes, groups = fast_analysis(_data(curated, "none", 32))
     null = reversal.signature_verdict(genes, groups, RULE)
     assert abs(null.percent_improvement_up) < 25 and null.p_connectivity > 0.05
+
+
+def test_too_few_samples_still_reports_the_estimates(curated):
+    genes, groups = fast_analysis(_data(curated, "reverse", 4, n_per_group=3))
+    result = reversal.signature_verdict(genes, groups, RULE)
+    assert result.verdict == "no evidence" and "too few samples" in result.reason
+    assert result.min_attainable_p == pytest.approx(1 / 20)
+    assert -1.0 < result.slope < -0.4  # shown descriptively

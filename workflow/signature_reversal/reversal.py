@@ -320,14 +320,14 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
         exact_permutation=exact,
         min_attainable_p=min_p,
     )
-    if min_p >= rule.alpha:
-        return _without_estimate(*_decide(math.nan, math.nan, math.nan, min_p, rule, "slope"), base)
     if n_disease < max(rule.min_disease_genes, 3):
         reason = (
             f"only {n_disease} disease genes (padj < {rule.disease_padj}, |log2FC| ≥ "
             f"{rule.disease_min_abs_log2fc}); at least {rule.min_disease_genes} are needed to "
             "judge reversal of a signature"
         )
+        if min_p >= rule.alpha:  # say both when both apply
+            reason += "; also " + _decide(math.nan, math.nan, math.nan, min_p, rule, "slope")[1]
         return _without_estimate("no evidence", reason, base)
     slope = float(_slope(d, t))
     moved_back = float(np.mean(np.sign(t) == -np.sign(d)) * 100)
