@@ -52,3 +52,5 @@ def test_over_representation_uses_the_tested_background():
     assert rows.loc["PLANTED", "fdr"] < 1e-6 and rows.loc["PLANTED", "overlap"] == "15/20"
     assert "OTHER" not in rows.index or rows.loc["OTHER", "pvalue"] > 0.5
     assert enrichment.over_representation([], background, sets, "c", "up").empty
+    no_overlap = enrichment.over_representation(background[390:], background, sets, "c", "up")
+    assert no_overlap.empty and list(no_overlap.columns) == list(enrichment.ORA_COLUMNS)

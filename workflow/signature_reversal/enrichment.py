@@ -98,7 +98,7 @@ def over_representation(
         cutoff=1.0,
         no_plot=True,
     ).results
-    if result is None or result.empty:
+    if not isinstance(result, pd.DataFrame) or result.empty:  # gseapy gives [] for no overlap
         return pd.DataFrame(columns=list(ORA_COLUMNS))
     tidy = pd.DataFrame(
         {
