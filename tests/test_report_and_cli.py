@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,8 +111,8 @@ def evil_results(tmp_path_factory, curated_sets):
 
 def test_user_text_is_escaped(evil_results):
     html = (evil_results / "report.html").read_text()
-    assert "<script>" not in html and "<b>bold</b>" not in html
-    assert "nmn&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "alert(1)</script>" not in html and "<b>bold</b>" not in html  # never raw
+    assert "nmn&lt;script&gt;alert(1)&lt;/script&gt;" in html  # escaped in HTML tables
     assert "Title &lt;i&gt;x&lt;/i&gt;" in html
     assert "evil&lt;b&gt;" in html
     assert "&lt;i&gt;Nope&lt;/i&gt;" in html and "<i>Nope" not in html
@@ -119,9 +120,11 @@ def test_user_text_is_escaped(evil_results):
 
 def test_report_is_self_contained(evil_results):
     html = (evil_results / "report.html").read_text()
-    assert "http://" not in html and "https://" not in html
-    assert 'src="data:image/png;base64,' in html
-    assert html.count("<img") >= 9  # QC 3 + volcano 3 + reversal 3
+    assert re.search(r"<script[^>]+src=", html) is None  # plotly.js is inlined
+    assert "<link" not in html and "@import" not in html
+    images = re.findall(r'<img src="([^"]{0,30})', html)
+    assert len(images) >= 11 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert html.count("plotly.js v") == 1  # inlined once
 
 
 def test_outputs_are_deterministic(evil_results, tmp_path):
@@ -216,3 +219,46 @@ def test_coverage_reports_ortholog_matching(evil_results, tmp_path):
     assert coverage["genes_in_file"] == 4 and coverage["genes_after_orthologs"] == 3
     gmt = (tmp_path / "o" / "curated.gmt").read_text().split("\t")
     assert {g.strip() for g in gmt[2:]} == {"Stat3", "Jak2", "Socs3"}
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def test_report_in_headless_chromium(evil_results):
+    """The report loads in a real browser with no JS errors, draws its plotly figures, shows the
+    verdict, and its table widget searches; a screenshot is kept under test-artifacts/."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: errors.append(f"dialog opened: {d.message}"))
+        page.goto((evil_results / "report.html").as_uri())
+        page.wait_for_selector("div.plotly-figure .main-svg", timeout=60_000)
+        verdict = page.locator("[id$='-overall-verdict']").first.inner_text()
+        figures = page.locator("div.plotly-figure .main-svg").count()
+        page.screenshot(path=str(ARTIFACTS / "report.png"))  # the top: verdicts
+        search = page.locator("input.table-search").first
+        search.fill("Jak2")
+        rows = page.locator("div.data-table").first.locator("tr").count()
+        page.screenshot(path=str(ARTIFACTS / "report_table_search.png"))
+        browser.close()
+    assert errors == []  # includes the HTML-laden sample name never running as script
+    assert "Overall:" in verdict and "nmn" in verdict
+    assert figures >= 6  # volcano + MA for three contrasts
+    assert rows == 2  # header + the one matching gene

@@ -15,6 +15,9 @@ REVERSAL_PLOTS = [
     "nes_pairs",
     "pathway_scores",
     "genes_of_interest",
+    "gsea_dotplot",
+    "gsea_running_scores",
+    "disease_gene_heatmap",
 ]
 ENV = "../../envs/signature-reversal.yaml"
 COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"].get("extra") or []]

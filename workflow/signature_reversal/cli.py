@@ -261,7 +261,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
     import anndata as ad
 
-    from . import de, genesets, interest, plots, reversal, scores
+    from . import de, enrichment, genesets, interest, plots, reversal, scores
 
     settings = json.loads(args.settings)
     rule = reversal.VerdictRule(**settings)
@@ -331,6 +331,25 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         {f"{r.symbol}": expression[index[r.gene]] for r in found.itertuples()}, index=samples
     )
     plots.genes_of_interest(panel, roles, labels, out / "genes_of_interest.png")
+
+    curated_gsea = {name: table.query("collection == 'curated'") for name, table in gsea.items()}
+    plots.gsea_dotplot(curated_gsea, out / "gsea_dotplot.png")
+    curves = {
+        name: {
+            c: enrichment.running_score(enrichment.ranking(tables[c]), usable[name])
+            for c in ("disease_vs_control", "treatment_vs_disease")
+        }
+        for name in judged
+        if name in usable
+    }
+    plots.running_scores(curves, out / "gsea_running_scores.png")
+    top = genes[genes["disease_gene"]].reindex(
+        genes.loc[genes["disease_gene"], "disease_padj"].sort_values().index[:50]
+    )
+    heat = pd.DataFrame(
+        expression[top.index.to_numpy()], index=top["symbol"].astype(str), columns=samples
+    )
+    plots.disease_gene_heatmap(heat, roles, out / "disease_gene_heatmap.png")
     missing = matched.loc[matched["gene"] == "", "requested"]
     if len(missing):
         log.warning("genes of interest not among the tested genes: %s", ", ".join(missing))

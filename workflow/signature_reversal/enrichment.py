@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 
 import gseapy
+import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -113,3 +114,14 @@ def over_representation(
         }
     )
     return tidy.sort_values(["pvalue", "gene_set"]).reset_index(drop=True)
+
+
+def running_score(ranked: pd.Series, members: list[str], weight: float = 1.0) -> np.ndarray:
+    """The GSEA running enrichment score along a ranking (Subramanian 2005, weight p = 1)."""
+    hits = ranked.index.isin(members)
+    if not hits.any() or hits.all():
+        return np.zeros(len(ranked))
+    step_hit = np.abs(ranked.to_numpy()) ** weight * hits
+    step_hit = step_hit / step_hit.sum()
+    step_miss = (~hits) / (~hits).sum()
+    return np.cumsum(step_hit - step_miss)

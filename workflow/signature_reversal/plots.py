@@ -228,3 +228,82 @@ def _panel_grid(
         axes.flat[0].text(0.5, 0.5, "nothing to show", ha="center", va="center")
     fig.suptitle(title)
     _save(fig, path)
+
+
+def gsea_dotplot(gsea: dict[str, pd.DataFrame], path: str | Path) -> None:
+    """Curated sets × contrasts: colour = NES, size = −log10 FDR."""
+    frames = [t.assign(contrast=name) for name, t in gsea.items()]
+    table = pd.concat(frames, ignore_index=True)
+    sets = sorted(table["gene_set"].unique())
+    contrasts = list(gsea)
+    fig, ax = plt.subplots(figsize=(6.5, max(3, 0.3 * len(sets) + 1.2)))
+    if table.empty:
+        ax.text(0.5, 0.5, "no curated set was tested", ha="center", va="center")
+        ax.set_axis_off()
+        _save(fig, path)
+        return
+    x = table["contrast"].map({c: i for i, c in enumerate(contrasts)})
+    y = table["gene_set"].map({s: i for i, s in enumerate(sets)})
+    size = 20 + 30 * -np.log10(table["fdr"].clip(lower=1e-4))
+    limit = max(float(table["NES"].abs().max()), 1.0)
+    points = ax.scatter(x, y, s=size, c=table["NES"], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_xticks(range(len(contrasts)), [c.replace("_", " ") for c in contrasts], fontsize=8)
+    ax.set_yticks(range(len(sets)), sets, fontsize=7)
+    ax.set_xlabel("contrast")
+    ax.set_ylabel("gene set")
+    ax.set_xlim(-0.5, len(contrasts) - 0.5)
+    fig.colorbar(points, ax=ax, label="NES")
+    ax.set_title("GSEA across contrasts (dot size: −log10 FDR)")
+    _save(fig, path)
+
+
+def running_scores(curves: dict[str, dict[str, np.ndarray]], path: str | Path) -> None:
+    """GSEA running enrichment score of each set along the disease and treatment rankings."""
+    names = list(curves)
+    columns = min(3, max(len(names), 1))
+    rows = int(np.ceil(max(len(names), 1) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows + 0.6), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        for contrast, colour in (
+            ("disease_vs_control", "#C44E52"),
+            ("treatment_vs_disease", "#55A868"),
+        ):
+            curve = curves[name].get(contrast)
+            if curve is not None:
+                ax.plot(
+                    np.arange(len(curve)),
+                    curve,
+                    color=colour,
+                    lw=1,
+                    label=contrast.replace("_", " "),
+                )
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(name[:40], fontsize=8)
+        ax.set_xlabel("gene rank", fontsize=7)
+        ax.set_ylabel("running ES", fontsize=7)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_axis_off()
+    fig.suptitle("GSEA running enrichment scores")
+    _save(fig, path)
+
+
+def disease_gene_heatmap(expression: pd.DataFrame, roles: np.ndarray, path: str | Path) -> None:
+    """Top disease genes (rows, z-scored) across all samples (columns, grouped by role)."""
+    order = np.argsort([("control", "disease", "treatment").index(r) for r in roles], kind="stable")
+    data = expression.iloc[:, order]
+    z = data.sub(data.mean(axis=1), axis=0).div(data.std(axis=1).replace(0, 1), axis=0)
+    fig, ax = plt.subplots(figsize=(max(5, 0.3 * z.shape[1] + 2), max(4, 0.12 * len(z) + 1.5)))
+    if z.empty:
+        ax.text(0.5, 0.5, "no disease genes", ha="center", va="center")
+        ax.set_axis_off()
+        _save(fig, path)
+        return
+    image = ax.imshow(z.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-2.5, vmax=2.5)
+    ax.set_xticks(range(z.shape[1]), z.columns, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(z)), z.index, fontsize=5 if len(z) > 40 else 7)
+    ax.set_xlabel("sample (control, disease, treatment)")
+    ax.set_ylabel("gene")
+    fig.colorbar(image, ax=ax, label="z-score of log2 expression")
+    ax.set_title("Top disease genes across samples")
+    _save(fig, path)

@@ -18,7 +18,23 @@ import jinja2
 import pandas as pd
 import yaml
 
+from . import interactive
 from .roles import CONTRASTS
+
+DEFAULT_QUESTIONS = {
+    "oxidative stress": [
+        "SKIN_ROS_OXIDATIVE_STRESS",
+        "SKIN_NRF2_ANTIOXIDANT_RESPONSE",
+        "HALLMARK_REACTIVE_OXYGEN_SPECIES_PATHWAY",
+    ],
+    "JAK-STAT signalling": [
+        "SKIN_JAK_STAT_AD_SIGNALING",
+        "SKIN_JAK2_STAT5_AXIS",
+        "HALLMARK_IL6_JAK_STAT3_SIGNALING",
+    ],
+    "the epidermal barrier": ["SKIN_BARRIER_CORNIFIED_ENVELOPE", "SKIN_BARRIER_TIGHT_JUNCTION"],
+    "NAD+ metabolism": ["NAD_METABOLISM"],
+}
 
 PACKAGES = (
     "signature-reversal",
@@ -92,11 +108,35 @@ def anchor(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def analysis_context(name: str, folder: Path, alpha: float) -> dict:
+def script_json(payload: str) -> str:
+    """JSON safe inside <script type="application/json">: no '</' can close the element."""
+    return payload.replace("</", "<\\/")
+
+
+def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> list[dict]:
+    """One answer per question: the verdict of each of its sets that disease changed."""
+    by_set = sets.set_index("gene_set") if len(sets) else pd.DataFrame()
+    answers = []
+    for question, names in questions.items():
+        present = [n for n in names if n in by_set.index]
+        judged = [n for n in present if by_set.at[n, "verdict"] != "not changed by disease"]
+        answers.append(
+            {
+                "question": question,
+                "sets": [dict(by_set.loc[n].to_dict(), gene_set=n) for n in judged],
+                "unchanged": [n for n in present if n not in judged],
+                "missing": [n for n in names if n not in by_set.index],
+            }
+        )
+    return answers
+
+
+def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> dict:
     """Everything the template shows for one analysis, read from its results folder."""
     qc_dir, de_dir = folder / "qc", folder / "de"
     enrichment_dir, reversal_dir = folder / "enrichment", folder / "reversal"
     summary = json.loads((reversal_dir / "reversal_summary.json").read_text())
+    kind = summary.get("kind", "counts")
     sets = pd.read_csv(reversal_dir / "gene_set_reversal.tsv", sep="\t")
     genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t", dtype={"gene": str})
     metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t", dtype={"sample": str})
@@ -110,6 +150,7 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
         ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
         curated = gsea[gsea["collection"] == "curated"]
         top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
+        title = contrast.name.replace("_", " ")
         contrasts.append(
             {
                 "name": contrast.name,
@@ -119,6 +160,10 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
                 "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
                 "volcano": embed_png(de_dir / f"{contrast.name}.volcano.png"),
                 "top_genes": html_table(top),
+                "volcano_json": script_json(interactive.volcano(table, alpha, title)),
+                "ma_json": script_json(interactive.ma_plot(table, alpha, title, kind)),
+                "table_json": script_json(interactive.table_payload(table)),
+                "gsea_json": script_json(interactive.table_payload(gsea)),
                 "gsea_curated": html_table(
                     curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)
                 ),
@@ -154,6 +199,11 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
         "summary": summary,
         "sets": sets[SET_COLUMNS].to_dict("records") if len(sets) else [],
         "sets_table": html_table(sets[SET_COLUMNS]) if len(sets) else "",
+        "sets_json": script_json(interactive.table_payload(sets)) if len(sets) else "",
+        "genes_json": script_json(
+            interactive.table_payload(genes[genes["disease_gene"]].drop(columns=["disease_gene"]))
+        ),
+        "answers": answer_questions(sets, questions),
         "class_counts": html_table(class_counts),
         "metrics": html_table(metrics),
         "coverage": html_table(coverage[coverage["collection"] == "curated"]),
@@ -168,6 +218,9 @@ def analysis_context(name: str, folder: Path, alpha: float) -> dict:
             "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
             "pathway_scores": embed_png(reversal_dir / "pathway_scores.png"),
             "genes_of_interest": embed_png(reversal_dir / "genes_of_interest.png"),
+            "dotplot": embed_png(reversal_dir / "gsea_dotplot.png"),
+            "running": embed_png(reversal_dir / "gsea_running_scores.png"),
+            "heatmap": embed_png(reversal_dir / "disease_gene_heatmap.png"),
         },
         "contrasts": contrasts,
     }
@@ -191,6 +244,7 @@ def _coverage_note(coverage: pd.DataFrame) -> str:
 def render(*, config: dict, analyses: dict[str, Path], out: Path) -> None:
     """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → folder)."""
     alpha = config["de"]["alpha"]
+    questions = config.get("report", {}).get("questions") or DEFAULT_QUESTIONS
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("signature_reversal", "templates"),
         autoescape=True,
@@ -199,7 +253,11 @@ def render(*, config: dict, analyses: dict[str, Path], out: Path) -> None:
     html = environment.get_template("report.html").render(
         title=config.get("report", {}).get("title", "Signature reversal report"),
         simulated_note=config.get("report", {}).get("simulated_note", ""),
-        analyses=[analysis_context(name, Path(folder), alpha) for name, folder in analyses.items()],
+        analyses=[
+            analysis_context(name, Path(folder), alpha, questions)
+            for name, folder in analyses.items()
+        ],
+        plotly_js=interactive.plotly_js(),
         config_yaml=yaml.safe_dump(config, sort_keys=False),
         versions=software_versions(),
     )
