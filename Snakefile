@@ -18,6 +18,9 @@ if not workflow.config_settings.configfiles:
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/load.smk"
 include: "workflow/rules/qc.smk"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -106,7 +108,7 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     assert "SIMULATED" in html
     expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
     assert f"nmn {expected[scenario]}</b>" in html
-    assert 'src="http' not in html and 'href="http' not in html  # opens offline
+    assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):
         assert (results / "benchmarks" / f"{stage}.tsv").is_file()
 
@@ -192,3 +194,20 @@ def test_configfile_replaces_the_shipped_config(tmp_path, curated_sets):
     planned = result.stdout + result.stderr
     assert "wildcards: analysis=mine" in planned
     assert "wildcards: analysis=example" not in planned
+
+
+def test_snakemake_report_zip(pipeline_run):
+    _, results = pipeline_run
+    workdir = results.parent.parent
+    result = run_snakemake(workdir, "--report", "report.zip")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with zipfile.ZipFile(workdir / "report.zip") as archive:
+        names = "\n".join(archive.namelist())
+    for expected in (
+        "report.html",
+        "reversal_scatter.png",
+        "disease_vs_control.volcano.png",
+        "pca.png",
+        "reversal_summary.json",
+    ):
+        assert expected in names, expected

@@ -2,9 +2,19 @@ rule differential_expression:
     input:
         "results/{analysis}/data/dataset.h5ad",
     output:
-        tables=expand("results/{{analysis}}/de/{contrast}.tsv", contrast=CONTRASTS),
-        volcanos=expand(
-            "results/{{analysis}}/de/{contrast}.volcano.png", contrast=CONTRASTS
+        tables=report(
+            expand("results/{{analysis}}/de/{contrast}.tsv", contrast=CONTRASTS),
+            caption="../report/de_table.rst",
+            category="Differential expression",
+            subcategory="{analysis}",
+        ),
+        volcanos=report(
+            expand(
+                "results/{{analysis}}/de/{contrast}.volcano.png", contrast=CONTRASTS
+            ),
+            caption="../report/volcano.rst",
+            category="Differential expression",
+            subcategory="{analysis}",
         ),
         filtered="results/{analysis}/de/filtered_genes.tsv",
         size_factors="results/{analysis}/de/size_factors.tsv",

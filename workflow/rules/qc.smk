@@ -5,9 +5,14 @@ rule sample_qc:
         metrics="results/{analysis}/qc/sample_metrics.tsv",
         pca="results/{analysis}/qc/pca.tsv",
         correlation="results/{analysis}/qc/correlation.tsv",
-        plots=expand(
-            "results/{{analysis}}/qc/{plot}.png",
-            plot=["library_sizes", "pca", "correlation"],
+        plots=report(
+            expand(
+                "results/{{analysis}}/qc/{plot}.png",
+                plot=["library_sizes", "pca", "correlation"],
+            ),
+            caption="../report/qc.rst",
+            category="Quality control",
+            subcategory="{analysis}",
         ),
     log:
         "logs/{analysis}/sample_qc.log",

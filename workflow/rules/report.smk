@@ -2,7 +2,12 @@ rule analysis_report:
     input:
         lambda wildcards: analysis_outputs([wildcards.analysis]),
     output:
-        "results/{analysis}/report.html",
+        report(
+            "results/{analysis}/report.html",
+            caption="../report/report_html.rst",
+            category="HTML report",
+            subcategory="{analysis}",
+        ),
     log:
         "logs/{analysis}/report.log",
     benchmark:

@@ -10,12 +10,19 @@ rule reversal:
     output:
         genes="results/{analysis}/reversal/gene_reversal.tsv",
         sets="results/{analysis}/reversal/gene_set_reversal.tsv",
-        summary="results/{analysis}/reversal/reversal_summary.json",
+        summary=report(
+            "results/{analysis}/reversal/reversal_summary.json",
+            caption="../report/reversal_summary.rst",
+            category="Reversal",
+            subcategory="{analysis}",
+        ),
         pathway_scores="results/{analysis}/reversal/pathway_scores.tsv",
         genes_of_interest="results/{analysis}/reversal/genes_of_interest.tsv",
-        plots=expand(
-            "results/{{analysis}}/reversal/{plot}.png",
-            plot=REVERSAL_PLOTS,
+        plots=report(
+            expand("results/{{analysis}}/reversal/{plot}.png", plot=REVERSAL_PLOTS),
+            caption="../report/reversal.rst",
+            category="Reversal",
+            subcategory="{analysis}",
         ),
     log:
         "logs/{analysis}/reversal.log",
