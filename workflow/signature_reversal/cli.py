@@ -145,7 +145,12 @@ def cmd_qc(args: argparse.Namespace) -> None:
     corr.to_csv(out / "correlation.tsv", sep="\t", float_format="%.5g")
     roles = pd.Series(adata.obs["role"].astype(str).to_numpy())
     plots.library_sizes(metrics, out / "library_sizes.png")
-    plots.pca(scores, roles, variance, out / "pca.png")
+    batch = (
+        pd.Series(adata.obs["batch"].astype(str).to_numpy())
+        if "batch" in adata.obs.columns
+        else None
+    )
+    plots.pca(scores, roles, variance, out / "pca.png", batch)
     plots.correlation_heatmap(corr, out / "correlation.png")
 
 

@@ -44,16 +44,37 @@ def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
     _save(fig, path)
 
 
-def pca(scores: pd.DataFrame, roles: pd.Series, variance: np.ndarray, path: str | Path) -> None:
-    fig, ax = plt.subplots(figsize=(5, 4.2))
-    y = scores["PC2"] if "PC2" in scores else np.zeros(len(scores))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def pca(
+    scores: pd.DataFrame,
+    roles: pd.Series,
+    variance: np.ndarray,
+    path: str | Path,
+    batch: pd.Series | None = None,
+) -> None:
+    """PC1/PC2 coloured by condition; marker shape by ``batch`` when the sheet has one."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    y = scores["PC2"] if "PC2" in scores else pd.Series(np.zeros(len(scores)))
+    batches = list(dict.fromkeys(batch)) if batch is not None else [None]
     for condition, rows in scores.groupby("condition", sort=False):
         role = roles[rows.index[0]]
-        ax.scatter(rows["PC1"], y[rows.index], label=condition, color=ROLE_COLOURS[role], s=45)
+        for number, level in enumerate(batches):
+            picked = rows.index if level is None else rows.index[batch[rows.index] == level]
+            if len(picked):
+                ax.scatter(
+                    rows.loc[picked, "PC1"],
+                    y[picked],
+                    color=ROLE_COLOURS[role],
+                    s=45,
+                    marker=MARKERS[number % len(MARKERS)],
+                    label=condition if level is None else f"{condition}, {level}",
+                )
     ax.set_xlabel(f"PC1 ({variance[0] * 100:.0f}% of variance)")
     ax.set_ylabel(f"PC2 ({variance[1] * 100:.0f}% of variance)" if len(variance) > 1 else "PC2")
-    ax.set_title("PCA of log-CPM, 500 most variable genes")
-    ax.legend(title="condition", fontsize=8)
+    ax.set_title("PCA of log2 expression, 500 most variable genes")
+    ax.legend(title="condition" if batch is None else "condition, batch", fontsize=7)
     _save(fig, path)
 
 
