@@ -87,3 +87,13 @@ def test_gsea_finds_planted_sets(fitted):
     assert table.loc["RANDOM_CONTROL_SET", "fdr"] > 0.05
     again = enrichment.prerank(ranked, sets, "curated", 200, 3, 10, 500).set_index("gene_set")
     pd.testing.assert_frame_equal(table, again)
+    # strongly planted sets beat every permutation: p is 1/(200+1), never 0
+    assert table["pvalue"].min() == pytest.approx(1 / 201)
+    assert (table["fdr"] >= table["pvalue"]).all()
+
+
+def test_permutation_pvalue_floor_keeps_larger_values():
+    table = pd.DataFrame({"pvalue": [0.0, 0.0, 0.2], "fdr": [0.0, 0.5, 0.1]})
+    floored = enrichment.floor_permutation_pvalues(table, 99)
+    assert floored["pvalue"].tolist() == [0.01, 0.01, 0.2]
+    assert floored["fdr"].tolist() == [0.01, 0.5, 0.2]

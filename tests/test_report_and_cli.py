@@ -262,3 +262,42 @@ def test_report_in_headless_chromium(evil_results):
     assert "Overall:" in verdict and "nmn" in verdict
     assert figures >= 6  # volcano + MA for three contrasts
     assert rows == 2  # header + the one matching gene
+
+
+def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, monkeypatch):
+    """Each static figure the stages draw labels both axes of every data panel; each report
+    figure carries a caption and each interactive plot titles its axes."""
+    from signature_reversal import plots
+
+    drawn: list = []
+    save = plots._save
+
+    def record(fig, path):
+        drawn.append((Path(path).name, [ax for ax in fig.axes if ax.axison]))
+        unlabelled = [
+            (Path(path).name, ax.get_title())
+            for ax in fig.axes
+            if ax.axison
+            and ax.get_label() != "<colorbar>"
+            and (not ax.get_xlabel().strip() or not ax.get_ylabel().strip())
+        ]
+        assert unlabelled == [], f"axes without x or y label: {unlabelled}"
+        save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", record)
+    data = simulate_skin(curated_sets, n_genes=400, n_per_group=3, seed=5)
+    counts, samples = write_dataset(data, tmp_path / "input")
+    run_stages({"path": str(counts), "samples": str(samples)}, tmp_path / "out", CONFIG)
+    assert len(drawn) >= 14  # QC 3, volcanoes 3, reversal 8
+    html = (tmp_path / "out" / "report.html").read_text()
+    figures = re.findall(r"<figure>(.*?)</figure>", html, flags=re.S)
+    assert len(figures) >= 15
+    captions = [re.search(r"<figcaption>(.+?)</figcaption>", f, flags=re.S) for f in figures]
+    assert all(c and len(c.group(1).strip()) > 20 for c in captions)
+    plotly_payloads = re.findall(
+        r'<script type="application/json" id="[^"]+-(?:volcano|ma)">(.*?)</script>', html, re.S
+    )
+    assert len(plotly_payloads) == 6
+    for payload in plotly_payloads:
+        layout = json.loads(payload)["layout"]
+        assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"]

@@ -33,5 +33,5 @@ rule differential_expression:
         settings=de_settings,
         out_dir=lambda wildcards, output: Path(output.filtered).parent,
     shell:
-        "{params.cli} de --adata {input:q} --settings {params.settings:q} "
-        "--out-dir {params.out_dir:q} --threads {threads} 2> {log:q}"
+        "{params.cli} --log {log:q} de --adata {input:q} --settings {params.settings:q} "
+        "--out-dir {params.out_dir:q} --threads {threads}"

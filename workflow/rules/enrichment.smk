@@ -22,6 +22,6 @@ rule gsea_prerank:
             f"{name}={path}" for name, path in zip(COLLECTIONS, input.gmts)
         ),
     shell:
-        "{params.cli} enrich --de {input.de:q} --settings {params.settings:q} "
+        "{params.cli} --log {log:q} enrich --de {input.de:q} --settings {params.settings:q} "
         "--gene-sets {params.gene_sets} --out {output.gsea:q} --ora-out {output.ora:q} "
-        "--threads {threads} 2> {log:q}"
+        "--threads {threads}"

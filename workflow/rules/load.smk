@@ -17,7 +17,7 @@ rule load_data:
         cli=CLI,
         settings=load_settings,
     shell:
-        "{params.cli} load --settings {params.settings:q} --out {output:q} 2> {log:q}"
+        "{params.cli} --log {log:q} load --settings {params.settings:q} --out {output:q}"
 
 
 rule prepare_gene_sets:
@@ -44,5 +44,5 @@ rule prepare_gene_sets:
         settings=settings("gene_sets"),
         out_dir=lambda wildcards, output: Path(output.coverage).parent,
     shell:
-        "{params.cli} genesets --adata {input.adata:q} --settings {params.settings:q} "
-        "--out-dir {params.out_dir:q} 2> {log:q}"
+        "{params.cli} --log {log:q} genesets --adata {input.adata:q} --settings {params.settings:q} "
+        "--out-dir {params.out_dir:q}"

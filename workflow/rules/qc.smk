@@ -28,4 +28,4 @@ rule sample_qc:
         cli=CLI,
         out_dir=lambda wildcards, output: Path(output.metrics).parent,
     shell:
-        "{params.cli} qc --adata {input:q} --out-dir {params.out_dir:q} 2> {log:q}"
+        "{params.cli} --log {log:q} qc --adata {input:q} --out-dir {params.out_dir:q}"

@@ -23,8 +23,8 @@ rule analysis_report:
         config=json.dumps(config),
         analyses=lambda wildcards: report_arguments([wildcards.analysis]),
     shell:
-        "{params.cli} report --config-json {params.config:q} "
-        "--analysis {params.analyses} --out {output:q} 2> {log:q}"
+        "{params.cli} --log {log:q} report --config-json {params.config:q} "
+        "--analysis {params.analyses} --out {output:q}"
 
 
 rule combined_report:
@@ -48,5 +48,5 @@ rule combined_report:
         config=json.dumps(config),
         analyses=report_arguments(ANALYSES),
     shell:
-        "{params.cli} report --config-json {params.config:q} "
-        "--analysis {params.analyses} --out {output:q} 2> {log:q}"
+        "{params.cli} --log {log:q} report --config-json {params.config:q} "
+        "--analysis {params.analyses} --out {output:q}"

@@ -43,8 +43,7 @@ rule reversal:
         de_dir=lambda wildcards, input: Path(input.size_factors).parent,
         gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
     shell:
-        "{params.cli} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
+        "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
         "--enrichment-dir {params.gsea_dir:q} --curated {input.curated:q} "
         "--settings {params.settings:q} --out-dir {params.out_dir:q} "
-        "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
-        "2> {log:q}"
+        "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q}"

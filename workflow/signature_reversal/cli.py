@@ -117,11 +117,13 @@ def cmd_genesets(args: argparse.Namespace) -> None:
             )
         genesets.write_gmt([s for s in prepared if s.genes], out / f"{name}.gmt")
         log.info(
-            "%s: %d sets, %d of %d set genes found in the data",
+            "%s: %d sets; %d set-gene entries in the file, %d after ortholog mapping, "
+            "matching %d data genes",
             name,
             len(sets),
-            int(table["genes_in_data"].sum()),
             int(table["genes_in_file"].sum()),
+            int(table["genes_after_orthologs"].sum()),
+            int(table["genes_in_data"].sum()),
         )
     _write_tsv(pd.concat(coverage, ignore_index=True), out / "coverage.tsv")
 
@@ -404,6 +406,11 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signature-reversal", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="also write the log to FILE (rules pass their log: file; the console keeps a copy)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: Callable, **paths: str) -> argparse.ArgumentParser:
@@ -502,19 +509,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(log_file: str | None) -> None:
+    """Log to the console and, for rules, to the rule's log file: progress shows in both."""
+    parts = Path(log_file).with_suffix("").parts if log_file else ()
+    label = "/".join(parts[parts.index("logs") + 1 :] if "logs" in parts else parts[-1:])
+    prefix = f"[{label}] " if label else ""
+    formatter = logging.Formatter(f"%(asctime)s {prefix}%(levelname)s: %(message)s", "%H:%M:%S")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     args = build_parser().parse_args(argv)
+    _configure_logging(args.log)
     try:
         args.func(args)
     except InputError as err:
         log.error("%s", err)
-        print(f"ERROR: {err}", file=sys.stderr)
         return 2
+    except Exception:
+        log.exception("%s failed with an unexpected error", args.command)
+        return 1
     return 0
 
 

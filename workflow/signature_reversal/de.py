@@ -19,6 +19,7 @@ from pydeseq2.ds import DeseqStats
 
 from . import limma
 from .errors import InputError
+from .progress import stage, timed_calls
 from .roles import CONTRASTS, ROLES, Contrast
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,25 @@ def fit(adata: ad.AnnData, design: str, threads: int = 1) -> DeseqDataSet:
         inference=DefaultInference(n_cpus=threads),
         quiet=True,
     )
-    dds.deseq2()
+    # DeseqDataSet.deseq2() split into its steps so the log shows where the time goes
+    timed_calls(
+        [
+            (
+                "size factors",
+                lambda: dds.fit_size_factors(
+                    fit_type=dds.size_factors_fit_type, control_genes=dds.control_genes
+                ),
+            ),
+            (f"gene-wise dispersions of {data.n_vars} genes", dds.fit_genewise_dispersions),
+            ("dispersion trend", dds.fit_dispersion_trend),
+            ("dispersion prior", dds.fit_dispersion_prior),
+            ("MAP dispersions", dds.fit_MAP_dispersions),
+            ("log2 fold changes", dds.fit_LFC),
+            ("Cook's distances", dds.calculate_cooks),
+            ("refit of genes with outlier counts", dds.refit),
+            ("outlier mask", dds.cooks_outlier),
+        ]
+    )
     return dds
 
 
@@ -147,7 +166,10 @@ def run(
         conditions = adata.uns["conditions"]
         kept, removed = low_count_filter(adata, min_count, min_samples)
         dds = fit(kept, design, threads)
-        results = {c.name: test_contrast(dds, c, conditions, alpha, threads) for c in CONTRASTS}
+        results = {}
+        for contrast in CONTRASTS:
+            with stage(f"Wald test {contrast.name}"):
+                results[contrast.name] = test_contrast(dds, contrast, conditions, alpha, threads)
         size_factors = np.asarray(dds.obs["size_factors"])
     for contrast in CONTRASTS:
         table = results[contrast.name]

@@ -65,7 +65,25 @@ def prerank(
             "leading_edge": table["Lead_genes"].astype(str),
         }
     )
-    return tidy.sort_values(["fdr", "pvalue", "gene_set"]).reset_index(drop=True)
+    return (
+        floor_permutation_pvalues(tidy, permutations)
+        .sort_values(["fdr", "pvalue", "gene_set"])
+        .reset_index(drop=True)
+    )
+
+
+def floor_permutation_pvalues(table: pd.DataFrame, permutations: int) -> pd.DataFrame:
+    """Replace the p = 0 that gseapy reports when no permutation beats the observed score.
+
+    With m permutations the smallest p a permutation test can honestly claim is 1/(m+1)
+    (Phipson & Smyth 2010); a q-value cannot be below its own p. Without the floor, a table says
+    "p = 0" and a volcano of −log10 p is infinite.
+    """
+    floor = 1.0 / (permutations + 1)
+    table = table.copy()
+    table["pvalue"] = table["pvalue"].clip(lower=floor)
+    table["fdr"] = np.fmax(table["fdr"], table["pvalue"])
+    return table
 
 
 ORA_COLUMNS = (

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from adjustText import adjust_text  # noqa: E402
 
 ROLE_COLOURS = {"control": "#4C72B0", "disease": "#C44E52", "treatment": "#55A868"}
 CLASS_COLOURS = {
@@ -24,8 +25,20 @@ CLASS_COLOURS = {
 
 def _save(fig: plt.Figure, path: str | Path) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    # bbox "tight" keeps colour-bar labels and long tick labels inside the image
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+
+
+def _wrapped(name: object, width: int = 34) -> str:
+    """Long gene-set names (MSigDB's run past 40 characters) on two lines at an underscore."""
+    text = str(name)
+    if len(text) <= width:
+        return text
+    cut = text.rfind("_", 0, width)
+    cut = cut if cut > 0 else width
+    rest = text[cut:]
+    return text[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")
 
 
 def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
@@ -189,15 +202,32 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
 
 def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     """NES in the disease contrast against NES in the treatment contrast, one point per set."""
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
     ax.scatter(sets["disease_NES"], sets["treatment_NES"], s=25, c="#4C72B0")
-    for _, row in sets.iterrows():
-        ax.annotate(row["gene_set"], (row["disease_NES"], row["treatment_NES"]), fontsize=6)
     ax.axhline(0, c="grey", lw=0.5)
     ax.axvline(0, c="grey", lw=0.5)
     ax.set_xlabel("NES, disease vs control")
     ax.set_ylabel("NES, treatment vs disease")
     ax.set_title("Curated gene sets: opposite signs = reversal")
+    # names point toward the middle, where there is room, and are then pushed apart vertically
+    labels = [
+        ax.text(
+            row["disease_NES"],
+            row["treatment_NES"],
+            row["gene_set"],
+            fontsize=6,
+            ha="right" if row["disease_NES"] > 0 else "left",
+        )
+        for _, row in sets.iterrows()
+    ]
+    if labels:  # neighbouring sets have near-equal NES; push their names apart
+        adjust_text(
+            labels,
+            ax=ax,
+            expand=(1.1, 1.8),
+            only_move={"text": "y", "static": "y", "explode": "y", "pull": "y"},
+            arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4},
+        )
     _save(fig, path)
 
 
@@ -209,6 +239,7 @@ def _strips(ax: plt.Axes, values: pd.Series, roles: np.ndarray, labels: dict[str
         ax.scatter(x + jitter, y, s=14, color=ROLE_COLOURS[role])
         ax.hlines(np.mean(y), x - 0.25, x + 0.25, color="black", lw=1)
     ax.set_xticks(range(3), [labels[r] for r in ("control", "disease", "treatment")], fontsize=7)
+    ax.set_xlabel("group", fontsize=7)
 
 
 def pathway_scores(
@@ -241,7 +272,7 @@ def _panel_grid(
     fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.4 * rows + 0.6), squeeze=False)
     for ax, name in zip(axes.flat, table.columns, strict=False):
         _strips(ax, table[name].to_numpy(), roles, labels)
-        ax.set_title(str(name)[:38], fontsize=8)
+        ax.set_title(_wrapped(name), fontsize=7)
         ax.set_ylabel(ylabel, fontsize=7)
     for ax in list(axes.flat)[len(table.columns) :]:
         ax.set_axis_off()
@@ -268,7 +299,9 @@ def gsea_dotplot(gsea: dict[str, pd.DataFrame], path: str | Path) -> None:
     size = 20 + 30 * -np.log10(table["fdr"].clip(lower=1e-4))
     limit = max(float(table["NES"].abs().max()), 1.0)
     points = ax.scatter(x, y, s=size, c=table["NES"], cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_xticks(range(len(contrasts)), [c.replace("_", " ") for c in contrasts], fontsize=8)
+    ax.set_xticks(
+        range(len(contrasts)), [c.replace("_vs_", "\nvs\n") for c in contrasts], fontsize=8
+    )
     ax.set_yticks(range(len(sets)), sets, fontsize=7)
     ax.set_xlabel("contrast")
     ax.set_ylabel("gene set")
@@ -299,7 +332,7 @@ def running_scores(curves: dict[str, dict[str, np.ndarray]], path: str | Path) -
                     label=contrast.replace("_", " "),
                 )
         ax.axhline(0, color="grey", lw=0.5)
-        ax.set_title(name[:40], fontsize=8)
+        ax.set_title(_wrapped(name), fontsize=7)
         ax.set_xlabel("gene rank", fontsize=7)
         ax.set_ylabel("running ES", fontsize=7)
         ax.legend(fontsize=6)

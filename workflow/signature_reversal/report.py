@@ -228,15 +228,25 @@ def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> 
 
 def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns read as text turned back into numbers where they are numbers (for formatting)."""
-    return frame.apply(lambda c: pd.to_numeric(c, errors="ignore") if c.name != "symbol" else c)
+
+    def convert(column: pd.Series) -> pd.Series:
+        if column.name == "symbol":
+            return column
+        try:
+            return pd.to_numeric(column)
+        except (ValueError, TypeError):
+            return column
+
+    return frame.apply(convert)
 
 
 def _coverage_note(coverage: pd.DataFrame) -> str:
     rows = []
     for collection, table in coverage.groupby("collection", sort=False):
         rows.append(
-            f"{collection}: {int(table['genes_in_data'].sum())} of "
-            f"{int(table['genes_in_file'].sum())} set genes found in the data"
+            f"{collection}: {len(table)} sets with {int(table['genes_in_file'].sum())} gene "
+            f"entries ({int(table['genes_after_orthologs'].sum())} after ortholog mapping) "
+            f"matching {int(table['genes_in_data'].sum())} data genes"
         )
     return "; ".join(rows)
 

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .progress import tracked
+
 VERDICTS = ("reverses", "partially reverses", "no evidence", "aggravates")
 
 
@@ -341,7 +343,12 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
     )
 
     observed = _signature_statistics(groups, groups.disease, groups.treatment, n_disease)
-    null = np.array([_signature_statistics(groups, a, b, n_disease) for a, b in splits])
+    null = np.array(
+        [
+            _signature_statistics(groups, a, b, n_disease)
+            for a, b in tracked(splits, len(splits), "signature permutation null")
+        ]
+    )
     p_rev, p_agg = permutation_pvalues(observed[0], null[:, 0], exact)
     p_connectivity, _ = permutation_pvalues(observed[1], null[:, 1], exact)
 
@@ -357,7 +364,10 @@ def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) ->
         return np.concatenate([[_slope(bd, bt)], _improvement(bd, bt)])
 
     boot = np.array(
-        [estimates(_bootstrap_columns(boot_groups, rng)) for _ in range(rule.bootstrap)]
+        [
+            estimates(_bootstrap_columns(boot_groups, rng))
+            for _ in tracked(range(rule.bootstrap), rule.bootstrap, "signature bootstrap")
+        ]
     )
     shift = np.concatenate([[slope], improvement]) - estimates(boot_groups)
     with np.errstate(invalid="ignore"):
@@ -469,13 +479,18 @@ def gene_set_verdicts(
     splits, exact = relabellings(groups, rule.permutations, rule.seed)
     min_p = 1 / len(splits) if exact else 1 / (len(splits) + 1)
     observed = _set_statistics(groups, groups.disease, groups.treatment, membership)
-    null = np.array([_set_statistics(groups, a, b, membership) for a, b in splits])
+    null = np.array(
+        [
+            _set_statistics(groups, a, b, membership)
+            for a, b in tracked(splits, len(splits), "gene-set permutation null")
+        ]
+    )
     # the set statistic grows with reversal, so reversal is the upper tail here
     p_agg, p_rev = permutation_pvalues(observed, null, exact)
 
     rng = np.random.default_rng(rule.seed + 2)
     boot = []
-    for _ in range(rule.bootstrap):
+    for _ in tracked(range(rule.bootstrap), rule.bootstrap, "gene-set bootstrap"):
         g = _bootstrap_columns(groups, rng)
         bd, bt, _ = _fold_changes(g, g.disease, g.treatment)
         boot.append(-(membership @ bt) / (membership @ bd))

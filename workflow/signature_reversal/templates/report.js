@@ -25,7 +25,10 @@ function setupTable(holder) {
     page = Math.min(page, pages - 1);
     const head = "<tr>" + payload.columns.map((c, i) => `<th data-i="${i}">${escapeHtml(c)}${i === sortColumn ? (ascending ? " ▲" : " ▼") : ""}</th>`).join("") + "</tr>";
     const body = shown.slice(page * pageSize, (page + 1) * pageSize)
-      .map((r) => "<tr>" + r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join("") + "</tr>").join("");
+      .map((r) => "<tr>" + r.map((v) => {
+        const text = escapeHtml(cell(v));  // long cells are cut by CSS; the full text is on hover
+        return text.length > 40 ? `<td title="${text}">${text}</td>` : `<td>${text}</td>`;
+      }).join("") + "</tr>").join("");
     table.innerHTML = head + body;
     info.textContent = `${shown.length} rows, page ${page + 1} of ${pages}`;
     table.querySelectorAll("th").forEach((th) => th.addEventListener("click", () => sortBy(Number(th.dataset.i))));
