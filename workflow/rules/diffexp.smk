@@ -24,7 +24,7 @@ rule differential_expression:
         "results/{analysis}/benchmarks/differential_expression.tsv"
     conda:
         ENV
-    threads: 4
+    threads: 2
     resources:
         mem_mb=8000,
         runtime=120,

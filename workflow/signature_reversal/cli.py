@@ -174,6 +174,7 @@ def cmd_de(args: argparse.Namespace) -> None:
         settings["min_count"],
         settings.get("min_samples"),
         threads=args.threads,
+        engine=settings.get("engine", "vectorized"),
     )
     log.info("DE fitted in %.1f s", time.perf_counter() - started)
     for name, table in results.items():

@@ -21,6 +21,7 @@ from . import limma
 from .errors import InputError
 from .progress import stage, timed_calls
 from .roles import CONTRASTS, ROLES, Contrast
+from .vectorized_inference import VectorizedInference
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,25 @@ def check_design(design: str, obs: pd.DataFrame) -> list[str]:
     return terms
 
 
-def fit(adata: ad.AnnData, design: str, threads: int = 1) -> DeseqDataSet:
+ENGINES = ("vectorized", "pydeseq2")
+
+
+def inference_for(engine: str, threads: int = 1) -> DefaultInference:
+    """The pydeseq2 ``Inference`` behind an engine name (config ``de.engine``)."""
+    if engine == "vectorized":
+        return VectorizedInference(n_cpus=threads)
+    if engine == "pydeseq2":
+        return DefaultInference(n_cpus=threads)
+    raise InputError(
+        f"unknown DE engine {engine!r}",
+        source="config 'de.engine'",
+        fix=f"use one of {', '.join(ENGINES)}",
+    )
+
+
+def fit(
+    adata: ad.AnnData, design: str, threads: int = 1, engine: str = "vectorized"
+) -> DeseqDataSet:
     """Fit size factors, dispersions and coefficients once for the given design.
 
     pydeseq2 draws no random numbers, so the fit is deterministic.
@@ -96,7 +115,7 @@ def fit(adata: ad.AnnData, design: str, threads: int = 1) -> DeseqDataSet:
         adata=data,
         design=design,
         refit_cooks=True,
-        inference=DefaultInference(n_cpus=threads),
+        inference=inference_for(engine, threads),
         quiet=True,
     )
     # DeseqDataSet.deseq2() split into its steps so the log shows where the time goes
@@ -126,7 +145,6 @@ def test_contrast(
     contrast: Contrast,
     conditions: Mapping[str, str],
     alpha: float,
-    threads: int = 1,
 ) -> pd.DataFrame:
     """Wald test of one role contrast; independent filtering and Cook's filtering as in DESeq2."""
     stats = DeseqStats(
@@ -135,7 +153,7 @@ def test_contrast(
         alpha=alpha,
         independent_filter=True,
         cooks_filter=True,
-        inference=DefaultInference(n_cpus=threads),
+        inference=dds.inference,
         quiet=True,
     )
     stats.summary()
@@ -152,6 +170,7 @@ def run(
     min_count: int,
     min_samples: int | None,
     threads: int = 1,
+    engine: str = "vectorized",
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, np.ndarray]:
     """Filter, fit once, and return per-contrast tables, removed genes and size factors.
 
@@ -165,11 +184,11 @@ def run(
     else:
         conditions = adata.uns["conditions"]
         kept, removed = low_count_filter(adata, min_count, min_samples)
-        dds = fit(kept, design, threads)
+        dds = fit(kept, design, threads, engine)
         results = {}
         for contrast in CONTRASTS:
             with stage(f"Wald test {contrast.name}"):
-                results[contrast.name] = test_contrast(dds, contrast, conditions, alpha, threads)
+                results[contrast.name] = test_contrast(dds, contrast, conditions, alpha)
         size_factors = np.asarray(dds.obs["size_factors"])
     for contrast in CONTRASTS:
         table = results[contrast.name]

@@ -1,0 +1,443 @@
+"""Benchmarks: wall time and peak memory of the DE step, the whole pipeline and single-cell loading.
+
+Every measurement runs in a fresh Python process (so peak RSS is that step's own) and is
+repeated; medians are printed with the machine. Figures are recorded in docs/benchmarks.md.
+
+    python benchmarks/bench.py de                 # 20,000 genes x 12 and x 60 samples, both engines
+    python benchmarks/bench.py pipeline           # snakemake on the example and on 60 samples
+    python benchmarks/bench.py singlecell         # 200,000 cells x 20,000 genes, 12 samples
+
+Inputs are seeded and cached under --work (default: .bench/), so reruns skip generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONDITIONS = {"control": "control", "disease": "eczema", "treatment": "nmn"}
+CONTRASTS = ("disease_vs_control", "treatment_vs_disease", "treatment_vs_control")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}; {os.cpu_count()} cores visible, {len(os.sched_getaffinity(0))} usable; "
+        f"{memory:.0f} GiB RAM; Python {platform.python_version()}; {platform.system()}"
+    )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(args: list[str]) -> dict:
+    """Run this script's hidden subcommand in a fresh process; it prints one JSON line."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"benchmark step failed: {' '.join(args)}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+# --- DE -------------------------------------------------------------------------------------
+
+
+def de_dataset(path: Path, n_genes: int, n_per_group: int, seed: int = 7) -> Path:
+    """Seeded NB counts in the pipeline's canonical AnnData (3 groups, 10% of genes change)."""
+    if path.exists():
+        return path
+    import anndata as ad
+
+    rng = np.random.default_rng(seed)
+    base = np.exp(rng.normal(4.5, 1.8, n_genes))
+    dispersion = 0.04 + 1.0 / base
+    lfc = np.zeros((3, n_genes))
+    changed = rng.choice(n_genes, n_genes // 10, replace=False)
+    lfc[1, changed] = rng.normal(0, 1.5, changed.size)
+    lfc[2, changed] = lfc[1, changed] * rng.uniform(0, 1, changed.size)
+    groups = np.repeat([0, 1, 2], n_per_group)
+    size_factors = np.exp(rng.normal(0, 0.25, groups.size))
+    mu = size_factors[:, None] * base * 2 ** lfc[groups]
+    counts = rng.negative_binomial(1 / dispersion, 1 / (1 + mu * dispersion)).astype(np.int64)
+    roles = np.array(["control", "disease", "treatment"])[groups]
+    names = [f"{CONDITIONS[r]}_{i}" for i, r in enumerate(roles)]
+    genes = [f"Gene{i:05d}" for i in range(n_genes)]
+    adata = ad.AnnData(
+        X=counts.astype(float),
+        obs=pd.DataFrame({"condition": [CONDITIONS[r] for r in roles], "role": roles}, index=names),
+        var=pd.DataFrame({"symbol": genes}, index=genes),
+        layers={"counts": counts},
+    )
+    adata.uns["conditions"] = CONDITIONS
+    adata.uns["kind"] = "counts"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    adata.write_h5ad(path)
+    return path
+
+
+def child_de(args: argparse.Namespace) -> None:
+    import anndata as ad
+
+    from signature_reversal import de
+
+    adata = ad.read_h5ad(args.data)
+    started = time.perf_counter()
+    results, _, _ = de.run(adata, "~condition", 0.05, 10, None, args.threads, args.engine)
+    seconds = time.perf_counter() - started
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in results.items():
+        table.to_csv(out / f"{name}.tsv", sep="\t", index=False)
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+
+
+def agreement(ours: Path, reference: Path) -> tuple[float, float]:
+    """Smallest Spearman of log2FC and Jaccard of padj < 0.05 calls over the three contrasts."""
+    from scipy.stats import spearmanr
+
+    rhos, jaccards = [], []
+    for name in CONTRASTS:
+        a = pd.read_csv(ours / f"{name}.tsv", sep="\t", index_col="gene")
+        b = pd.read_csv(reference / f"{name}.tsv", sep="\t", index_col="gene").loc[a.index]
+        rhos.append(spearmanr(a["log2FC"], b["log2FC"], nan_policy="omit")[0])
+        calls_a, calls_b = set(a.index[a["padj"] < 0.05]), set(b.index[b["padj"] < 0.05])
+        union = calls_a | calls_b
+        jaccards.append(len(calls_a & calls_b) / len(union) if union else 1.0)
+    return min(rhos), min(jaccards)
+
+
+def bench_de(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    rows = []
+    for n_samples in args.samples:
+        data = de_dataset(work / f"de_{args.genes}x{n_samples}.h5ad", args.genes, n_samples // 3)
+        outputs = {}
+        for engine in args.engines:
+            runs = []
+            for repeat in range(args.repeats):
+                out = work / f"de_{args.genes}x{n_samples}_{engine}_{repeat}"
+                runs.append(
+                    run_child(
+                        [
+                            "_de",
+                            "--data",
+                            str(data),
+                            "--engine",
+                            engine,
+                            "--threads",
+                            str(args.threads),
+                            "--out",
+                            str(out),
+                        ]
+                    )
+                )
+                print(
+                    f"  de {args.genes}x{n_samples} {engine} run {repeat + 1}: "
+                    f"{runs[-1]['seconds']:.1f} s",
+                    flush=True,
+                )
+            outputs[engine] = work / f"de_{args.genes}x{n_samples}_{engine}_0"
+            rows.append(
+                {
+                    "samples": n_samples,
+                    "engine": engine,
+                    "median_s": median_of(runs, "seconds"),
+                    "runs_s": " / ".join(f"{r['seconds']:.1f}" for r in runs),
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                }
+            )
+        if "pydeseq2" in outputs:
+            for row in rows:
+                if row["samples"] == n_samples:
+                    rho, jaccard = agreement(outputs[row["engine"]], outputs["pydeseq2"])
+                    row["spearman_log2fc_vs_pydeseq2"] = rho
+                    row["jaccard_padj05_vs_pydeseq2"] = jaccard
+    print(f"\nDE step, {args.genes} genes, 3 groups, threads={args.threads} ({machine()})")
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+# --- whole pipeline -------------------------------------------------------------------------
+
+
+def absolute_config(extra_datasets: dict | None = None, example: bool = True) -> dict:
+    """config/config.yaml with every path made absolute (the run happens elsewhere)."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+    def fix(path: str) -> str:
+        return str((REPO / path).resolve()) if path and not Path(path).is_absolute() else path
+
+    datasets = {} if not example else config["datasets"]
+    for entry in datasets.values():
+        entry["path"] = fix(entry["path"])
+        if entry.get("samples"):
+            entry["samples"] = fix(entry["samples"])
+    datasets.update(extra_datasets or {})
+    config["datasets"] = datasets
+    sets = config["gene_sets"]
+    sets["curated"]["path"] = fix(sets["curated"]["path"])
+    for extra in sets.get("extra") or []:
+        extra["path"] = fix(extra["path"])
+    for key in ("orthologs", "annotation_dir"):
+        if sets.get(key):
+            sets[key] = fix(sets[key])
+    return config
+
+
+def snakemake_run(workdir: Path, config: dict, cores: int) -> dict:
+    """One forced snakemake run: wall time and the per-rule times of its benchmark files."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    config_file = workdir / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(config_file),
+            "--cores",
+            str(cores),
+            "--quiet",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"snakemake failed in {workdir}:\n{done.stderr[-3000:]}")
+    per_rule: dict[str, float] = {}
+    for table in sorted(workdir.glob("results/*/benchmarks/*.tsv")):
+        seconds = float(pd.read_csv(table, sep="\t")["s"].iloc[0])
+        per_rule[f"{table.parents[1].name}/{table.stem}"] = seconds
+    return {"wall_s": wall, "rules": per_rule}
+
+
+def bench_pipeline(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    sixty = work / "pipeline_sixty_data"
+    if not (sixty / "counts.tsv.gz").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "signature_reversal",
+                "simulate",
+                "--gene-sets",
+                str(REPO / "config/genesets/mouse/skin_curated.gmt"),
+                "--out-dir",
+                str(sixty),
+                "--n-genes",
+                "20000",
+                "--n-per-group",
+                "20",
+                "--seed",
+                "5",
+            ],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(REPO / "workflow")},
+        )
+    runs = {
+        "example (15,000 genes x 15 samples)": absolute_config(),
+        "sixty (20,000 genes x 60 samples)": absolute_config(
+            {
+                "sixty": {
+                    "path": str(sixty / "counts.tsv.gz"),
+                    "samples": str(sixty / "samples.tsv"),
+                    "species": "mouse",
+                }
+            },
+            example=False,
+        ),
+    }
+    for label, config in runs.items():
+        results = []
+        for repeat in range(args.repeats):
+            results.append(snakemake_run(work / f"pipeline_{repeat}", config, args.cores))
+            print(f"  {label} run {repeat + 1}: {results[-1]['wall_s']:.1f} s", flush=True)
+        walls = [r["wall_s"] for r in results]
+        print(
+            f"\n{label}, --cores {args.cores}: wall median {statistics.median(walls):.1f} s "
+            f"(runs {' / '.join(f'{w:.1f}' for w in walls)})"
+        )
+        rules = pd.DataFrame([r["rules"] for r in results]).median().rename("median_s")
+        print(rules.to_frame().to_string(float_format=lambda v: f"{v:.1f}"))
+    print(f"\nmachine: {machine()}")
+
+
+# --- single cell ----------------------------------------------------------------------------
+
+
+def singlecell_dataset(path: Path, n_cells: int, n_genes: int, n_samples: int) -> Path:
+    """Seeded sparse counts written chunk by chunk straight into an h5ad (never dense whole)."""
+    if path.exists():
+        return path
+    import h5py
+    import scipy.sparse as sp
+    from anndata.io import write_elem
+
+    rng = np.random.default_rng(3)
+    expression = rng.gamma(0.3, 1.0, n_genes)
+    expression /= expression.sum()
+    sample_of = np.sort(rng.integers(0, n_samples, n_cells))
+    roles = ["control", "disease", "treatment"]
+    samples = [f"{CONDITIONS[roles[i % 3]]}_{i // 3 + 1}" for i in range(n_samples)]
+    obs = pd.DataFrame(
+        {
+            "sample": pd.Categorical([samples[s] for s in sample_of]),
+            "condition": pd.Categorical([samples[s].rsplit("_", 1)[0] for s in sample_of]),
+            "cell_type": pd.Categorical(rng.choice(["keratinocyte", "fibroblast"], n_cells)),
+        },
+        index=[f"cell{i}" for i in range(n_cells)],
+    )
+    var = pd.DataFrame(index=[f"Gene{i:05d}" for i in range(n_genes)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with h5py.File(partial, "w") as f:
+        f.attrs["encoding-type"] = "anndata"
+        f.attrs["encoding-version"] = "0.1.0"
+        write_elem(f, "obs", obs)
+        write_elem(f, "var", var)
+        group = f.create_group("X")
+        group.attrs["encoding-type"] = "csr_matrix"
+        group.attrs["encoding-version"] = "0.1.0"
+        group.attrs["shape"] = (n_cells, n_genes)
+        data = group.create_dataset("data", (0,), maxshape=(None,), dtype="float32", chunks=True)
+        indices = group.create_dataset(
+            "indices", (0,), maxshape=(None,), dtype="int32", chunks=True
+        )
+        indptr = [0]
+        for start in range(0, n_cells, 2000):
+            stop = min(start + 2000, n_cells)
+            depth = rng.lognormal(np.log(3000), 0.4, stop - start)
+            block = sp.csr_matrix(rng.poisson(np.outer(depth, expression)).astype(np.float32))
+            size = data.shape[0]
+            data.resize((size + block.nnz,))
+            indices.resize((size + block.nnz,))
+            data[size:] = block.data
+            indices[size:] = block.indices
+            indptr.extend((block.indptr[1:] + size).tolist())
+        group.create_dataset("indptr", data=np.asarray(indptr, dtype=np.int64))
+        for key in ("obsm", "varm", "layers", "obsp", "varp", "uns"):
+            write_elem(f, key, {})
+    partial.rename(path)
+    return path
+
+
+def child_singlecell(args: argparse.Namespace) -> None:
+    from signature_reversal import cli
+
+    settings = {
+        "dataset": {"path": args.data, "species": "mouse", "single_cell": {"min_cells": 10}},
+        "conditions": CONDITIONS,
+        "min_replicates": 2,
+    }
+    started = time.perf_counter()
+    code = cli.main(["load", "--settings", json.dumps(settings), "--out", args.out])
+    seconds = time.perf_counter() - started
+    if code != 0:
+        sys.exit(code)
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+
+
+def bench_singlecell(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    path = work / f"sc_{args.cells}x{args.genes}_{args.samples}.h5ad"
+    started = time.perf_counter()
+    singlecell_dataset(path, args.cells, args.genes, args.samples)
+    print(
+        f"  input {path} ({path.stat().st_size / 2**30:.2f} GiB, ready in "
+        f"{time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
+    runs = []
+    for repeat in range(args.repeats):
+        out = work / f"sc_out_{repeat}.h5ad"
+        runs.append(run_child(["_singlecell", "--data", str(path), "--out", str(out)]))
+        print(
+            f"  run {repeat + 1}: {runs[-1]['seconds']:.1f} s, "
+            f"peak RSS {runs[-1]['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+    print(
+        f"\nsingle-cell load + pseudobulk, {args.cells} cells x {args.genes} genes, "
+        f"{args.samples} samples: median {median_of(runs, 'seconds'):.1f} s, "
+        f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB ({machine()})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default=str(REPO / ".bench"), help="cache and scratch folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    de = sub.add_parser("de", help="DE step per engine, with agreement to pydeseq2")
+    de.add_argument("--genes", type=int, default=20000)
+    de.add_argument("--samples", type=int, nargs="+", default=[12, 60])
+    de.add_argument("--engines", nargs="+", default=["vectorized", "pydeseq2"])
+    de.add_argument("--repeats", type=int, default=3)
+    de.add_argument("--threads", type=int, default=2)
+    de.set_defaults(func=bench_de)
+    pipe = sub.add_parser("pipeline", help="whole snakemake run, per-rule times")
+    pipe.add_argument("--repeats", type=int, default=3)
+    pipe.add_argument("--cores", type=int, default=2)
+    pipe.set_defaults(func=bench_pipeline)
+    sc = sub.add_parser("singlecell", help="single-cell h5ad load + pseudobulk")
+    sc.add_argument("--cells", type=int, default=200_000)
+    sc.add_argument("--genes", type=int, default=20_000)
+    sc.add_argument("--samples", type=int, default=12)
+    sc.add_argument("--repeats", type=int, default=3)
+    sc.set_defaults(func=bench_singlecell)
+    child = sub.add_parser("_de")
+    for option in ("--data", "--engine", "--out"):
+        child.add_argument(option, required=True)
+    child.add_argument("--threads", type=int, default=2)
+    child.set_defaults(func=child_de)
+    child = sub.add_parser("_singlecell")
+    child.add_argument("--data", required=True)
+    child.add_argument("--out", required=True)
+    child.set_defaults(func=child_singlecell)
+    args = parser.parse_args()
+    Path(args.work).mkdir(parents=True, exist_ok=True)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
