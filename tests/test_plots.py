@@ -41,3 +41,14 @@ def test_panels_handle_nothing_to_show(tmp_path):
     )
     for name in ("a", "b", "c"):
         assert _is_png(tmp_path / f"{name}.png")[0] > 100
+
+
+def test_running_score_envelope_keeps_peaks_and_ends():
+    curve = np.cumsum(np.random.default_rng(1).normal(size=14_079))
+    x, y = plots._envelope(curve)
+    assert len(x) < 2_100  # thinned from 14,079 points
+    assert y.max() == curve.max() and y.min() == curve.min()  # the enrichment score is kept
+    assert x[0] == 0 and x[-1] == len(curve) - 1 and np.all(np.diff(x) > 0)
+    assert np.array_equal(y, curve[x])
+    short = np.arange(50.0)
+    assert np.array_equal(plots._envelope(short)[1], short)

@@ -11,7 +11,7 @@ rule gsea_prerank:
         "results/{analysis}/benchmarks/gsea_prerank.{contrast}.tsv"
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=60,

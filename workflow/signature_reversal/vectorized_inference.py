@@ -184,9 +184,7 @@ class VectorizedInference(DefaultInference):
             lower = f1 < f2  # the minimum lies in [left, x2]: drop (x2, right], else [left, x1)
             right = np.where(lower, x2, right)
             left = np.where(lower, left, x1)
-            probe = np.where(
-                lower, right - GOLDEN * (right - left), left + GOLDEN * (right - left)
-            )
+            probe = np.where(lower, right - GOLDEN * (right - left), left + GOLDEN * (right - left))
             f_probe = loss(probe)
             x1, x2, f1, f2 = (
                 np.where(lower, probe, x2),
