@@ -290,6 +290,8 @@ def bench_pipeline(args: argparse.Namespace) -> None:
         ),
     }
     for label, config in runs.items():
+        if label.split()[0] not in args.datasets:
+            continue
         results = []
         for repeat in range(args.repeats):
             results.append(snakemake_run(work / f"pipeline_{repeat}", config, args.cores))
@@ -419,6 +421,7 @@ def main() -> None:
     pipe = sub.add_parser("pipeline", help="whole snakemake run, per-rule times")
     pipe.add_argument("--repeats", type=int, default=3)
     pipe.add_argument("--cores", type=int, default=2)
+    pipe.add_argument("--datasets", nargs="+", default=["example", "sixty"])
     pipe.set_defaults(func=bench_pipeline)
     sc = sub.add_parser("singlecell", help="single-cell h5ad load + pseudobulk")
     sc.add_argument("--cells", type=int, default=200_000)

@@ -15,7 +15,6 @@ REVERSAL_PLOTS = [
     "nes_pairs",
     "pathway_scores",
     "genes_of_interest",
-    "gsea_dotplot",
     "gsea_running_scores",
     "disease_gene_heatmap",
 ]
@@ -126,6 +125,7 @@ def analysis_outputs(analyses):
                 "results/{analysis}/de/{contrast}.volcano.png",
                 "results/{analysis}/enrichment/{contrast}.tsv",
                 "results/{analysis}/enrichment/{contrast}.ora.tsv",
+                "results/{analysis}/enrichment/gsea_dotplot.png",
                 "results/{analysis}/reversal/genes_of_interest.tsv",
                 "results/{analysis}/reversal/{reversal_plot}.png",
                 "results/{analysis}/gene_sets/coverage.tsv",

@@ -1,3 +1,4 @@
+# the critical path: start it before QC and gene-set preparation
 rule differential_expression:
     input:
         "results/{analysis}/data/dataset.h5ad",
@@ -22,9 +23,10 @@ rule differential_expression:
         "logs/{analysis}/differential_expression.log",
     benchmark:
         "results/{analysis}/benchmarks/differential_expression.tsv"
+    priority: 20
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
         mem_mb=8000,
         runtime=120,

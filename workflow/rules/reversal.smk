@@ -4,7 +4,8 @@ rule reversal:
         de=rules.differential_expression.output.tables,
         size_factors=rules.differential_expression.output.size_factors,
         gsea=expand(
-            "results/{{analysis}}/enrichment/{contrast}.tsv", contrast=CONTRASTS
+            "results/{{analysis}}/enrichment/{contrast}.tsv",
+            contrast=["disease_vs_control", "treatment_vs_disease"],
         ),
         curated="results/{analysis}/gene_sets/curated.gmt",
     output:

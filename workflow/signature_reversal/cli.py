@@ -265,6 +265,17 @@ def cmd_enrich(args: argparse.Namespace) -> None:
     _write_tsv(pd.concat(ora_frames, ignore_index=True), args.ora_out)
 
 
+def cmd_dotplot(args: argparse.Namespace) -> None:
+    """Dot plot of the curated sets' GSEA across the three contrasts."""
+    from . import plots
+
+    gsea = {
+        Path(path).stem: pd.read_csv(path, sep="\t").query("collection == 'curated'")
+        for path in args.gsea
+    }
+    plots.gsea_dotplot(gsea, args.out)
+
+
 def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
     import anndata as ad
@@ -298,7 +309,11 @@ def cmd_reversal(args: argparse.Namespace) -> None:
 
     curated = genesets.read_gmt(args.curated)
     usable, _ = genesets.restrict_to_genes(curated, genes["gene"], 1, 10**9)
-    gsea = {c.name: pd.read_csv(enrichment_dir / f"{c.name}.tsv", sep="\t") for c in CONTRASTS}
+    # the residual contrast's GSEA is not needed here, so that job can run alongside this one
+    gsea = {
+        name: pd.read_csv(enrichment_dir / f"{name}.tsv", sep="\t")
+        for name in ("disease_vs_control", "treatment_vs_disease")
+    }
     sets = reversal.gene_set_verdicts(
         genes,
         groups,
@@ -340,8 +355,6 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     )
     plots.genes_of_interest(panel, roles, labels, out / "genes_of_interest.png")
 
-    curated_gsea = {name: table.query("collection == 'curated'") for name, table in gsea.items()}
-    plots.gsea_dotplot(curated_gsea, out / "gsea_dotplot.png")
     curves = {
         name: {
             c: enrichment.running_score(enrichment.ranking(tables[c]), usable[name])
@@ -499,6 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="flip the treatment table's contrast (A vs B read as B vs A)",
     )
+    dot = add("dotplot", cmd_dotplot, out="output PNG")
+    dot.add_argument("--gsea", nargs="+", required=True, help="GSEA tables, one per contrast")
     rep = add("report", cmd_report, config_json="the run's config as JSON", out="output HTML")
     rep.add_argument(
         "--analysis",

@@ -218,7 +218,7 @@ def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> 
             "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
             "pathway_scores": embed_png(reversal_dir / "pathway_scores.png"),
             "genes_of_interest": embed_png(reversal_dir / "genes_of_interest.png"),
-            "dotplot": embed_png(reversal_dir / "gsea_dotplot.png"),
+            "dotplot": embed_png(reversal_dir.parent / "enrichment" / "gsea_dotplot.png"),
             "running": embed_png(reversal_dir / "gsea_running_scores.png"),
             "heatmap": embed_png(reversal_dir / "disease_gene_heatmap.png"),
         },
