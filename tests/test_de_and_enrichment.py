@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,3 +101,29 @@ def test_permutation_pvalue_floor_keeps_larger_values():
     floored = enrichment.floor_permutation_pvalues(table, 99)
     assert floored["pvalue"].tolist() == [0.01, 0.01, 0.2]
     assert floored["fdr"].tolist() == [0.01, 0.5, 0.2]
+
+
+ORA_IN_A_FRESH_PROCESS = """
+import sys
+from signature_reversal import enrichment
+background = [f"G{i}" for i in range(400)]
+sets = {"A": background[:60], "B": background[30:90:2], "C": background[::7]}
+table = enrichment.over_representation(background[:80], background, sets, "c", "up")
+sys.stdout.write(table.to_csv(sep="\\t"))
+"""
+
+
+def test_ora_table_is_identical_across_hash_seeds():
+    """Processes differ in string-hash seed (Snakemake jobs, SLURM jobs); the table must not."""
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", ORA_IN_A_FRESH_PROCESS],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert "A\t" in next(iter(outputs))

@@ -128,7 +128,9 @@ def over_representation(
             "odds_ratio": result["Odds Ratio"].astype(float),
             "pvalue": result["P-value"].astype(float),
             "fdr": result["Adjusted P-value"].astype(float),
-            "genes": result["Genes"].astype(str),
+            # gseapy lists the overlap in Python-set order, which changes with the hash seed
+            # of each process: sort it so the same inputs give the same table
+            "genes": [";".join(sorted(str(g).split(";"))) for g in result["Genes"]],
         }
     )
     return tidy.sort_values(["pvalue", "gene_set"]).reset_index(drop=True)
