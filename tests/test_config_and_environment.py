@@ -66,3 +66,27 @@ def test_conda_env_matches_pyproject():
     env = yaml.safe_load((REPO / "envs" / "signature-reversal.yaml").read_text())
     conda = _names([d for d in env["dependencies"] if isinstance(d, str)]) - {"python"}
     assert conda == _names(project["dependencies"])
+
+
+def test_every_rule_declares_cluster_resources():
+    """A cluster executor turns threads, mem_mb and runtime into the job request: none missing."""
+    rules_dir = REPO / "workflow" / "rules"
+    missing = []
+    for path in sorted(rules_dir.glob("*.smk")):
+        blocks = re.split(r"^(?=rule |use rule )", path.read_text(), flags=re.M)
+        for block in blocks:
+            name = re.match(r"rule (\w+):", block)
+            if not name or name.group(1) == "all":
+                continue  # 'use rule … with:' inherits the parent's resources
+            for needed in ("threads:", "mem_mb=", "runtime="):
+                if needed not in block:
+                    missing.append(f"{path.name}:{name.group(1)} lacks {needed}")
+    assert missing == []
+
+
+def test_slurm_profile_names_the_executor_and_safe_defaults():
+    profile = REPO / "workflow" / "profiles" / "slurm"
+    settings = yaml.safe_load((profile / "config.yaml").read_text())
+    assert settings["executor"] == "slurm"
+    assert settings["latency-wait"] >= 30 and settings["jobs"] >= 1
+    assert {"mem_mb", "runtime"} <= set(settings["default-resources"])
