@@ -71,6 +71,13 @@ def run_stages(dataset: dict, out: Path, config: dict) -> None:
             json.dumps(["Jak2", "Flg", "<i>Nope</i>"]),
         ],
         [
+            "dotplot",
+            "--gsea",
+            *(out / "enrichment" / f"{contrast}.tsv" for contrast in CONTRASTS),
+            "--out",
+            out / "enrichment" / "gsea_dotplot.png",
+        ],
+        [
             "report",
             "--config-json",
             json.dumps(config),
@@ -272,7 +279,7 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
     drawn: list = []
     save = plots._save
 
-    def record(fig, path):
+    def record(fig, path, crop=False):
         drawn.append((Path(path).name, [ax for ax in fig.axes if ax.axison]))
         unlabelled = [
             (Path(path).name, ax.get_title())
@@ -282,7 +289,7 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
             and (not ax.get_xlabel().strip() or not ax.get_ylabel().strip())
         ]
         assert unlabelled == [], f"axes without x or y label: {unlabelled}"
-        save(fig, path)
+        save(fig, path, crop)
 
     monkeypatch.setattr(plots, "_save", record)
     data = simulate_skin(curated_sets, n_genes=400, n_per_group=3, seed=5)
