@@ -200,6 +200,11 @@ def _collections(settings: dict) -> dict[str, dict]:
     return collections
 
 
+def _as_symbols(gene_lists: pd.Series, symbol_of: dict[str, str]) -> list[str]:
+    """';'-joined gene-ID lists rewritten in symbols, which readers of the tables recognise."""
+    return [";".join(symbol_of.get(g, g) for g in str(x).split(";") if g) for x in gene_lists]
+
+
 def cmd_enrich(args: argparse.Namespace) -> None:
     """Preranked GSEA of one contrast against every prepared collection."""
     from . import de, enrichment, genesets
@@ -248,18 +253,13 @@ def cmd_enrich(args: argparse.Namespace) -> None:
             settings["max_size"],
             args.threads,
         )
-        result["leading_edge"] = [
-            ";".join(symbol_of.get(g, g) for g in str(edge).split(";") if g)
-            for edge in result["leading_edge"]
-        ]
+        result["leading_edge"] = _as_symbols(result["leading_edge"], symbol_of)
         frames.append(result)
         for direction, genes in degs.items():
             ora = enrichment.over_representation(
                 genes, list(ranked.index), usable, collection, direction
             )
-            ora["genes"] = [
-                ";".join(symbol_of.get(g, g) for g in str(x).split(";") if g) for x in ora["genes"]
-            ]
+            ora["genes"] = _as_symbols(ora["genes"], symbol_of)
             ora_frames.append(ora)
     _write_tsv(pd.concat(frames, ignore_index=True), args.out)
     _write_tsv(pd.concat(ora_frames, ignore_index=True), args.ora_out)

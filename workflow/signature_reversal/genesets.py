@@ -11,6 +11,7 @@ import pandas as pd
 
 from .errors import InputError
 from .geneids import guess_id_type
+from .tables import require_file
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,7 @@ class GeneSet:
 def read_gmt(path: str | Path) -> list[GeneSet]:
     """Read a GMT file (name, description, genes… per tab-separated line)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(
-            "gene-set file not found",
-            source=str(path),
-            fix="check the gene-set paths under 'enrichment' in config/config.yaml",
-        )
+    require_file(path, "gene-set file", "gene_sets")
     sets: list[GeneSet] = []
     opener = _open_text(path)
     with opener as handle:
@@ -133,12 +129,12 @@ def load_collections(collections: Mapping[str, str | Path]) -> dict[str, list[Ge
 def read_orthologs(path: str | Path) -> pd.DataFrame:
     """The shipped human/mouse ortholog table (columns ``human``, ``mouse``, ``source``)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(
-            "ortholog table not found",
-            source=str(path),
-            fix="set gene_sets.orthologs to config/orthologs/human_mouse_orthologs.tsv.gz",
-        )
+    require_file(
+        path,
+        "ortholog table",
+        "gene_sets.orthologs",
+        "; the shipped one is config/orthologs/human_mouse_orthologs.tsv.gz",
+    )
     return pd.read_csv(path, sep="\t", dtype=str).dropna(subset=["human", "mouse"])
 
 

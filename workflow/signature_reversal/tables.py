@@ -37,13 +37,15 @@ def separator(path: Path) -> str:
     return "," if ".csv" in [s.lower() for s in path.suffixes] else "\t"
 
 
-def require_file(path: Path, what: str) -> None:
+def require_file(path: Path, what: str, config_key: str | None = None, hint: str = "") -> None:
+    """Refuse a missing input file, naming it and where in the config its path is set."""
     if not path.is_file():
+        where = f"'{config_key}' in config/config.yaml" if config_key else "config/config.yaml"
         raise InputError(
             f"{what} not found",
             source=str(path),
-            fix=f"check the path to the {what} in config/config.yaml (relative paths are "
-            "resolved from the directory you run snakemake in)",
+            fix=f"check the path to the {what} in {where} (relative paths are resolved from "
+            f"the directory you run snakemake in){hint}",
         )
 
 
