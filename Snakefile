@@ -3,16 +3,19 @@
 Run `snakemake --cores 2` for the bundled example; edit config/config.yaml for your data.
 """
 
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 
 # A --configfile given on the command line replaces the shipped config instead of being merged
-# into it (merging would silently add the example dataset to the user's datasets).
+# into it (merging would silently add the example dataset to the user's datasets). The shipped
+# config is found beside this file, whatever directory snakemake runs in.
 if not workflow.config_settings.configfiles:
 
-    configfile: "config/config.yaml"
+    configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -33,4 +36,4 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        "results/report.html",
+        COMBINED_REPORT,

@@ -109,14 +109,16 @@ def child_de(args: argparse.Namespace) -> None:
     import anndata as ad
 
     from signature_reversal import de
+    from signature_reversal.settings import DESettings
 
     adata = ad.read_h5ad(args.data)
+    settings = DESettings.from_config({"engine": args.engine})
     started = time.perf_counter()
-    results, _, _ = de.run(adata, "~condition", 0.05, 10, None, args.threads, args.engine)
+    result = de.run(adata, settings, args.threads)
     seconds = time.perf_counter() - started
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, table in results.items():
+    for name, table in result.tables.items():
         table.to_csv(out / f"{name}.tsv", sep="\t", index=False)
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from signature_reversal import reversal, validation
+from signature_reversal import calibration
 from signature_reversal.genesets import read_gmt
+from signature_reversal.settings import VerdictRule
 
 CURATED = Path(__file__).resolve().parents[1] / "config" / "genesets" / "mouse" / "skin_curated.gmt"
 VERDICTS = ("reverses", "partially reverses", "no evidence", "aggravates")
 
 
-def run_one(job: tuple, curated: dict, rule: reversal.VerdictRule, n_genes: int) -> dict:
+def run_one(job: tuple, curated: dict, rule: VerdictRule, n_genes: int) -> dict:
     scenario, n_per_group, lfc_min, seed = job
-    result = validation.evaluate(
+    result = calibration.evaluate(
         curated, scenario, n_per_group, seed, rule, n_genes=n_genes, lfc_min=lfc_min
     )
     return {**result, "lfc_min": lfc_min}
@@ -57,13 +58,13 @@ def main() -> None:
         default=[1.0, 0.6],
         help="smallest planted |log2FC| (SimulationSpec.lfc_min)",
     )
-    parser.add_argument("--scenarios", nargs="+", default=list(validation.SCENARIOS))
+    parser.add_argument("--scenarios", nargs="+", default=list(calibration.SCENARIOS))
     parser.add_argument("--genes", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     curated = {s.name: s.genes for s in read_gmt(CURATED)}
-    rule = reversal.VerdictRule(permutations=1000, bootstrap=100)
+    rule = VerdictRule.from_config(permutations=1000, bootstrap=100)
     jobs = list(
         itertools.product(
             args.scenarios, args.replicates, args.effects, range(1000, 1000 + args.seeds)

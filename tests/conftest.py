@@ -1,4 +1,4 @@
-"""Shared fixtures: small simulated datasets with planted, known effects."""
+"""Fixtures: small simulated datasets with planted, known effects (helpers in helpers.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import (
+    EVIL_SAMPLE,
+    MOUSE_CURATED,
+    STAGE_CONFIG,
+    run_stages,
+    simulate_skin,
+    write_dataset,
+)
 
-from signature_reversal import genesets, simulate
-
-REPO = Path(__file__).resolve().parents[1]
-MOUSE_CURATED = REPO / "config" / "genesets" / "mouse" / "skin_curated.gmt"
-MOUSE_HALLMARK = REPO / "config" / "genesets" / "mouse" / "hallmark_v7.0.gmt"
-ORTHOLOGS = REPO / "config" / "orthologs" / "human_mouse_orthologs.tsv.gz"
-CONDITIONS = {"control": "control", "disease": "eczema", "treatment": "nmn"}
+from signature_reversal import genesets
 
 
 @pytest.fixture(scope="session")
@@ -21,31 +23,23 @@ def curated_sets() -> dict[str, tuple[str, ...]]:
     return {s.name: s.genes for s in genesets.read_gmt(MOUSE_CURATED)}
 
 
-def simulate_skin(
-    curated: dict[str, tuple[str, ...]],
-    treatment: str = "reverse",
-    n_genes: int = 1500,
-    n_per_group: int = 4,
-    seed: int = 7,
-) -> simulate.SimulatedData:
-    """Small mouse-skin dataset with the example's planted pattern."""
-    planted = simulate.skin_planted_sets(curated)
-    named = [g for s in planted.values() for g in s.genes]
-    spec = simulate.SimulationSpec(n_per_group=n_per_group, seed=seed, treatment=treatment)
-    return simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
-
-
-def write_dataset(data: simulate.SimulatedData, folder: Path) -> tuple[Path, Path]:
-    """Write counts and sample sheet as the pipeline expects them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    counts, samples = folder / "counts.tsv", folder / "samples.tsv"
-    data.counts.to_csv(counts, sep="\t")
-    data.samples.to_csv(samples, sep="\t", index=False)
-    return counts, samples
-
-
 @pytest.fixture
 def small_dataset(tmp_path: Path, curated_sets) -> tuple[Path, Path, pd.DataFrame]:
     data = simulate_skin(curated_sets, n_genes=400, n_per_group=3)
     counts, samples = write_dataset(data, tmp_path / "input")
     return counts, samples, data.truth
+
+
+@pytest.fixture(scope="session")
+def evil_results(tmp_path_factory, curated_sets):
+    """A full CLI run where a sample name, a gene name and the analysis name contain HTML."""
+    root = tmp_path_factory.mktemp("evil")
+    data = simulate_skin(curated_sets, n_genes=500, n_per_group=3, seed=3)
+    data.counts = data.counts.rename(
+        columns={"nmn_1": EVIL_SAMPLE}, index={"Gene00001": "<b>bold</b>"}
+    )
+    data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = EVIL_SAMPLE
+    counts, samples = write_dataset(data, root / "input")
+    return run_stages(
+        {"path": str(counts), "samples": str(samples)}, root / "results", STAGE_CONFIG, "evil<b>"
+    )

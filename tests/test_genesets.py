@@ -2,8 +2,9 @@
 
 import pandas as pd
 import pytest
-from conftest import MOUSE_CURATED, MOUSE_HALLMARK, ORTHOLOGS
+from helpers import MOUSE_CURATED, MOUSE_HALLMARK, ORTHOLOGS
 
+from signature_reversal import genesets
 from signature_reversal.errors import InputError
 from signature_reversal.genesets import (
     GeneSet,
@@ -12,6 +13,7 @@ from signature_reversal.genesets import (
     restrict_to_genes,
     write_gmt,
 )
+from signature_reversal.settings import GeneSetSettings
 
 
 def test_roundtrip(tmp_path):
@@ -76,3 +78,35 @@ def test_shipped_mouse_sets_hold_the_studys_genes():
     orthologs = pd.read_csv(ORTHOLOGS, sep="\t")
     assert orthologs.columns.tolist() == ["human", "mouse", "source"]
     assert (orthologs.query("human == 'JAK2'")["mouse"] == "Jak2").any()
+
+
+MOUSE_DATA = pd.Series(
+    ["Stat3", "Jak2", "Socs3", "Flg", "Lor"], index=["Stat3", "Jak2", "Socs3", "Flg", "Lor"]
+)
+
+
+def test_zero_overlap_message(tmp_path):
+    human = tmp_path / "human_style.gmt"
+    human.write_text("SET_A\tdesc\tSTAT3\tJAK2\tSOCS3\n")
+    settings = GeneSetSettings.from_config({"curated": {"path": str(human), "species": "mouse"}})
+    with pytest.raises(InputError) as err:
+        genesets.run(settings, MOUSE_DATA, "mouse")
+    message = str(err.value)
+    assert "none of the 1 gene sets shares a gene with the data" in message
+    assert "mouse-style symbols" in message and "human-style symbols" in message
+    assert str(human) in message and "Fix:" in message
+
+
+def test_stage_maps_through_orthologs_and_reports_coverage(tmp_path):
+    human = tmp_path / "human.gmt"
+    human.write_text("SET_A\tdesc\tSTAT3\tJAK2\tSOCS3\tNOT_A_GENE\nSET_B\tdesc\tNOT_A_GENE\n")
+    settings = GeneSetSettings.from_config(
+        {"curated": {"path": str(human), "species": "human"}, "orthologs": str(ORTHOLOGS)}
+    )
+    result = genesets.run(settings, MOUSE_DATA, "mouse")
+    coverage = result.coverage.set_index("gene_set")
+    assert coverage.loc["SET_A", "genes_in_file"] == 4
+    assert coverage.loc["SET_A", "genes_after_orthologs"] == 3
+    assert coverage.loc["SET_B", "genes_in_data"] == 0  # listed, not silently dropped
+    (prepared,) = result.collections["curated"]  # the empty set is not written
+    assert set(prepared.genes) == {"Stat3", "Jak2", "Socs3"}

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CONDITIONS
+from helpers import CONDITIONS, build_anndata
 
 from signature_reversal.errors import InputError
-from signature_reversal.load import build_anndata
 
 
 def test_good_input_builds_anndata(small_dataset):
@@ -130,3 +129,21 @@ def test_unused_conditions_are_dropped_with_a_warning(small_dataset, tmp_path, c
     assert "control_1" not in adata.obs_names and "vehicle" in caplog.text
     with pytest.raises(InputError, match="control group"):
         build_anndata(counts, tmp_path / "s2.tsv", CONDITIONS)
+
+
+def test_run_reads_the_stage_settings(small_dataset):
+    """The stage entry takes typed settings; the schema's defaults fill what is not given."""
+    from signature_reversal import load
+    from signature_reversal.settings import LoadSettings
+
+    counts, samples, _ = small_dataset
+    settings = LoadSettings.from_config(
+        {"dataset": {"path": str(counts), "samples": str(samples)}, "conditions": CONDITIONS}
+    )
+    assert settings.min_replicates == 2 and settings.dataset.kind == "counts"
+    adata = load.run(settings)
+    assert adata.uns["species"] == "mouse" and set(adata.obs["role"]) == {
+        "control",
+        "disease",
+        "treatment",
+    }

@@ -1,7 +1,7 @@
 """The simulator is seeded and plants the effects it reports in ``truth``."""
 
 import numpy as np
-from conftest import simulate_skin
+from helpers import simulate_skin
 
 
 def test_same_seed_same_data(curated_sets):

@@ -1,48 +1,87 @@
+"""Helpers shared by the rules: where the package and the shipped files are, the analyses to
+run, each stage's settings, and every file name (from the package's layout module)."""
+
 import json
 import re
+import shlex
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 # The package lives beside the rules; pointing PYTHONPATH at it lets rules run in a conda env
 # (--use-conda) that holds the dependencies but not the package itself.
-PACKAGE_DIR = Path(workflow.basedir) / "workflow"
+PACKAGE_DIR = Path(workflow.current_basedir).parent
+WORKFLOW_ROOT = PACKAGE_DIR.parent
+sys.path.insert(0, str(PACKAGE_DIR))
+
+from signature_reversal.layout import (
+    COMBINED_REPORT,
+    COMBINED_REPORT_BENCHMARK,
+    COMBINED_REPORT_LOG,
+    QC_FIGURES,
+    REVERSAL_FIGURES,
+    REVERSAL_GSEA_CONTRASTS,
+    AnalysisLayout,
+    log_file,
+)
+from signature_reversal.roles import CONTRAST_NAMES
+
 CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
-CONTRASTS = ["disease_vs_control", "treatment_vs_disease", "treatment_vs_control"]
-REVERSAL_PLOTS = [
-    "reversal_scatter",
-    "gene_set_restoration",
-    "nes_pairs",
-    "pathway_scores",
-    "genes_of_interest",
-    "gsea_running_scores",
-    "disease_gene_heatmap",
-]
 ENV = "../../envs/signature-reversal.yaml"
-COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"].get("extra") or []]
+# every output of an analysis as a pattern with the {analysis} wildcard
+FILES = AnalysisLayout.of("{analysis}")
 
 
-def cell_types(dataset):
+def locate(path):
+    """A configured path as given when it exists from the working directory, else the file
+    shipped with the workflow: the default config's gene sets, tables and example data are then
+    found when snakemake runs in another directory (--directory) or as a module."""
+    if not path or Path(path).is_absolute() or Path(path).exists():
+        return path
+    shipped = WORKFLOW_ROOT / path
+    return str(shipped) if shipped.exists() else path
+
+
+def locate_configured_files():
+    """Resolve every input path of the config once, with :func:`locate`."""
+    for dataset in config["datasets"].values():
+        for key in ("path", "samples"):
+            if dataset.get(key):
+                dataset[key] = locate(dataset[key])
+    gene_sets = config["gene_sets"]
+    for collection in [gene_sets["curated"], *gene_sets["extra"]]:
+        collection["path"] = locate(collection["path"])
+    for key in ("orthologs", "annotation_dir"):
+        if gene_sets.get(key):
+            gene_sets[key] = locate(gene_sets[key])
+
+
+locate_configured_files()
+COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"]["extra"]]
+
+
+def cell_types(name, dataset):
     """Cell types of a single-cell dataset: from config, else read from the file's obs."""
-    single_cell = dataset.get("single_cell") or {}
+    single_cell = dataset["single_cell"]
     if single_cell.get("cell_types"):
         return list(single_cell["cell_types"])
-    import anndata
-
-    column = single_cell.get("cell_type_column") or "cell_type"
-    adata = anndata.read_h5ad(dataset["path"], backed="r")
     try:
-        return sorted(adata.obs[column].astype(str).unique())
-    finally:
-        adata.file.close()
+        from signature_reversal.anndata_input import cell_types_in
+    except ImportError as err:
+        raise WorkflowError(
+            f"datasets.{name}.single_cell: list the cell types to analyse under 'cell_types' "
+            f"(reading them from {dataset['path']} needs the package's dependencies, {err})"
+        ) from err
+    return cell_types_in(dataset["path"], single_cell["cell_type_column"])
 
 
 def list_analyses():
     """analysis name → (dataset name, cell type or None); one per dataset or per cell type."""
     analyses = {}
     for name, dataset in config["datasets"].items():
-        if (dataset.get("single_cell") or {}).get("by_cell_type"):
-            for cell_type in cell_types(dataset):
+        if dataset.get("single_cell", {}).get("by_cell_type"):
+            for cell_type in cell_types(name, dataset):
                 slug = re.sub(r"[^A-Za-z0-9_-]+", "_", cell_type).strip("_")
                 analyses[f"{name}.{slug}"] = (name, cell_type)
         else:
@@ -64,7 +103,14 @@ for dataset in config["datasets"].values():
 
 wildcard_constraints:
     analysis="|".join(re.escape(a) for a in ANALYSES),
-    contrast="|".join(CONTRASTS),
+    contrast="|".join(CONTRAST_NAMES),
+
+
+def named(names, paths):
+    """NAME=PATH arguments for the CLI, one per file, in the order of ``names``."""
+    return " ".join(
+        shlex.quote(f"{name}={path}") for name, path in zip(names, paths, strict=True)
+    )
 
 
 def dataset_of(wildcards):
@@ -93,6 +139,7 @@ def load_settings(wildcards):
 
 
 def de_settings(wildcards):
+    """Config 'de' with the dataset's own design, if it has one."""
     settings = dict(config["de"])
     settings["design"] = dataset_of(wildcards).get("design", settings["design"])
     return json.dumps(settings, sort_keys=True)
@@ -106,40 +153,15 @@ def settings(section):
 def gene_set_files():
     """Every source GMT and the ortholog table, so edits to them trigger a rerun."""
     gene_sets = config["gene_sets"]
-    files = [gene_sets["curated"]["path"]] + [
-        e["path"] for e in gene_sets.get("extra") or []
-    ]
+    files = [gene_sets["curated"]["path"]] + [e["path"] for e in gene_sets["extra"]]
     return files + ([gene_sets["orthologs"]] if gene_sets.get("orthologs") else [])
 
 
-def analysis_outputs(analyses):
+def report_inputs(analyses):
     """Every file a report reads, for the given analyses."""
-    return [
-        path
-        for analysis in analyses
-        for path in expand(
-            [
-                "results/{analysis}/qc/sample_metrics.tsv",
-                "results/{analysis}/qc/{plot}.png",
-                "results/{analysis}/de/{contrast}.tsv",
-                "results/{analysis}/de/{contrast}.volcano.png",
-                "results/{analysis}/enrichment/{contrast}.tsv",
-                "results/{analysis}/enrichment/{contrast}.ora.tsv",
-                "results/{analysis}/enrichment/gsea_dotplot.png",
-                "results/{analysis}/reversal/genes_of_interest.tsv",
-                "results/{analysis}/reversal/{reversal_plot}.png",
-                "results/{analysis}/gene_sets/coverage.tsv",
-                "results/{analysis}/reversal/reversal_summary.json",
-                "results/{analysis}/reversal/gene_set_reversal.tsv",
-                "results/{analysis}/reversal/gene_reversal.tsv",
-            ],
-            analysis=analysis,
-            plot=["library_sizes", "pca", "correlation"],
-            reversal_plot=REVERSAL_PLOTS,
-            contrast=CONTRASTS,
-        )
-    ]
+    return [path for a in analyses for path in AnalysisLayout.of(a).report_inputs()]
 
 
 def report_arguments(analyses):
-    return " ".join(f"{a}=results/{a}" for a in analyses)
+    """NAME=FOLDER per analysis for the report command."""
+    return named(analyses, [AnalysisLayout.of(a).root for a in analyses])

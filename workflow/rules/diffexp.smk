@@ -1,28 +1,26 @@
 # the critical path: start it before QC and gene-set preparation
 rule differential_expression:
     input:
-        "results/{analysis}/data/dataset.h5ad",
+        FILES.dataset,
     output:
         tables=report(
-            expand("results/{{analysis}}/de/{contrast}.tsv", contrast=CONTRASTS),
+            [FILES.de_table(c) for c in CONTRAST_NAMES],
             caption="../report/de_table.rst",
             category="Differential expression",
             subcategory="{analysis}",
         ),
         volcanos=report(
-            expand(
-                "results/{{analysis}}/de/{contrast}.volcano.png", contrast=CONTRASTS
-            ),
+            [FILES.volcano(c) for c in CONTRAST_NAMES],
             caption="../report/volcano.rst",
             category="Differential expression",
             subcategory="{analysis}",
         ),
-        filtered="results/{analysis}/de/filtered_genes.tsv",
-        size_factors="results/{analysis}/de/size_factors.tsv",
+        filtered=FILES.filtered_genes,
+        size_factors=FILES.size_factors,
     log:
-        "logs/{analysis}/differential_expression.log",
+        log_file("{analysis}", "differential_expression"),
     benchmark:
-        "results/{analysis}/benchmarks/differential_expression.tsv"
+        FILES.benchmark("differential_expression")
     priority: 20
     conda:
         ENV
@@ -33,7 +31,10 @@ rule differential_expression:
     params:
         cli=CLI,
         settings=de_settings,
-        out_dir=lambda wildcards, output: Path(output.filtered).parent,
+        tables=lambda wildcards, output: named(CONTRAST_NAMES, output.tables),
+        volcanos=lambda wildcards, output: named(CONTRAST_NAMES, output.volcanos),
     shell:
         "{params.cli} --log {log:q} de --adata {input:q} --settings {params.settings:q} "
-        "--out-dir {params.out_dir:q} --threads {threads}"
+        "--tables {params.tables} --volcanos {params.volcanos} "
+        "--filtered {output.filtered:q} --size-factors {output.size_factors:q} "
+        "--threads {threads}"

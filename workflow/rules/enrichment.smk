@@ -2,17 +2,17 @@
 # residual contrast runs alongside the reversal step.
 rule gsea_prerank:
     input:
-        de="results/{analysis}/de/{contrast}.tsv",
+        de=FILES.de_table("{contrast}"),
         gmts=rules.prepare_gene_sets.output.gmts,
     output:
-        gsea="results/{analysis}/enrichment/{contrast}.tsv",
-        ora="results/{analysis}/enrichment/{contrast}.ora.tsv",
+        gsea=FILES.gsea_table("{contrast}"),
+        ora=FILES.ora_table("{contrast}"),
     log:
-        "logs/{analysis}/gsea_prerank.{contrast}.log",
+        log_file("{analysis}", "gsea_prerank.{contrast}"),
     benchmark:
-        "results/{analysis}/benchmarks/gsea_prerank.{contrast}.tsv"
+        FILES.benchmark("gsea_prerank.{contrast}")
     wildcard_constraints:
-        contrast="disease_vs_control|treatment_vs_disease",
+        contrast="|".join(REVERSAL_GSEA_CONTRASTS),
     priority: 10
     conda:
         ENV
@@ -23,12 +23,10 @@ rule gsea_prerank:
     params:
         cli=CLI,
         settings=settings("enrichment"),
-        gene_sets=lambda wildcards, input: " ".join(
-            f"{name}={path}" for name, path in zip(COLLECTIONS, input.gmts)
-        ),
+        gene_sets=lambda wildcards, input: named(COLLECTIONS, input.gmts),
     shell:
         "{params.cli} --log {log:q} enrich --de {input.de:q} --settings {params.settings:q} "
-        "--gene-sets {params.gene_sets} --out {output.gsea:q} --ora-out {output.ora:q} "
+        "--gene-sets {params.gene_sets} --gsea {output.gsea:q} --ora {output.ora:q} "
         "--threads {threads}"
 
 
@@ -40,18 +38,18 @@ use rule gsea_prerank as gsea_prerank_residual with:
 
 rule gsea_dotplot:
     input:
-        expand("results/{{analysis}}/enrichment/{contrast}.tsv", contrast=CONTRASTS),
+        [FILES.gsea_table(c) for c in CONTRAST_NAMES],
     output:
         report(
-            "results/{analysis}/enrichment/gsea_dotplot.png",
+            FILES.gsea_dotplot,
             caption="../report/gsea_dotplot.rst",
             category="Enrichment",
             subcategory="{analysis}",
         ),
     log:
-        "logs/{analysis}/gsea_dotplot.log",
+        log_file("{analysis}", "gsea_dotplot"),
     benchmark:
-        "results/{analysis}/benchmarks/gsea_dotplot.tsv"
+        FILES.benchmark("gsea_dotplot")
     conda:
         ENV
     threads: 1
@@ -60,5 +58,6 @@ rule gsea_dotplot:
         runtime=10,
     params:
         cli=CLI,
+        gsea=lambda wildcards, input: named(CONTRAST_NAMES, input),
     shell:
-        "{params.cli} --log {log:q} dotplot --gsea {input:q} --out {output:q}"
+        "{params.cli} --log {log:q} dotplot --gsea {params.gsea} --out {output:q}"

@@ -2,11 +2,11 @@ rule load_data:
     input:
         dataset_inputs,
     output:
-        "results/{analysis}/data/dataset.h5ad",
+        FILES.dataset,
     log:
-        "logs/{analysis}/load_data.log",
+        log_file("{analysis}", "load_data"),
     benchmark:
-        "results/{analysis}/benchmarks/load_data.tsv"
+        FILES.benchmark("load_data")
     conda:
         ENV
     threads: 1
@@ -22,17 +22,15 @@ rule load_data:
 
 rule prepare_gene_sets:
     input:
-        adata="results/{analysis}/data/dataset.h5ad",
+        adata=FILES.dataset,
         sources=gene_set_files(),
     output:
-        gmts=expand(
-            "results/{{analysis}}/gene_sets/{collection}.gmt", collection=COLLECTIONS
-        ),
-        coverage="results/{analysis}/gene_sets/coverage.tsv",
+        gmts=[FILES.gene_set_collection(c) for c in COLLECTIONS],
+        coverage=FILES.gene_set_coverage,
     log:
-        "logs/{analysis}/prepare_gene_sets.log",
+        log_file("{analysis}", "prepare_gene_sets"),
     benchmark:
-        "results/{analysis}/benchmarks/prepare_gene_sets.tsv"
+        FILES.benchmark("prepare_gene_sets")
     conda:
         ENV
     threads: 1
@@ -42,7 +40,7 @@ rule prepare_gene_sets:
     params:
         cli=CLI,
         settings=settings("gene_sets"),
-        out_dir=lambda wildcards, output: Path(output.coverage).parent,
+        gmts=lambda wildcards, output: named(COLLECTIONS, output.gmts),
     shell:
-        "{params.cli} --log {log:q} genesets --adata {input.adata:q} --settings {params.settings:q} "
-        "--out-dir {params.out_dir:q}"
+        "{params.cli} --log {log:q} genesets --adata {input.adata:q} "
+        "--settings {params.settings:q} --gmts {params.gmts} --coverage {output.coverage:q}"

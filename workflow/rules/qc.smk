@@ -1,23 +1,20 @@
 rule sample_qc:
     input:
-        "results/{analysis}/data/dataset.h5ad",
+        FILES.dataset,
     output:
-        metrics="results/{analysis}/qc/sample_metrics.tsv",
-        pca="results/{analysis}/qc/pca.tsv",
-        correlation="results/{analysis}/qc/correlation.tsv",
-        plots=report(
-            expand(
-                "results/{{analysis}}/qc/{plot}.png",
-                plot=["library_sizes", "pca", "correlation"],
-            ),
+        metrics=FILES.sample_metrics,
+        pca=FILES.pca_scores,
+        correlation=FILES.sample_correlation,
+        figures=report(
+            [FILES.qc_figure(name) for name in QC_FIGURES],
             caption="../report/qc.rst",
             category="Quality control",
             subcategory="{analysis}",
         ),
     log:
-        "logs/{analysis}/sample_qc.log",
+        log_file("{analysis}", "sample_qc"),
     benchmark:
-        "results/{analysis}/benchmarks/sample_qc.tsv"
+        FILES.benchmark("sample_qc")
     conda:
         ENV
     threads: 1
@@ -26,6 +23,7 @@ rule sample_qc:
         runtime=20,
     params:
         cli=CLI,
-        out_dir=lambda wildcards, output: Path(output.metrics).parent,
+        figures=lambda wildcards, output: named(QC_FIGURES, output.figures),
     shell:
-        "{params.cli} --log {log:q} qc --adata {input:q} --out-dir {params.out_dir:q}"
+        "{params.cli} --log {log:q} qc --adata {input:q} --metrics {output.metrics:q} "
+        "--pca {output.pca:q} --correlation {output.correlation:q} --figures {params.figures}"

@@ -1,17 +1,17 @@
 rule analysis_report:
     input:
-        lambda wildcards: analysis_outputs([wildcards.analysis]),
+        lambda wildcards: report_inputs([wildcards.analysis]),
     output:
         report(
-            "results/{analysis}/report.html",
+            FILES.report,
             caption="../report/report_html.rst",
             category="HTML report",
             subcategory="{analysis}",
         ),
     log:
-        "logs/{analysis}/report.log",
+        log_file("{analysis}", "report"),
     benchmark:
-        "results/{analysis}/benchmarks/report.tsv"
+        FILES.benchmark("report")
     conda:
         ENV
     threads: 1
@@ -39,14 +39,14 @@ COMBINED_REPORT_COMMAND = (
 
 rule combined_report:
     input:
-        outputs=analysis_outputs(ANALYSES),
-        reports=expand("results/{analysis}/report.html", analysis=ANALYSES),
+        outputs=report_inputs(ANALYSES),
+        reports=[AnalysisLayout.of(a).report for a in ANALYSES],
     output:
-        "results/report.html",
+        COMBINED_REPORT,
     log:
-        "logs/report.log",
+        COMBINED_REPORT_LOG,
     benchmark:
-        "results/benchmarks/combined_report.tsv"
+        COMBINED_REPORT_BENCHMARK
     conda:
         ENV
     threads: 1

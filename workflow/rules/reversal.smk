@@ -1,34 +1,31 @@
 rule reversal:
     input:
-        adata="results/{analysis}/data/dataset.h5ad",
+        adata=FILES.dataset,
         de=rules.differential_expression.output.tables,
         size_factors=rules.differential_expression.output.size_factors,
-        gsea=expand(
-            "results/{{analysis}}/enrichment/{contrast}.tsv",
-            contrast=["disease_vs_control", "treatment_vs_disease"],
-        ),
-        curated="results/{analysis}/gene_sets/curated.gmt",
+        gsea=[FILES.gsea_table(c) for c in REVERSAL_GSEA_CONTRASTS],
+        curated=FILES.gene_set_collection("curated"),
     output:
-        genes="results/{analysis}/reversal/gene_reversal.tsv",
-        sets="results/{analysis}/reversal/gene_set_reversal.tsv",
+        genes=FILES.gene_reversal,
+        sets=FILES.gene_set_reversal,
         summary=report(
-            "results/{analysis}/reversal/reversal_summary.json",
+            FILES.reversal_summary,
             caption="../report/reversal_summary.rst",
             category="Reversal",
             subcategory="{analysis}",
         ),
-        pathway_scores="results/{analysis}/reversal/pathway_scores.tsv",
-        genes_of_interest="results/{analysis}/reversal/genes_of_interest.tsv",
-        plots=report(
-            expand("results/{{analysis}}/reversal/{plot}.png", plot=REVERSAL_PLOTS),
+        pathway_scores=FILES.pathway_scores,
+        genes_of_interest=FILES.genes_of_interest,
+        figures=report(
+            [FILES.reversal_figure(name) for name in REVERSAL_FIGURES],
             caption="../report/reversal.rst",
             category="Reversal",
             subcategory="{analysis}",
         ),
     log:
-        "logs/{analysis}/reversal.log",
+        log_file("{analysis}", "reversal"),
     benchmark:
-        "results/{analysis}/benchmarks/reversal.tsv"
+        FILES.benchmark("reversal")
     conda:
         ENV
     threads: 1
@@ -38,13 +35,16 @@ rule reversal:
     params:
         cli=CLI,
         settings=settings("reversal"),
-        genes_of_interest=json.dumps(config.get("genes_of_interest", [])),
+        genes_of_interest=json.dumps(config["genes_of_interest"]),
         orthologs=config["gene_sets"].get("orthologs", ""),
-        out_dir=lambda wildcards, output: Path(output.summary).parent,
-        de_dir=lambda wildcards, input: Path(input.size_factors).parent,
-        gsea_dir=lambda wildcards, input: Path(input.gsea[0]).parent,
+        de=lambda wildcards, input: named(CONTRAST_NAMES, input.de),
+        gsea=lambda wildcards, input: named(REVERSAL_GSEA_CONTRASTS, input.gsea),
+        figures=lambda wildcards, output: named(REVERSAL_FIGURES, output.figures),
     shell:
-        "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de-dir {params.de_dir:q} "
-        "--enrichment-dir {params.gsea_dir:q} --curated {input.curated:q} "
-        "--settings {params.settings:q} --out-dir {params.out_dir:q} "
-        "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q}"
+        "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de {params.de} "
+        "--size-factors {input.size_factors:q} --gsea {params.gsea} "
+        "--curated {input.curated:q} --settings {params.settings:q} "
+        "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
+        "--genes {output.genes:q} --sets {output.sets:q} --summary {output.summary:q} "
+        "--pathway-scores {output.pathway_scores:q} "
+        "--genes-of-interest-table {output.genes_of_interest:q} --figures {params.figures}"

@@ -9,7 +9,6 @@ backed file so a large sparse dataset is never densified in memory.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import anndata as ad
@@ -19,20 +18,10 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .geneids import strip_versions
+from .settings import SingleCellSettings
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
-
-
-@dataclass
-class SingleCellSettings:
-    """How to read a cells × genes AnnData."""
-
-    sample_column: str = "sample"
-    condition_column: str = "condition"
-    cell_type_column: str | None = None
-    min_cells: int = 10
-    counts_layer: str | None = None  # None: 'counts' layer, then .raw, then X if integer
 
 
 def read_obs(path: str | Path) -> pd.DataFrame:
@@ -42,6 +31,18 @@ def read_obs(path: str | Path) -> pd.DataFrame:
         return adata.obs.copy()
     finally:
         adata.file.close()
+
+
+def cell_types_in(path: str | Path, column: str) -> list[str]:
+    """The distinct values of obs column ``column`` (cell types), sorted."""
+    obs = read_obs(path)
+    if column not in obs.columns:
+        raise InputError(
+            f"obs has no column {column!r} (columns: {', '.join(obs.columns)})",
+            source=str(path),
+            fix="set single_cell.cell_type_column to the obs column holding cell types",
+        )
+    return sorted(obs[column].astype(str).unique())
 
 
 def _matrix_source(adata: ad.AnnData, layer: str | None, path: str) -> tuple[object, pd.Index]:

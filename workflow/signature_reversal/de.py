@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import anndata as ad
 import numpy as np
@@ -21,6 +22,7 @@ from . import limma
 from .errors import InputError
 from .progress import stage, timed_calls
 from .roles import CONTRASTS, ROLES, Contrast
+from .settings import DESettings
 from .vectorized_inference import VectorizedInference
 
 log = logging.getLogger(__name__)
@@ -163,32 +165,38 @@ def test_contrast(
     return table.reset_index()[list(RESULT_COLUMNS)]
 
 
-def run(
-    adata: ad.AnnData,
-    design: str,
-    alpha: float,
-    min_count: int,
-    min_samples: int | None,
-    threads: int = 1,
-    engine: str = "vectorized",
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, np.ndarray]:
-    """Filter, fit once, and return per-contrast tables, removed genes and size factors.
+@dataclass
+class DEResult:
+    """One table per contrast, the genes removed before fitting, and the size factors."""
+
+    tables: dict[str, pd.DataFrame]
+    filtered_genes: pd.DataFrame
+    size_factors: pd.DataFrame  # sample, size_factor
+
+
+def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
+    """Filter, fit once, and test the three role contrasts on that fit.
 
     Counts go through pydeseq2; normalized log expression through the limma-style engine
     (size factors are then all 1: the data are already normalized).
     """
-    if adata.uns.get("kind", "counts") == "normalized":
+    if adata.uns["kind"] == "normalized":
+        # genes with one value everywhere carry no information
         kept, removed = constant_gene_filter(adata)
-        results = run_limma(kept, design)
+        # moderated t of each contrast on one linear-model fit
+        results = run_limma(kept, settings.design)
         size_factors = np.ones(adata.n_obs)
     else:
         conditions = adata.uns["conditions"]
-        kept, removed = low_count_filter(adata, min_count, min_samples)
-        dds = fit(kept, design, threads, engine)
+        # low-count genes out, listed with the reason
+        kept, removed = low_count_filter(adata, settings.min_count, settings.min_samples)
+        # size factors, dispersions, coefficients and Cook's refits: once
+        dds = fit(kept, settings.design, threads, settings.engine)
+        # a Wald test per contrast on that fit, with DESeq2's independent filtering
         results = {}
         for contrast in CONTRASTS:
             with stage(f"Wald test {contrast.name}"):
-                results[contrast.name] = test_contrast(dds, contrast, conditions, alpha)
+                results[contrast.name] = test_contrast(dds, contrast, conditions, settings.alpha)
         size_factors = np.asarray(dds.obs["size_factors"])
     for contrast in CONTRASTS:
         table = results[contrast.name]
@@ -196,10 +204,14 @@ def run(
             "%s (%s): %d genes with padj < %g",
             contrast.name,
             contrast.meaning,
-            int((table["padj"] < alpha).sum()),
-            alpha,
+            int((table["padj"] < settings.alpha).sum()),
+            settings.alpha,
         )
-    return results, removed, size_factors
+    return DEResult(
+        tables=results,
+        filtered_genes=removed,
+        size_factors=pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
+    )
 
 
 def constant_gene_filter(adata: ad.AnnData) -> tuple[ad.AnnData, pd.DataFrame]:
@@ -271,3 +283,9 @@ def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
 def read_table(path) -> pd.DataFrame:
     """Read a DE table written by this package, keeping gene IDs and symbols as text."""
     return pd.read_csv(path, sep="\t", dtype={"gene": str, "symbol": str})
+
+
+def read_size_factors(path) -> pd.Series:
+    """Size factors by sample, as written by :func:`run`."""
+    table = pd.read_csv(path, sep="\t", dtype={"sample": str})
+    return table.set_index("sample")["size_factor"]

@@ -1,4 +1,5 @@
-"""Preranked GSEA per contrast with gseapy (Subramanian et al., PNAS 2005).
+"""Enrichment of one contrast: preranked GSEA (Subramanian et al., PNAS 2005) and
+over-representation of its DE genes, per gene-set collection, with gseapy.
 
 Gene-set permutations are seeded, so the same ranking gives the same NES, p and FDR.
 """
@@ -6,13 +7,105 @@ Gene-set permutations are seeded, so the same ranking gives the same NES, p and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import gseapy
 import numpy as np
 import pandas as pd
 
+from .genesets import GeneSet, restrict_to_genes
+from .settings import EnrichmentSettings
+
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class EnrichmentResult:
+    """GSEA and over-representation tables of one contrast, every collection stacked."""
+
+    gsea: pd.DataFrame
+    ora: pd.DataFrame
+
+
+def run(
+    table: pd.DataFrame,
+    collections: Mapping[str, Sequence[GeneSet]],
+    settings: EnrichmentSettings,
+    threads: int = 1,
+) -> EnrichmentResult:
+    """GSEA of the contrast's ranking and ORA of its up and down genes, per collection.
+
+    Parameters
+    ----------
+    table
+        The contrast's DE table (``gene``, ``symbol``, ``log2FC``, ``padj``, ranking column).
+    collections
+        Gene sets by collection name, in the data's gene IDs.
+    """
+    ranked = ranking(table, settings.rank_by)
+    symbol_of = table.set_index("gene")["symbol"].astype(str).to_dict()
+    degs = de_genes(table, settings)
+    log.info(
+        "over-representation: %d up and %d down genes against %d tested genes",
+        len(degs["up"]),
+        len(degs["down"]),
+        len(ranked),
+    )
+    frames, ora_frames = [], []
+    for collection, sets in collections.items():
+        # set members found among the ranked genes; sets outside min/max size are logged
+        usable, matched = restrict_to_genes(
+            sets, ranked.index, settings.min_size, settings.max_size
+        )
+        log.info("%s: %d of %d sets tested", collection, len(usable), len(sets))
+        for _, row in matched[matched["status"] != "tested"].iterrows():
+            log.info("  %s %s", row["gene_set"], row["status"])
+        if not usable:
+            log.warning(
+                "%s: no gene set has %d–%d genes in the data",
+                collection,
+                settings.min_size,
+                settings.max_size,
+            )
+        # preranked GSEA
+        result = prerank(
+            ranked,
+            usable,
+            collection,
+            settings.permutations,
+            settings.seed,
+            settings.min_size,
+            settings.max_size,
+            threads,
+        )
+        result["leading_edge"] = as_symbols(result["leading_edge"], symbol_of)
+        frames.append(result)
+        # over-representation of the up and of the down genes
+        for direction, genes in degs.items():
+            ora = over_representation(genes, list(ranked.index), usable, collection, direction)
+            ora["genes"] = as_symbols(ora["genes"], symbol_of)
+            ora_frames.append(ora)
+    return EnrichmentResult(
+        gsea=pd.concat(frames, ignore_index=True), ora=pd.concat(ora_frames, ignore_index=True)
+    )
+
+
+def de_genes(table: pd.DataFrame, settings: EnrichmentSettings) -> dict[str, list[str]]:
+    """The contrast's significant up and down genes (padj and |log2FC| thresholds) for ORA."""
+    significant = (table["padj"] < settings.ora_padj) & (
+        table["log2FC"].abs() >= settings.ora_min_abs_log2fc
+    )
+    return {
+        "up": list(table.loc[significant & (table["log2FC"] > 0), "gene"]),
+        "down": list(table.loc[significant & (table["log2FC"] < 0), "gene"]),
+    }
+
+
+def as_symbols(gene_lists: pd.Series, symbol_of: Mapping[str, str]) -> list[str]:
+    """';'-joined gene-ID lists rewritten in symbols, which readers of the tables recognise."""
+    return [";".join(symbol_of.get(g, g) for g in str(x).split(";") if g) for x in gene_lists]
+
 
 COLUMNS = ("collection", "gene_set", "size", "ES", "NES", "pvalue", "fdr", "leading_edge")
 

@@ -1,17 +1,18 @@
-"""Gene sets: read and write GMT files, map human symbols to mouse, and match sets to data genes."""
+"""Gene sets: read and write GMT files, map them across species through orthologs, and express
+every configured collection in the dataset's gene IDs (the gene-set stage)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, require_file
 from .geneids import guess_id_type
-from .tables import require_file
+from .settings import GeneSetSettings
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,6 @@ def restrict_to_genes(
     return usable, pd.DataFrame(rows)
 
 
-def load_collections(collections: Mapping[str, str | Path]) -> dict[str, list[GeneSet]]:
-    """Read several GMT files keyed by collection name (each collection is tested on its own)."""
-    return {collection: read_gmt(path) for collection, path in collections.items()}
-
-
 def read_orthologs(path: str | Path) -> pd.DataFrame:
     """The shipped human/mouse ortholog table (columns ``human``, ``mouse``, ``source``)."""
     path = Path(path)
@@ -193,3 +189,55 @@ def prepare_for_data(
             "are mapped), set the dataset's 'species', or give a symbol_column for Ensembl IDs",
         )
     return prepared, coverage
+
+
+@dataclass
+class PreparedGeneSets:
+    """Every collection in the data's gene IDs (sets without a data gene left out) and the
+    coverage table (genes per set in the file, after ortholog mapping, found in the data)."""
+
+    collections: dict[str, list[GeneSet]]
+    coverage: pd.DataFrame
+
+
+def run(settings: GeneSetSettings, symbols: pd.Series, species: str) -> PreparedGeneSets:
+    """Translate every configured collection into the data's gene IDs, with coverage.
+
+    Parameters
+    ----------
+    settings
+        The collections (curated first), the ortholog table, the annotation folder.
+    symbols
+        Symbol of each data gene, indexed by the data's gene IDs.
+    species
+        Species of the data's genes.
+    """
+    orthologs = read_orthologs(settings.orthologs) if settings.orthologs else None
+    collections, coverage = {}, []
+    for collection in settings.collections:
+        sets = read_gmt(collection.path)
+        # through orthologs when the species differ, then onto the data's gene IDs
+        prepared, table = prepare_for_data(
+            sets, collection.species, species, symbols, orthologs, collection.path
+        )
+        table.insert(0, "collection", collection.name)
+        coverage.append(table)
+        empty = [s.name for s in prepared if not s.genes]
+        if empty:
+            log.warning(
+                "%s: %d set(s) have no gene in the data and are not tested: %s",
+                collection.name,
+                len(empty),
+                ", ".join(empty[:10]),
+            )
+        collections[collection.name] = [s for s in prepared if s.genes]
+        log.info(
+            "%s: %d sets; %d set-gene entries in the file, %d after ortholog mapping, "
+            "matching %d data genes",
+            collection.name,
+            len(sets),
+            int(table["genes_in_file"].sum()),
+            int(table["genes_after_orthologs"].sum()),
+            int(table["genes_in_data"].sum()),
+        )
+    return PreparedGeneSets(collections, pd.concat(coverage, ignore_index=True))

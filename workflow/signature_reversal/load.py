@@ -9,52 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 
-from . import anndata_input, tables
-from .errors import InputError
+from . import anndata_input, expression_tables
+from .errors import InputError, require_file
 from .geneids import guess_id_type, is_ensembl, read_annotation
 from .roles import ROLES
+from .settings import DatasetSpec, LoadSettings
 
 log = logging.getLogger(__name__)
 
 REQUIRED_SHEET_COLUMNS = ("sample", "condition")
-
-
-@dataclass
-class DatasetSpec:
-    """A dataset's input settings (config ``datasets.<name>``); defaults suit a counts TSV."""
-
-    path: str
-    samples: str | None = None
-    kind: str = "counts"  # counts | normalized
-    species: str = "mouse"
-    orientation: str = "auto"  # auto | genes_by_samples | samples_by_genes
-    gene_id_column: str | None = None
-    symbol_column: str | None = None
-    duplicate_genes: str = "refuse"  # refuse | sum
-    non_integer_counts: str = "refuse"  # refuse | round (tximport/salmon estimated counts)
-    log_transform: str = "auto"  # normalized data: auto | always | never
-    single_cell: anndata_input.SingleCellSettings = field(
-        default_factory=anndata_input.SingleCellSettings
-    )
-    single_cell_configured: bool = False  # a single_cell section forces pseudobulk
-
-    @classmethod
-    def from_config(cls, entry: Mapping) -> DatasetSpec:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in entry.items() if k in known}
-        single_cell = dict(entry.get("single_cell") or {})
-        single_cell.pop("by_cell_type", None)
-        single_cell.pop("cell_types", None)
-        values["single_cell"] = anndata_input.SingleCellSettings(**single_cell)
-        values["single_cell_configured"] = bool(entry.get("single_cell"))
-        return cls(**values)
 
 
 # --- sample sheet ---------------------------------------------------------------------------
@@ -63,8 +32,8 @@ class DatasetSpec:
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """Read the sample sheet (``sample``, ``condition``, optional covariates) indexed by sample."""
     path = Path(path)
-    tables.require_file(path, "sample sheet")
-    sheet = pd.read_csv(path, sep=tables.separator(path), dtype=str, comment="#")
+    require_file(path, "sample sheet")
+    sheet = pd.read_csv(path, sep=expression_tables.separator(path), dtype=str, comment="#")
     return check_sheet(sheet, str(path))
 
 
@@ -175,7 +144,7 @@ def match_samples(
 
 def check_counts(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame:
     """Counts must be non-negative whole numbers; ``round`` accepts estimated counts."""
-    tables.report_bad_cells(
+    expression_tables.report_bad_cells(
         values,
         values < 0,
         source,
@@ -191,7 +160,7 @@ def check_counts(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame
             )
             values = values.round()
         else:
-            tables.report_bad_cells(
+            expression_tables.report_bad_cells(
                 values,
                 fractional,
                 source,
@@ -213,7 +182,7 @@ def to_log_scale(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame
     """Normalized data are analysed on a log2 scale; linear-looking data are log2(x+1)'d."""
     linear = values.to_numpy().max() > 50 and values.to_numpy().min() >= 0
     if policy == "always" or (policy == "auto" and linear):
-        tables.report_bad_cells(
+        expression_tables.report_bad_cells(
             values,
             values < 0,
             source,
@@ -262,7 +231,7 @@ def _read_values(
     """Values (genes × samples), symbols, the sample sheet, and the sheet's source name."""
     path = Path(spec.path)
     if path.suffix == ".h5ad":
-        tables.require_file(path, "expression file")
+        require_file(path, "expression file")
         obs = anndata_input.read_obs(path)
         settings = spec.single_cell
         if anndata_input.is_single_cell(obs, settings.sample_column, spec.single_cell_configured):
@@ -291,7 +260,7 @@ def _read_values(
             fix="add 'samples: path/to/samples.tsv' to the dataset's config",
         )
     sheet = read_sample_sheet(spec.samples)
-    table = tables.read_expression_table(
+    table = expression_tables.read_expression_table(
         path, list(sheet.index), spec.orientation, spec.gene_id_column, spec.symbol_column
     )
     return table.values, table.symbols, sheet, spec.samples
@@ -314,7 +283,7 @@ def load_dataset(
     if "n_cells" in sheet.columns:  # pseudobulk: samples below min_cells have no counts (logged)
         sheet = sheet.loc[sheet.index.isin(values.columns)]
     check_replicates(sheet, sheet_source, min_replicates)
-    values, symbols = tables.resolve_duplicate_genes(
+    values, symbols = expression_tables.resolve_duplicate_genes(
         values, symbols, spec.duplicate_genes, spec.path
     )
     values = match_samples(values, sheet, spec.path, sheet_source)
@@ -352,12 +321,12 @@ def load_dataset(
     return adata
 
 
-def build_anndata(
-    counts_path: str | Path,
-    sheet_path: str | Path,
-    conditions: Mapping[str, str],
-    min_replicates: int = 2,
-) -> ad.AnnData:
-    """Shortcut for the common case: a counts table and a sample sheet."""
-    spec = DatasetSpec(path=str(counts_path), samples=str(sheet_path))
-    return load_dataset(spec, conditions, min_replicates=min_replicates)
+def run(settings: LoadSettings) -> ad.AnnData:
+    """The load stage: one configured dataset, read and checked, as the canonical AnnData."""
+    return load_dataset(
+        settings.dataset,
+        settings.conditions,
+        cell_type=settings.cell_type,
+        min_replicates=settings.min_replicates,
+        annotation_dir=Path(settings.annotation_dir) if settings.annotation_dir else None,
+    )

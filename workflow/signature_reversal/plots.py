@@ -1,8 +1,11 @@
-"""Static figures (PNG) for the report and for papers; every axis labelled."""
+"""Static figures (PNG) for the report and for papers, drawn from each stage's result; every
+axis labelled."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -11,6 +14,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from adjustText import adjust_text  # noqa: E402
+
+from .roles import contrast_by_name  # noqa: E402
+
+if TYPE_CHECKING:
+    from .de import DEResult
+    from .qc import QCResult
+    from .reversal import ReversalResult
 
 ROLE_COLOURS = {"control": "#4C72B0", "disease": "#C44E52", "treatment": "#55A868"}
 CLASS_COLOURS = {
@@ -284,8 +294,9 @@ def _panel_grid(
 
 
 def gsea_dotplot(gsea: dict[str, pd.DataFrame], path: str | Path) -> None:
-    """Curated sets × contrasts: colour = NES, size = −log10 FDR."""
-    frames = [t.assign(contrast=name) for name, t in gsea.items()]
+    """Curated sets × contrasts (``gsea``: GSEA table by contrast): colour = NES, size =
+    −log10 FDR."""
+    frames = [t[t["collection"] == "curated"].assign(contrast=name) for name, t in gsea.items()]
     table = pd.concat(frames, ignore_index=True)
     sets = sorted(table["gene_set"].unique())
     contrasts = list(gsea)
@@ -371,3 +382,39 @@ def disease_gene_heatmap(expression: pd.DataFrame, roles: np.ndarray, path: str 
     fig.colorbar(image, ax=ax, label="z-score of log2 expression")
     ax.set_title("Top disease genes across samples")
     _save(fig, path, crop=True)
+
+
+# --- every figure of a stage, from its result --------------------------------------------------
+
+
+def qc_figures(result: QCResult, paths: Mapping[str, str | Path]) -> None:
+    """Library sizes, PCA and the correlation heatmap (``paths`` keyed by figure name)."""
+    library_sizes(result.metrics, paths["library_sizes"])
+    pca(result.pca_scores, result.roles, result.explained_variance, paths["pca"], result.batch)
+    correlation_heatmap(result.correlation, paths["correlation"])
+
+
+def de_figures(result: DEResult, alpha: float, paths: Mapping[str, str | Path]) -> None:
+    """One volcano plot per contrast (``paths`` keyed by contrast name)."""
+    for name, table in result.tables.items():
+        title = f"{name.replace('_', ' ')} ({contrast_by_name(name).meaning})"
+        volcano(table, title, alpha, paths[name])
+
+
+def reversal_figures(result: ReversalResult, paths: Mapping[str, str | Path]) -> None:
+    """Every reversal figure (``paths`` keyed by figure name, as in ``layout``)."""
+    scores = result.pathway_scores
+    pathway_scores(
+        scores[[s for s in result.judged_sets if s in scores]],
+        result.roles,
+        result.labels,
+        paths["pathway_scores"],
+    )
+    genes_of_interest(
+        result.interest_expression, result.roles, result.labels, paths["genes_of_interest"]
+    )
+    running_scores(result.running_scores, paths["gsea_running_scores"])
+    disease_gene_heatmap(result.heatmap, result.roles, paths["disease_gene_heatmap"])
+    reversal_scatter(result.genes, result.signature.slope, paths["reversal_scatter"])
+    gene_set_restoration(result.sets, paths["gene_set_restoration"])
+    nes_pairs(result.sets, paths["nes_pairs"])

@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 import anndata as ad
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class QCResult:
+    """Per-sample metrics, PCA scores with explained variance, and sample correlations."""
+
+    metrics: pd.DataFrame
+    pca_scores: pd.DataFrame
+    explained_variance: np.ndarray
+    correlation: pd.DataFrame
+    roles: pd.Series  # role of each sample, in sample order
+    batch: pd.Series | None  # the sheet's batch column, if any (PCA marker shapes)
+
+
+def run(adata: ad.AnnData) -> QCResult:
+    """Sample metrics (outliers flagged and logged), PCA and the sample correlation matrix."""
+    metrics = sample_metrics(adata)
+    for _, row in metrics[metrics["outlier"] != ""].iterrows():
+        log.warning("possible outlier %s: %s", row["sample"], row["outlier"])
+    scores, variance = pca(adata)
+    return QCResult(
+        metrics=metrics,
+        pca_scores=scores,
+        explained_variance=variance,
+        correlation=correlation(adata),
+        roles=pd.Series(adata.obs["role"].astype(str).to_numpy()),
+        batch=(
+            pd.Series(adata.obs["batch"].astype(str).to_numpy())
+            if "batch" in adata.obs.columns
+            else None
+        ),
+    )
 
 
 def log_cpm(counts: np.ndarray) -> np.ndarray:
@@ -14,7 +51,7 @@ def log_cpm(counts: np.ndarray) -> np.ndarray:
     return np.log2(counts / library * 1e6 + 1.0)
 
 
-def log_expression(adata: ad.AnnData) -> np.ndarray:
+def log_scale_expression(adata: ad.AnnData) -> np.ndarray:
     """Samples × genes on a log scale: log-CPM of counts, or the normalized values as given."""
     if "counts" in adata.layers:
         return log_cpm(np.asarray(adata.layers["counts"], dtype=float))
@@ -26,7 +63,7 @@ def sample_metrics(adata: ad.AnnData) -> pd.DataFrame:
 
     Library size and detected genes exist only for counts; they are empty for normalized data.
     """
-    expr = log_expression(adata)
+    expr = log_scale_expression(adata)
     has_counts = "counts" in adata.layers
     counts = np.asarray(adata.layers["counts"], dtype=float) if has_counts else None
     corr = np.corrcoef(expr)
@@ -73,7 +110,7 @@ def pca(
     adata: ad.AnnData, n_top: int = 500, n_components: int = 2
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of log-CPM over the ``n_top`` most variable genes (as DESeq2's plotPCA does)."""
-    expr = log_expression(adata)
+    expr = log_scale_expression(adata)
     top = np.argsort(expr.var(axis=0))[::-1][: min(n_top, expr.shape[1])]
     n_components = min(n_components, adata.n_obs - 1)
     model = PCA(n_components=n_components, svd_solver="full")
@@ -86,5 +123,5 @@ def pca(
 
 def correlation(adata: ad.AnnData) -> pd.DataFrame:
     """Pearson correlation between samples on log-CPM (or log expression)."""
-    expr = log_expression(adata)
+    expr = log_scale_expression(adata)
     return pd.DataFrame(np.corrcoef(expr), index=adata.obs_names, columns=adata.obs_names)

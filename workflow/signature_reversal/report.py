@@ -19,7 +19,9 @@ import pandas as pd
 import yaml
 
 from . import interactive
+from .layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout
 from .roles import CONTRASTS
+from .settings import ReportSettings
 
 DEFAULT_QUESTIONS = {
     "oxidative stress": [
@@ -131,22 +133,20 @@ def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> lis
     return answers
 
 
-def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> dict:
-    """Everything the template shows for one analysis, read from its results folder."""
-    qc_dir, de_dir = folder / "qc", folder / "de"
-    enrichment_dir, reversal_dir = folder / "enrichment", folder / "reversal"
-    summary = json.loads((reversal_dir / "reversal_summary.json").read_text())
-    kind = summary.get("kind", "counts")
-    sets = pd.read_csv(reversal_dir / "gene_set_reversal.tsv", sep="\t")
-    genes = pd.read_csv(reversal_dir / "gene_reversal.tsv", sep="\t", dtype={"gene": str})
-    metrics = pd.read_csv(qc_dir / "sample_metrics.tsv", sep="\t", dtype={"sample": str})
-    coverage = pd.read_csv(folder / "gene_sets" / "coverage.tsv", sep="\t")
-    interest = pd.read_csv(reversal_dir / "genes_of_interest.tsv", sep="\t", dtype=str)
+def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: dict) -> dict:
+    """Everything the template shows for one analysis, read from its result files."""
+    summary = json.loads(Path(files.reversal_summary).read_text())
+    kind = summary["kind"]
+    sets = pd.read_csv(files.gene_set_reversal, sep="\t")
+    genes = pd.read_csv(files.gene_reversal, sep="\t", dtype={"gene": str})
+    metrics = pd.read_csv(files.sample_metrics, sep="\t", dtype={"sample": str})
+    coverage = pd.read_csv(files.gene_set_coverage, sep="\t")
+    interest = pd.read_csv(files.genes_of_interest, sep="\t", dtype=str)
     contrasts = []
     for contrast in CONTRASTS:
-        table = pd.read_csv(de_dir / f"{contrast.name}.tsv", sep="\t", dtype={"gene": str})
-        gsea = pd.read_csv(enrichment_dir / f"{contrast.name}.tsv", sep="\t")
-        ora = pd.read_csv(enrichment_dir / f"{contrast.name}.ora.tsv", sep="\t")
+        table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
+        gsea = pd.read_csv(files.gsea_table(contrast.name), sep="\t")
+        ora = pd.read_csv(files.ora_table(contrast.name), sep="\t")
         ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
         curated = gsea[gsea["collection"] == "curated"]
         top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
@@ -158,7 +158,7 @@ def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> 
                 "n_tested": len(table),
                 "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
                 "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
-                "volcano": embed_png(de_dir / f"{contrast.name}.volcano.png"),
+                "volcano": embed_png(files.volcano(contrast.name)),
                 "top_genes": html_table(top),
                 "volcano_json": script_json(interactive.volcano(table, alpha, title)),
                 "ma_json": script_json(interactive.ma_plot(table, alpha, title, kind)),
@@ -210,17 +210,9 @@ def analysis_context(name: str, folder: Path, alpha: float, questions: dict) -> 
         "interest": html_table(_numeric(interest[INTEREST_COLUMNS])),
         "coverage_note": _coverage_note(coverage),
         "images": {
-            "library_sizes": embed_png(qc_dir / "library_sizes.png"),
-            "pca": embed_png(qc_dir / "pca.png"),
-            "correlation": embed_png(qc_dir / "correlation.png"),
-            "scatter": embed_png(reversal_dir / "reversal_scatter.png"),
-            "restoration": embed_png(reversal_dir / "gene_set_restoration.png"),
-            "nes_pairs": embed_png(reversal_dir / "nes_pairs.png"),
-            "pathway_scores": embed_png(reversal_dir / "pathway_scores.png"),
-            "genes_of_interest": embed_png(reversal_dir / "genes_of_interest.png"),
-            "dotplot": embed_png(reversal_dir.parent / "enrichment" / "gsea_dotplot.png"),
-            "running": embed_png(reversal_dir / "gsea_running_scores.png"),
-            "heatmap": embed_png(reversal_dir / "disease_gene_heatmap.png"),
+            **{name: embed_png(files.qc_figure(name)) for name in QC_FIGURES},
+            **{name: embed_png(files.reversal_figure(name)) for name in REVERSAL_FIGURES},
+            "gsea_dotplot": embed_png(files.gsea_dotplot),
         },
         "contrasts": contrasts,
     }
@@ -251,21 +243,21 @@ def _coverage_note(coverage: pd.DataFrame) -> str:
     return "; ".join(rows)
 
 
-def render(*, config: dict, analyses: dict[str, Path], out: Path) -> None:
-    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → folder)."""
+def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> None:
+    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)."""
     alpha = config["de"]["alpha"]
-    questions = config.get("report", {}).get("questions") or DEFAULT_QUESTIONS
+    settings = ReportSettings.from_config(config.get("report"))
+    questions = settings.questions or DEFAULT_QUESTIONS
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("signature_reversal", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
     html = environment.get_template("report.html").render(
-        title=config.get("report", {}).get("title", "Signature reversal report"),
-        simulated_note=config.get("report", {}).get("simulated_note", ""),
+        title=settings.title,
+        simulated_note=settings.simulated_note,
         analyses=[
-            analysis_context(name, Path(folder), alpha, questions)
-            for name, folder in analyses.items()
+            analysis_context(name, files, alpha, questions) for name, files in analyses.items()
         ],
         plotly_js=interactive.plotly_js(),
         config_yaml=yaml.safe_dump(config, sort_keys=False),

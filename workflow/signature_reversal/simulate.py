@@ -7,12 +7,16 @@ either moves a known fraction of disease genes back to control, does nothing, or
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 TreatmentMode = Literal["reverse", "none", "aggravate"]
 
@@ -144,6 +148,22 @@ def simulate(
     return SimulatedData(counts=counts, samples=samples, truth=truth)
 
 
+def write(data: SimulatedData, folder: Path) -> None:
+    """counts.tsv.gz, samples.tsv and truth.tsv.gz in ``folder``, byte-reproducible (gzip
+    without a time stamp)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gzip = {"method": "gzip", "mtime": 0}
+    data.counts.to_csv(folder / "counts.tsv.gz", sep="\t", compression=gzip)
+    data.samples.to_csv(folder / "samples.tsv", sep="\t", index=False)
+    data.truth.to_csv(folder / "truth.tsv.gz", sep="\t", float_format="%.4g", compression=gzip)
+    log.info(
+        "simulated %d genes × %d samples into %s",
+        data.counts.shape[0],
+        data.counts.shape[1],
+        folder,
+    )
+
+
 def gene_universe(n_genes: int, named: Sequence[str] = ()) -> list[str]:
     """``named`` genes first, then placeholder names ``Gene00001``… up to ``n_genes``."""
     names = list(dict.fromkeys(named))
@@ -173,3 +193,30 @@ def skin_planted_sets(
         for name, (direction, reversal) in SKIN_PATTERN.items()
         if name in gene_sets
     }
+
+
+def example_dataset(
+    gene_sets_path: str,
+    n_genes: int = 15000,
+    n_per_group: int = 5,
+    seed: int = 1,
+    treatment: TreatmentMode = "reverse",
+    gene_names: str | None = None,
+    gene_column: str = "mouse",
+) -> SimulatedData:
+    """A dataset like the bundled example: the skin pattern planted on a curated GMT's sets.
+
+    Gene names: every set's genes first, then (``gene_names``, a TSV) real symbols from its
+    ``gene_column`` in seeded random order, then placeholders.
+    """
+    from .genesets import read_gmt
+
+    sets = {s.name: s.genes for s in read_gmt(gene_sets_path)}
+    planted = skin_planted_sets(sets)
+    named = [g for s in planted.values() for g in s.genes] + [g for s in sets.values() for g in s]
+    if gene_names:
+        table = pd.read_csv(gene_names, sep="\t", usecols=[gene_column])
+        real = sorted(set(table[gene_column].dropna().astype(str)))
+        named += list(np.random.default_rng(seed).permutation(real))
+    spec = SimulationSpec(n_per_group=n_per_group, seed=seed, treatment=treatment)
+    return simulate(gene_universe(n_genes, named), planted, spec)

@@ -13,8 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import enrichment, reversal
+from . import enrichment
 from .errors import InputError
+from .reversal.connectivity import connectivity
+from .reversal.genes import gene_table
+from .reversal.signature import ols_slope
+from .settings import VerdictRule
 
 COLUMN_ALIASES = {
     "gene_id": "gene",
@@ -54,7 +58,7 @@ def compare(
     disease: pd.DataFrame,
     treatment: pd.DataFrame,
     gene_sets: Mapping[str, list[str]],
-    rule: reversal.VerdictRule,
+    rule: VerdictRule,
     permutations: int = 1000,
     seed: int = 42,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -63,7 +67,7 @@ def compare(
     disease = disease[disease["gene"].isin(common["gene"])]
     treatment = treatment[treatment["gene"].isin(common["gene"])]
     residual = treatment.assign(log2FC=np.nan, padj=np.nan)
-    genes = reversal.gene_table(disease, treatment, residual, rule)
+    genes = gene_table(disease, treatment, residual, rule)
     mask = genes["disease_gene"].to_numpy()
     d = genes.loc[mask, "disease_log2FC"].to_numpy()
     t = genes.loc[mask, "treatment_log2FC"].to_numpy()
@@ -71,11 +75,11 @@ def compare(
     summary = {
         "genes_compared": len(genes),
         "disease_genes": int(mask.sum()),
-        "slope": float(reversal._slope(d, t)),
+        "slope": float(ols_slope(d, t)),
         "percent_moved_toward_control": float(np.mean(np.sign(t) == -np.sign(d)) * 100),
         "percent_improvement_up": float(improvement[0]),
         "percent_improvement_down": float(improvement[1]),
-        "connectivity": reversal.connectivity(
+        "connectivity": connectivity(
             genes["treatment_stat"].fillna(0).to_numpy(),
             mask & (genes["disease_log2FC"] > 0).to_numpy(),
             mask & (genes["disease_log2FC"] < 0).to_numpy(),

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, require_file
 from .geneids import strip_versions
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,6 @@ class ExpressionTable:
 def separator(path: Path) -> str:
     """Comma for ``.csv`` (optionally gzipped), tab otherwise."""
     return "," if ".csv" in [s.lower() for s in path.suffixes] else "\t"
-
-
-def require_file(path: Path, what: str, config_key: str | None = None, hint: str = "") -> None:
-    """Refuse a missing input file, naming it and where in the config its path is set."""
-    if not path.is_file():
-        where = f"'{config_key}' in config/config.yaml" if config_key else "config/config.yaml"
-        raise InputError(
-            f"{what} not found",
-            source=str(path),
-            fix=f"check the path to the {what} in {where} (relative paths are resolved from "
-            f"the directory you run snakemake in){hint}",
-        )
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:

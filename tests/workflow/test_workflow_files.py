@@ -9,7 +9,7 @@ import tomllib
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from helpers import REPO
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 

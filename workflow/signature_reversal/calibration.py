@@ -14,8 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import reversal, simulate
+from . import simulate
+from .reversal.gene_sets import gene_set_verdicts
+from .reversal.genes import gene_table
+from .reversal.relabelling import Groups, log_normalized, make_groups
+from .reversal.signature import signature_verdict
 from .roles import ROLES
+from .settings import VerdictRule
 
 LABELS = {"control": "control", "eczema": "disease", "nmn": "treatment"}
 FOCUS_SET = "SKIN_JAK_STAT_AD_SIGNALING"
@@ -40,15 +45,13 @@ def planted_sets(
     return {name: replace(s, reversal_fraction=per_set.get(name)) for name, s in planted.items()}
 
 
-def fast_analysis(
-    data: simulate.SimulatedData, rule: reversal.VerdictRule
-) -> tuple[pd.DataFrame, reversal.Groups]:
+def fast_analysis(data: simulate.SimulatedData, rule: VerdictRule) -> tuple[pd.DataFrame, Groups]:
     """Gene table and groups from t-tests on log2 normalized counts (a quick DE stand-in)."""
     counts = data.counts[data.counts.mean(axis=1) >= 10]
     log_counts = np.log(counts.replace(0, np.nan))
     reference = log_counts.mean(axis=1)
     size_factors = np.exp(log_counts.sub(reference, axis=0).median(axis=0)).to_numpy()
-    expression = reversal.log_normalized(counts.T.to_numpy(float), size_factors)
+    expression = log_normalized(counts.T.to_numpy(float), size_factors)
     labels = data.samples.set_index("sample").loc[counts.columns, "condition"]
     roles = labels.map(LABELS).to_numpy()
     by_role = {r: expression[:, roles == r] for r in ROLES}
@@ -66,13 +69,13 @@ def fast_analysis(
             }
         )
 
-    genes = reversal.gene_table(
+    genes = gene_table(
         table("disease", "control"),
         table("treatment", "disease"),
         table("treatment", "control"),
         rule,
     )
-    return genes, reversal.make_groups(expression, roles)
+    return genes, make_groups(expression, roles)
 
 
 def evaluate(
@@ -80,7 +83,7 @@ def evaluate(
     scenario: str,
     n_per_group: int,
     seed: int,
-    rule: reversal.VerdictRule,
+    rule: VerdictRule,
     n_genes: int = 2000,
     **spec_overrides,
 ) -> dict:
@@ -93,10 +96,10 @@ def evaluate(
     )
     data = simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
     genes, groups = fast_analysis(data, rule)
-    signature = reversal.signature_verdict(genes, groups, rule)
+    signature = signature_verdict(genes, groups, rule)
     sets = {name: list(s.genes) for name, s in planted.items()}
     changed = pd.DataFrame({"gene_set": list(sets), "NES": 1.0, "fdr": 0.0})
-    table = reversal.gene_set_verdicts(genes, groups, sets, changed, changed, rule)
+    table = gene_set_verdicts(genes, groups, sets, changed, changed, rule)
     verdicts = table.set_index("gene_set")["verdict"]
     others = verdicts.drop(FOCUS_SET)
     return {

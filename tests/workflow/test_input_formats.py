@@ -13,16 +13,17 @@ import json
 import pandas as pd
 import pytest
 import yaml
-from conftest import simulate_skin
-from formats import (
+from helpers import (
     as_bulk_h5ad,
     as_csv_samples_by_genes,
     as_featurecounts,
     as_normalized,
     as_single_cell,
     as_tximport_ensembl,
+    make_config,
+    run_snakemake,
+    simulate_skin,
 )
-from test_workflow import make_config, run_snakemake
 
 pytestmark = pytest.mark.workflow
 

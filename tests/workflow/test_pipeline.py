@@ -7,50 +7,13 @@ import re
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, simulate_skin, write_dataset
+from helpers import REPO, make_config, run_snakemake, simulate_skin, table_dataset, write_dataset
 
 pytestmark = pytest.mark.workflow
-
-
-def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=900)
-
-
-def make_config(workdir: Path, datasets: dict, **overrides) -> None:
-    """The shipped config with these datasets, absolute resource paths and fewer permutations."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config["datasets"] = datasets
-    gene_sets = config["gene_sets"]
-    gene_sets["curated"]["path"] = str(REPO / gene_sets["curated"]["path"])
-    for extra in gene_sets["extra"]:
-        extra["path"] = str(REPO / extra["path"])
-    gene_sets["orthologs"] = str(REPO / gene_sets["orthologs"])
-    gene_sets["annotation_dir"] = str(REPO / gene_sets["annotation_dir"])
-    config["enrichment"]["permutations"] = 200
-    config["reversal"]["bootstrap"] = 100
-    config.update(overrides)
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-
-
-def table_dataset(counts: Path, samples: Path, **extra) -> dict:
-    return {"path": str(counts), "samples": str(samples), "species": "mouse", **extra}
 
 
 @pytest.fixture(scope="module", params=["reverse", "none", "aggravate"])

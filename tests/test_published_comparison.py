@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from helpers import REPO
 
-from signature_reversal import genesets, reversal, signatures
+from signature_reversal import genesets, published_comparison
+from signature_reversal.settings import VerdictRule
 
 GSE = REPO / "data" / "gse121212"
 HUMAN_CURATED = REPO / "config" / "genesets" / "human" / "skin_curated.gmt"
@@ -32,11 +33,11 @@ def test_inverted_treatment_table_reverses(tmp_path):
     padj = np.where(np.abs(d) > 1, 1e-5, 0.9)
     _table(tmp_path / "d.tsv", d, padj)
     _table(tmp_path / "back.tsv", d * 0.8, padj)  # "disease vs treated": read inverted
-    disease = signatures.read_published_table(tmp_path / "d.tsv")
-    treatment = signatures.read_published_table(tmp_path / "back.tsv", invert=True)
+    disease = published_comparison.read_published_table(tmp_path / "d.tsv")
+    treatment = published_comparison.read_published_table(tmp_path / "back.tsv", invert=True)
     sets = {"UP": [f"G{i}" for i in range(200) if d[i] > 0]}
-    summary, table, _ = signatures.compare(
-        disease, treatment, sets, reversal.VerdictRule(), permutations=50
+    summary, table, _ = published_comparison.compare(
+        disease, treatment, sets, VerdictRule.from_config(), permutations=50
     )
     assert summary["slope"] == pytest.approx(-0.8)
     assert summary["percent_improvement_up"] == pytest.approx(80)
@@ -48,14 +49,14 @@ def test_inverted_treatment_table_reverses(tmp_path):
 def test_missing_columns_are_named(tmp_path):
     pd.DataFrame({"gene_id": ["a"], "baseMean": [1.0]}).to_csv(tmp_path / "x.tsv", sep="\t")
     with pytest.raises(Exception, match="log2FC"):
-        signatures.read_published_table(tmp_path / "x.tsv")
+        published_comparison.read_published_table(tmp_path / "x.tsv")
 
 
 def test_real_atopic_dermatitis_signature_shows_known_biology():
     """GSE121212 chronic lesions vs healthy skin (Tsoi et al. 2019): IL-13 axis and JAK-STAT up,
     FLG and LORICRIN down; non-lesional skin of the same patients moves most genes back."""
-    disease = signatures.read_published_table(GSE / "cLS_CO.deseq2.tsv.gz")
-    back = signatures.read_published_table(GSE / "cLS_NL.deseq2.tsv.gz", invert=True)
+    disease = published_comparison.read_published_table(GSE / "cLS_CO.deseq2.tsv.gz")
+    back = published_comparison.read_published_table(GSE / "cLS_NL.deseq2.tsv.gz", invert=True)
     sets = {s.name: list(s.genes) for s in genesets.read_gmt(HUMAN_CURATED)}
     keep = {
         k: sets[k]
@@ -65,8 +66,8 @@ def test_real_atopic_dermatitis_signature_shows_known_biology():
             "SKIN_BARRIER_TIGHT_JUNCTION",
         )
     }
-    summary, table, genes = signatures.compare(
-        disease, back, keep, reversal.VerdictRule(), permutations=100
+    summary, table, genes = published_comparison.compare(
+        disease, back, keep, VerdictRule.from_config(), permutations=100
     )
     lfc = genes.set_index("gene")["disease_log2FC"]
     assert lfc["IL13"] > 3 and lfc["SERPINB4"] > 3 and lfc["CCL17"] > 2 and lfc["SOCS3"] > 1

@@ -1,0 +1,161 @@
+"""Where every output of an analysis lives: the one place that names each file.
+
+The Snakemake rules declare these paths, the command line writes them and the report reads
+them, so a rule's declared files and the files a stage reads or writes cannot drift apart.
+This module imports nothing but the standard library, so the workflow can use it while the DAG
+is built, before any conda environment exists.
+
+A layout is built on a root such as ``results/example``, or on the pattern
+``results/{analysis}`` to give Snakemake wildcard patterns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .roles import CONTRAST_NAMES
+
+RESULTS = "results"
+LOGS = "logs"
+
+QC_FIGURES = ("library_sizes", "pca", "correlation")
+REVERSAL_FIGURES = (
+    "reversal_scatter",
+    "gene_set_restoration",
+    "nes_pairs",
+    "pathway_scores",
+    "genes_of_interest",
+    "gsea_running_scores",
+    "disease_gene_heatmap",
+)
+# the contrasts the reversal step reads GSEA of; the residual one can run alongside it
+REVERSAL_GSEA_CONTRASTS = ("disease_vs_control", "treatment_vs_disease")
+
+
+@dataclass(frozen=True)
+class AnalysisLayout:
+    """Every file of one analysis under ``root``."""
+
+    root: str
+
+    @classmethod
+    def of(cls, analysis: str) -> AnalysisLayout:
+        """The layout of analysis ``analysis`` (``"{analysis}"`` gives wildcard patterns)."""
+        return cls(f"{RESULTS}/{analysis}")
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    # --- load and gene sets ---
+    @property
+    def dataset(self) -> str:
+        return self._path("data", "dataset.h5ad")
+
+    def gene_set_collection(self, collection: str) -> str:
+        return self._path("gene_sets", f"{collection}.gmt")
+
+    @property
+    def gene_set_coverage(self) -> str:
+        return self._path("gene_sets", "coverage.tsv")
+
+    # --- QC ---
+    @property
+    def sample_metrics(self) -> str:
+        return self._path("qc", "sample_metrics.tsv")
+
+    @property
+    def pca_scores(self) -> str:
+        return self._path("qc", "pca.tsv")
+
+    @property
+    def sample_correlation(self) -> str:
+        return self._path("qc", "correlation.tsv")
+
+    def qc_figure(self, name: str) -> str:
+        return self._path("qc", f"{name}.png")
+
+    # --- differential expression ---
+    def de_table(self, contrast: str) -> str:
+        return self._path("de", f"{contrast}.tsv")
+
+    def volcano(self, contrast: str) -> str:
+        return self._path("de", f"{contrast}.volcano.png")
+
+    @property
+    def filtered_genes(self) -> str:
+        return self._path("de", "filtered_genes.tsv")
+
+    @property
+    def size_factors(self) -> str:
+        return self._path("de", "size_factors.tsv")
+
+    # --- enrichment ---
+    def gsea_table(self, contrast: str) -> str:
+        return self._path("enrichment", f"{contrast}.tsv")
+
+    def ora_table(self, contrast: str) -> str:
+        return self._path("enrichment", f"{contrast}.ora.tsv")
+
+    @property
+    def gsea_dotplot(self) -> str:
+        return self._path("enrichment", "gsea_dotplot.png")
+
+    # --- reversal ---
+    @property
+    def gene_reversal(self) -> str:
+        return self._path("reversal", "gene_reversal.tsv")
+
+    @property
+    def gene_set_reversal(self) -> str:
+        return self._path("reversal", "gene_set_reversal.tsv")
+
+    @property
+    def reversal_summary(self) -> str:
+        return self._path("reversal", "reversal_summary.json")
+
+    @property
+    def pathway_scores(self) -> str:
+        return self._path("reversal", "pathway_scores.tsv")
+
+    @property
+    def genes_of_interest(self) -> str:
+        return self._path("reversal", "genes_of_interest.tsv")
+
+    def reversal_figure(self, name: str) -> str:
+        return self._path("reversal", f"{name}.png")
+
+    # --- report and run records ---
+    @property
+    def report(self) -> str:
+        return self._path("report.html")
+
+    def benchmark(self, step: str) -> str:
+        return self._path("benchmarks", f"{step}.tsv")
+
+    def report_inputs(self) -> list[str]:
+        """Every file the report reads for this analysis."""
+        return [
+            self.sample_metrics,
+            *(self.qc_figure(name) for name in QC_FIGURES),
+            *(self.de_table(c) for c in CONTRAST_NAMES),
+            *(self.volcano(c) for c in CONTRAST_NAMES),
+            *(self.gsea_table(c) for c in CONTRAST_NAMES),
+            *(self.ora_table(c) for c in CONTRAST_NAMES),
+            self.gsea_dotplot,
+            self.genes_of_interest,
+            *(self.reversal_figure(name) for name in REVERSAL_FIGURES),
+            self.gene_set_coverage,
+            self.reversal_summary,
+            self.gene_set_reversal,
+            self.gene_reversal,
+        ]
+
+
+def log_file(analysis: str, step: str) -> str:
+    """The log of one step of one analysis (``logs/<analysis>/<step>.log``)."""
+    return f"{LOGS}/{analysis}/{step}.log"
+
+
+COMBINED_REPORT = f"{RESULTS}/report.html"
+COMBINED_REPORT_LOG = f"{LOGS}/report.log"
+COMBINED_REPORT_BENCHMARK = f"{RESULTS}/benchmarks/combined_report.tsv"

@@ -1,0 +1,179 @@
+"""The reversal stage: per-gene, signature and gene-set reversal, in one recipe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .. import enrichment, genes_of_interest, pathway_scores
+from ..genesets import GeneSet, restrict_to_genes
+from ..settings import VerdictRule
+from .gene_sets import NOT_CHANGED, gene_set_verdicts
+from .genes import gene_table
+from .relabelling import fast_log_expression, make_groups
+from .signature import SignatureResult, signature_verdict
+
+log = logging.getLogger("signature_reversal")
+
+HEATMAP_GENES = 50  # most significant disease genes shown in the heatmap
+
+
+@dataclass
+class ReversalResult:
+    """Everything the reversal stage found, and what its figures show."""
+
+    genes: pd.DataFrame  # per gene: D, T, R, class (gene_reversal.tsv)
+    signature: SignatureResult  # overall numbers and verdict
+    sets: pd.DataFrame  # per curated set (gene_set_reversal.tsv)
+    pathway_scores: pd.DataFrame  # samples × sets (pathway_scores.tsv)
+    genes_of_interest: pd.DataFrame  # the user's genes, matched (genes_of_interest.tsv)
+    summary: dict  # reversal_summary.json
+    roles: np.ndarray  # role of each sample, in sample order
+    labels: dict[str, str]  # role → the user's condition label
+    judged_sets: list[str]  # sets that disease changed, so reversal can be judged
+    interest_expression: pd.DataFrame  # samples × genes of interest, log2 expression
+    running_scores: dict[str, dict[str, np.ndarray]]  # set → contrast → GSEA running score
+    heatmap: pd.DataFrame  # top disease genes × samples, log2 expression
+
+
+def run(
+    tables: Mapping[str, pd.DataFrame],
+    adata: ad.AnnData,
+    size_factors: pd.Series,
+    curated: Sequence[GeneSet],
+    gsea: Mapping[str, pd.DataFrame],
+    rule: VerdictRule,
+    requested_genes: Sequence[str] = (),
+    orthologs: pd.DataFrame | None = None,
+) -> ReversalResult:
+    """Judge whether the treatment reverses the disease signature, overall and per gene set.
+
+    Parameters
+    ----------
+    tables
+        DE tables by contrast name (disease_vs_control, treatment_vs_disease,
+        treatment_vs_control).
+    adata
+        The canonical dataset (counts or log expression, ``obs['role']``).
+    size_factors
+        DESeq2 size factors by sample (all 1 for normalized data).
+    curated
+        Curated gene sets in the data's gene IDs.
+    gsea
+        GSEA tables of the disease and treatment contrasts (curated rows are used).
+    rule
+        Verdict thresholds, permutations, bootstrap and seed.
+    requested_genes, orthologs
+        Genes shown one by one, found through orthologs when named in the other species.
+    """
+    # per gene: D, T, R and a reversal class for each disease gene
+    genes = gene_table(
+        tables["disease_vs_control"],
+        tables["treatment_vs_disease"],
+        tables["treatment_vs_control"],
+        rule,
+    )
+    # log2 expression of the tested genes, for the relabelling nulls and the per-sample views
+    tested = adata[:, genes["gene"].astype(str).to_numpy()]
+    expression = fast_log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
+    roles = tested.obs["role"].astype(str).to_numpy()
+    samples = list(tested.obs_names)
+    groups = make_groups(expression, roles)
+    # the signature as a whole
+    log.info(
+        "signature: %d permutations, %d bootstrap resamples", rule.permutations, rule.bootstrap
+    )
+    signature = signature_verdict(genes, groups, rule)
+    log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
+    # each curated set that disease changed
+    usable, _ = restrict_to_genes(curated, genes["gene"], 1, 10**9)
+    sets = gene_set_verdicts(
+        genes,
+        groups,
+        usable,
+        gsea["disease_vs_control"].query("collection == 'curated'"),
+        gsea["treatment_vs_disease"].query("collection == 'curated'"),
+        rule,
+    )
+    # per-sample pathway scores and how far back each set's score moved
+    scores = pathway_scores.zscore_scores(expression, list(genes["gene"]), samples, usable)
+    restored = pathway_scores.restoration(scores, roles, rule.bootstrap, rule.seed + 3)
+    if len(sets):
+        sets = sets.merge(restored, on="gene_set", how="left")
+    judged = list(sets.loc[sets["verdict"] != NOT_CHANGED, "gene_set"]) if len(sets) else []
+    for _, row in sets.iterrows():
+        log.info("gene set %s: %s", row["gene_set"], row["verdict"])
+    # the user's genes of interest
+    interest, interest_expression = _genes_of_interest(
+        genes, expression, samples, requested_genes, adata.uns["species"], orthologs
+    )
+    return ReversalResult(
+        genes=genes,
+        signature=signature,
+        sets=sets,
+        pathway_scores=scores,
+        genes_of_interest=interest,
+        summary={
+            "signature": signature.to_dict(),
+            "rule": asdict(rule),
+            "conditions": dict(adata.uns["conditions"]),
+            "kind": str(adata.uns["kind"]),
+            "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()},
+        },
+        roles=roles,
+        labels=dict(adata.uns["conditions"]),
+        judged_sets=judged,
+        interest_expression=interest_expression,
+        running_scores={
+            name: {
+                c: enrichment.running_score(enrichment.ranking(tables[c]), usable[name])
+                for c in ("disease_vs_control", "treatment_vs_disease")
+            }
+            for name in judged
+            if name in usable
+        },
+        heatmap=_top_disease_genes(genes, expression, samples),
+    )
+
+
+def _genes_of_interest(
+    genes: pd.DataFrame,
+    expression: np.ndarray,
+    samples: list[str],
+    requested: Sequence[str],
+    species: str,
+    orthologs: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The requested genes with their D/T/class, and their expression per sample."""
+    by_gene = genes.set_index("gene")
+    symbols = by_gene["symbol"] if "symbol" in genes else by_gene.index.to_series()
+    matched = genes_of_interest.match_genes(
+        list(requested), symbols.astype(str), species, orthologs
+    )
+    table = matched.merge(genes.drop(columns=["symbol"], errors="ignore"), on="gene", how="left")
+    missing = matched.loc[matched["gene"] == "", "requested"]
+    if len(missing):
+        log.warning("genes of interest not among the tested genes: %s", ", ".join(missing))
+    found = matched[matched["gene"] != ""]
+    row_of = {g: i for i, g in enumerate(genes["gene"])}
+    panel = pd.DataFrame(
+        {f"{r.symbol}": expression[row_of[r.gene]] for r in found.itertuples()}, index=samples
+    )
+    return table, panel
+
+
+def _top_disease_genes(
+    genes: pd.DataFrame, expression: np.ndarray, samples: list[str]
+) -> pd.DataFrame:
+    """The most significant disease genes × samples, for the heatmap."""
+    top = genes[genes["disease_gene"]].reindex(
+        genes.loc[genes["disease_gene"], "disease_padj"].sort_values().index[:HEATMAP_GENES]
+    )
+    return pd.DataFrame(
+        expression[top.index.to_numpy()], index=top["symbol"].astype(str), columns=samples
+    )

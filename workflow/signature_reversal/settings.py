@@ -1,0 +1,211 @@
+"""Typed settings of each stage, built once from the validated config.
+
+The config schema (``workflow/schemas/config.schema.yaml``) is the one source of defaults:
+Snakemake's ``validate`` fills them into the config, and ``from_config`` fills the same
+defaults for a section given by hand (tests, a stage run from the command line), so no default
+is restated in code.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+
+
+@functools.cache
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+
+
+def schema_defaults(*path: str) -> dict[str, Any]:
+    """The defaults the schema declares for the object at ``path``.
+
+    Parameters
+    ----------
+    path
+        Keys from the top of the config, ``"*"`` standing for any entry of a mapping
+        (e.g. ``("datasets", "*", "single_cell")``).
+    """
+    node = _schema()
+    for key in path:
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
+    return {k: v["default"] for k, v in node.get("properties", {}).items() if "default" in v}
+
+
+def _build(cls, section: Mapping[str, Any] | None, *path: str):
+    """``cls`` from a config section, missing keys taken from the schema's defaults."""
+    values = {**schema_defaults(*path), **(section or {})}
+    return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+@dataclass(frozen=True)
+class DESettings:
+    """Differential expression (config ``de``; a dataset's ``design`` overrides the design)."""
+
+    design: str
+    alpha: float
+    min_count: int
+    min_samples: int | None
+    engine: str
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> DESettings:
+        return _build(cls, section, "de")
+
+
+@dataclass(frozen=True)
+class EnrichmentSettings:
+    """Preranked GSEA and over-representation (config ``enrichment``)."""
+
+    rank_by: str
+    permutations: int
+    ora_padj: float
+    ora_min_abs_log2fc: float
+    min_size: int
+    max_size: int
+    seed: int
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> EnrichmentSettings:
+        return _build(cls, section, "enrichment")
+
+
+@dataclass(frozen=True)
+class GeneSetCollection:
+    """One GMT file: its short name, path and the species of its gene symbols."""
+
+    name: str
+    path: str
+    species: str
+
+
+@dataclass(frozen=True)
+class GeneSetSettings:
+    """Gene-set collections (curated first), the ortholog table and the annotation folder."""
+
+    collections: tuple[GeneSetCollection, ...]
+    orthologs: str | None
+    annotation_dir: str | None
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> GeneSetSettings:
+        curated = section["curated"]
+        collections = [GeneSetCollection("curated", curated["path"], curated["species"])]
+        collections += [
+            GeneSetCollection(e["name"], e["path"], e["species"])
+            for e in section.get("extra") or []
+        ]
+        return cls(tuple(collections), section.get("orthologs"), section.get("annotation_dir"))
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.collections]
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """Thresholds of the reversal verdict (config ``reversal``); printed in the report."""
+
+    alpha: float
+    disease_padj: float
+    disease_min_abs_log2fc: float
+    min_disease_genes: int
+    full_reversal_slope: float
+    full_reversal_fraction: float
+    gene_set_disease_fdr: float
+    permutations: int
+    bootstrap: int
+    seed: int
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None = None, **overrides) -> VerdictRule:
+        """The rule from a config section; ``overrides`` replace single thresholds."""
+        return _build(cls, {**(section or {}), **overrides}, "reversal")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Title, the note shown on simulated data, and the questions the verdict answers."""
+
+    title: str
+    simulated_note: str
+    questions: dict[str, list[str]] | None = None
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> ReportSettings:
+        return _build(cls, section, "report")
+
+
+@dataclass(frozen=True)
+class SingleCellSettings:
+    """How to read a cells × genes AnnData (config ``datasets.<name>.single_cell``)."""
+
+    sample_column: str
+    condition_column: str
+    cell_type_column: str | None
+    min_cells: int
+    counts_layer: str | None  # None: 'counts' layer, then .raw, then X if integer
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> SingleCellSettings:
+        return _build(cls, section, "datasets", "*", "single_cell")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset's input settings (config ``datasets.<name>``)."""
+
+    path: str
+    samples: str | None
+    kind: str  # counts | normalized
+    species: str
+    orientation: str  # auto | genes_by_samples | samples_by_genes
+    gene_id_column: str | None
+    symbol_column: str | None
+    duplicate_genes: str  # refuse | sum
+    non_integer_counts: str  # refuse | round (tximport/salmon estimated counts)
+    log_transform: str  # normalized data: auto | always | never
+    single_cell: SingleCellSettings
+    single_cell_configured: bool  # a single_cell section forces pseudobulk
+
+    @classmethod
+    def from_config(cls, entry: Mapping[str, Any]) -> DatasetSpec:
+        values = {
+            "samples": None,
+            "gene_id_column": None,
+            "symbol_column": None,
+            **schema_defaults("datasets", "*"),
+            **entry,
+        }
+        values["single_cell"] = SingleCellSettings.from_config(entry.get("single_cell"))
+        values["single_cell_configured"] = bool(entry.get("single_cell"))
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """What the load stage needs: the dataset, the role labels, and how to check it."""
+
+    dataset: DatasetSpec
+    conditions: dict[str, str]
+    min_replicates: int
+    cell_type: str | None  # one cell type of a single-cell dataset, or None
+    annotation_dir: str | None  # Ensembl → symbol tables
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> LoadSettings:
+        """From ``{"dataset", "conditions", "min_replicates", "cell_type", "annotation_dir"}``."""
+        return cls(
+            dataset=DatasetSpec.from_config(section["dataset"]),
+            conditions=dict(section["conditions"]),
+            min_replicates=section.get("min_replicates", schema_defaults()["min_replicates"]),
+            cell_type=section.get("cell_type"),
+            annotation_dir=section.get("annotation_dir"),
+        )
