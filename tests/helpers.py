@@ -187,7 +187,7 @@ STAGE_CONFIG = {
     "de": {"design": "~condition", "alpha": 0.05, "min_count": 1, "min_samples": None},
     "gene_sets": {"curated": {"path": str(MOUSE_CURATED), "species": "mouse"}},
     "enrichment": {"permutations": 50, "min_size": 10, "max_size": 500, "seed": 1},
-    "reversal": {"permutations": 100, "bootstrap": 50},
+    "reversal": {"permutations": 100},
     "genes_of_interest": ["Jak2", "Flg", "<i>Nope</i>"],
     "report": {"title": "Title <i>x</i>", "simulated_note": ""},
 }
@@ -240,6 +240,8 @@ def stage_commands(dataset: dict, files: AnalysisLayout, config: dict) -> list[l
             files.filtered_genes,
             "--size-factors",
             files.size_factors,
+            "--group-variability",
+            files.group_variability,
         ],
     ]
     for contrast in CONTRAST_NAMES:
@@ -350,7 +352,7 @@ def make_config(workdir: Path, datasets: dict, **overrides) -> dict:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config["datasets"] = datasets
     config["enrichment"]["permutations"] = 200
-    config["reversal"]["bootstrap"] = 100
+    config["reversal"]["permutations"] = 200
     config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     return config
@@ -360,31 +362,42 @@ def table_dataset(counts: Path, samples: Path, **extra) -> dict:
     return {"path": str(counts), "samples": str(samples), "species": "mouse", **extra}
 
 
-# --- reversal: simulated datasets through the fast DE stand-in ---------------------------------
+# --- reversal: simulated datasets through the pipeline's DE step --------------------------------
 
-RULE = VerdictRule.from_config(permutations=1000, bootstrap=50, min_disease_genes=10)
+RULE = VerdictRule.from_config(permutations=200, min_disease_genes=10)
 # Noisy data and a lenient disease-gene rule: many selected genes carry mostly noise, which is
 # where the shared-disease-group pitfall bites hardest.
 NOISY = dict(
     lfc_min=0.4, lfc_extra_mean=0.4, dispersion_asymptote=0.1, background_disease_fraction=0.1
 )
 LENIENT = VerdictRule.from_config(
-    disease_padj=0.5, disease_min_abs_log2fc=0.5, bootstrap=50, min_disease_genes=10
+    permutations=200, disease_padj=0.5, disease_min_abs_log2fc=0.5, min_disease_genes=10
 )
 
 
-def fast_analysis(data: simulate.SimulatedData, rule: VerdictRule = RULE):
-    """Gene table and groups from the fast DE stand-in (t-tests on log normalized counts)."""
-    return calibration.fast_analysis(data, rule)
-
-
-def reversal_data(curated, treatment, seed, n_per_group=4, set_reversal=True, **extra):
-    """1,200 genes with the skin pattern; ``set_reversal=False``: every disease gene reverts
-    with SimulationSpec.reversal_fraction instead of its set's own probability."""
+def reversal_data(
+    curated, treatment, seed, n_per_group=4, set_reversal=True, n_genes=2000, **extra
+) -> simulate.SimulatedData:
+    """The skin pattern; ``set_reversal=False``: every disease gene reverts with
+    SimulationSpec.reversal_fraction instead of its set's own probability."""
     planted = calibration.planted_sets(curated, None if set_reversal else {})
     named = [g for s in planted.values() for g in s.genes]
     spec = simulate.SimulationSpec(n_per_group=n_per_group, seed=seed, treatment=treatment, **extra)
-    return simulate.simulate(simulate.gene_universe(1200, named), planted, spec)
+    return simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
+
+
+def analysed(data: simulate.SimulatedData, rule: VerdictRule = RULE) -> calibration.Analysis:
+    """The dataset through pydeseq2 and the reversal statistics' inputs."""
+    return calibration.analyse(data, rule)
+
+
+def slope_truth(analysis: calibration.Analysis) -> float:
+    """The true slope of T on D over the selected disease genes (planted effects)."""
+    truth = analysis.data.truth.reindex(analysis.genes["gene"])
+    selected = analysis.genes["disease_gene"].to_numpy()
+    big_d = truth["disease_lfc"].to_numpy()[selected]
+    big_t = truth["treatment_lfc"].to_numpy()[selected]
+    return float(big_d @ big_t / (big_d @ big_d))
 
 
 def all_changed(sets) -> pd.DataFrame:

@@ -15,7 +15,7 @@ def test_every_report_input_is_a_distinct_file_under_the_root():
     files = AnalysisLayout.of("example").report_inputs()
     assert len(files) == len(set(files))
     assert all(f.startswith("results/example/") for f in files)
-    expected = 1 + len(QC_FIGURES) + 4 * len(CONTRAST_NAMES) + 1 + 1 + len(REVERSAL_FIGURES) + 4
+    expected = 1 + len(QC_FIGURES) + 4 * len(CONTRAST_NAMES) + 1 + 1 + 1 + len(REVERSAL_FIGURES) + 4
     assert len(files) == expected
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from signature_reversal.reversal.genes import classify
 
@@ -25,3 +26,34 @@ def test_classify_disease_genes():
         "unchanged",
         "",
     ]
+
+
+def test_gene_table_adds_corrected_effects():
+    from signature_reversal.reversal.genes import gene_table
+    from signature_reversal.settings import VerdictRule
+
+    def table(log2fc, se):
+        return pd.DataFrame(
+            {
+                "gene": ["a", "b", "c"],
+                "log2FC": log2fc,
+                "lfcSE": se,
+                "padj": [0.001, 0.001, 0.9],
+                "stat": [1.0, 1.0, 1.0],
+                "symbol": ["A", "B", "C"],
+            }
+        )
+
+    genes, effects = gene_table(
+        table([3.0, -2.0, 0.1], [0.3, 0.3, 0.3]),
+        table([-3.0, 0.0, 0.0], [0.3, 0.3, 0.3]),
+        table([0.0, -2.0, 0.1], [0.3, 0.3, 0.3]),
+        VerdictRule.from_config({}),
+    )
+    assert genes["disease_gene"].tolist() == [True, True, False]
+    for column in ("disease_log2FC_shrunk", "treatment_log2FC_corrected", "improvement_corrected"):
+        assert column in genes.columns
+    # equal standard errors: Cov(d, t) = −Var(d)/2
+    assert effects.kappa == pytest.approx([-0.5, -0.5, -0.5])
+    shrunk = genes["disease_log2FC_shrunk"].abs()
+    assert (shrunk <= genes["disease_log2FC"].abs() + 1e-12).all()

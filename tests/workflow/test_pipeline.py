@@ -13,6 +13,8 @@ import pytest
 import yaml
 from helpers import REPO, make_config, run_snakemake, simulate_skin, table_dataset, write_dataset
 
+from signature_reversal.report import verdict_sentence
+
 pytestmark = pytest.mark.workflow
 
 
@@ -70,7 +72,8 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     assert html == (results / "report.html").read_text()  # one analysis: same page
     assert "SIMULATED" in html
     expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
-    assert f"nmn {expected[scenario]}</b>" in html
+    sentence = verdict_sentence("nmn", "eczema", expected[scenario])
+    assert f"<b>{sentence}</b>" in html
     assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):
         assert (results / "benchmarks" / f"{stage}.tsv").is_file()

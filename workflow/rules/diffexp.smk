@@ -17,6 +17,7 @@ rule differential_expression:
         ),
         filtered=FILES.filtered_genes,
         size_factors=FILES.size_factors,
+        group_variability=FILES.group_variability,
     log:
         log_file("{analysis}", "differential_expression"),
     benchmark:
@@ -37,4 +38,5 @@ rule differential_expression:
         "{params.cli} --log {log:q} de --adata {input:q} --settings {params.settings:q} "
         "--tables {params.tables} --volcanos {params.volcanos} "
         "--filtered {output.filtered:q} --size-factors {output.size_factors:q} "
+        "--group-variability {output.group_variability:q} "
         "--threads {threads}"

@@ -35,6 +35,7 @@ rule reversal:
     params:
         cli=CLI,
         settings=settings("reversal"),
+        design=lambda wildcards: json.loads(de_settings(wildcards))["design"],
         genes_of_interest=json.dumps(config["genes_of_interest"]),
         orthologs=config["gene_sets"].get("orthologs", ""),
         de=lambda wildcards, input: named(CONTRAST_NAMES, input.de),
@@ -43,7 +44,7 @@ rule reversal:
     shell:
         "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de {params.de} "
         "--size-factors {input.size_factors:q} --gsea {params.gsea} "
-        "--curated {input.curated:q} --settings {params.settings:q} "
+        "--curated {input.curated:q} --settings {params.settings:q} --design {params.design:q} "
         "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
         "--genes {output.genes:q} --sets {output.sets:q} --summary {output.summary:q} "
         "--pathway-scores {output.pathway_scores:q} "

@@ -1,42 +1,71 @@
-"""Calibration and power of the verdicts on simulated data with a known answer.
+"""Calibration and power of the verdicts, and coverage of their intervals, on simulated data
+with a known answer.
 
-Used by the simulation study (benchmarks/simulation_study.py) and the test suite. The fast
-engine stands in for DESeq2 (Welch-free pooled t-tests on log2 normalized counts with BH) so
-that thousands of datasets run in minutes; the study can also use the real DE step.
+Used by the simulation study (benchmarks/simulation_study.py) and the test suite. Each
+simulated dataset goes through the pipeline's own DE step (pydeseq2, vectorized engine) and
+reversal statistics; gene sets are judged when their set score changes with disease (a t-test
+of the score, BH across sets) instead of by GSEA, which would add seconds per dataset. The
+truth of each figure is computed from the planted effects over the genes the pipeline selected.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import simulate
-from .reversal.gene_sets import gene_set_verdicts
+from . import de, simulate
+from .reversal import linear_model, nulls
+from .reversal.gene_sets import SetScores, gene_set_verdicts, membership_matrix
 from .reversal.genes import gene_table
-from .reversal.relabelling import Groups, log_normalized, make_groups
-from .reversal.signature import signature_verdict
-from .roles import ROLES
-from .settings import VerdictRule
+from .reversal.signature import FIGURES, signature_verdict
+from .settings import DESettings, VerdictRule
 
 LABELS = {"control": "control", "eczema": "disease", "nmn": "treatment"}
+CONDITIONS = {"control": "control", "disease": "eczema", "treatment": "nmn"}
 FOCUS_SET = "SKIN_JAK_STAT_AD_SIGNALING"
+CALLS = ("reverses", "partially reverses", "aggravates")
 
-# name → (SimulationSpec overrides, per-set reversal probability or None for the spec's)
-SCENARIOS: dict[str, tuple[dict, dict[str, float] | None]] = {
-    "full reversal": ({"treatment": "reverse", "reversal_fraction": 1.0}, {}),
-    "partial reversal": ({"treatment": "reverse", "reversal_fraction": 0.35}, {}),
-    "no effect": ({"treatment": "none"}, None),
-    "aggravation": ({"treatment": "aggravate"}, None),
-    "one pathway only": ({"treatment": "reverse", "reversal_fraction": 0.0}, {FOCUS_SET: 1.0}),
+
+@dataclass(frozen=True)
+class Scenario:
+    """A planted treatment: SimulationSpec overrides and per-set reversal probabilities
+    (None: the skin pattern's own; {}: every disease gene reverts with reversal_fraction)."""
+
+    spec: Mapping
+    per_set: Mapping[str, float] | None
+    truth: str  # the verdict a perfect analysis would give
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "no effect": Scenario({"treatment": "none"}, None, "no evidence"),
+    "off-signature": Scenario(
+        {"treatment": "none", "treatment_only_fraction": 0.05}, None, "no evidence"
+    ),
+    "30% reversal": Scenario(
+        {"treatment": "reverse", "reversal_fraction": 0.3}, {}, "partially reverses"
+    ),
+    "70% reversal": Scenario({"treatment": "reverse", "reversal_fraction": 0.7}, {}, "reverses"),
+    "aggravation": Scenario({"treatment": "aggravate"}, None, "aggravates"),
+    "one pathway only": Scenario(
+        {"treatment": "reverse", "reversal_fraction": 0.0}, {FOCUS_SET: 1.0}, "partially reverses"
+    ),
+}
+# gene-gene correlation and a batch effect, as in real experiments
+STRUCTURES: dict[str, dict] = {
+    "independent genes": {},
+    "modules + batch": {"module_size": 40, "module_sd": 0.25, "batch_sd": 0.3},
 }
 
 
 def planted_sets(
-    curated: Mapping[str, Sequence[str]], per_set: dict[str, float] | None
+    curated: Mapping[str, Sequence[str]], per_set: Mapping[str, float] | None
 ) -> dict[str, simulate.PlantedSet]:
     """The skin pattern with every set's reversal probability replaced as the scenario says."""
     planted = simulate.skin_planted_sets(curated)
@@ -45,37 +74,103 @@ def planted_sets(
     return {name: replace(s, reversal_fraction=per_set.get(name)) for name, s in planted.items()}
 
 
-def fast_analysis(data: simulate.SimulatedData, rule: VerdictRule) -> tuple[pd.DataFrame, Groups]:
-    """Gene table and groups from t-tests on log2 normalized counts (a quick DE stand-in)."""
-    counts = data.counts[data.counts.mean(axis=1) >= 10]
-    log_counts = np.log(counts.replace(0, np.nan))
-    reference = log_counts.mean(axis=1)
-    size_factors = np.exp(log_counts.sub(reference, axis=0).median(axis=0)).to_numpy()
-    expression = log_normalized(counts.T.to_numpy(float), size_factors)
-    labels = data.samples.set_index("sample").loc[counts.columns, "condition"]
-    roles = labels.map(LABELS).to_numpy()
-    by_role = {r: expression[:, roles == r] for r in ROLES}
+def simulate_scenario(
+    curated: Mapping[str, Sequence[str]],
+    scenario: str,
+    n_per_group: int,
+    seed: int,
+    n_genes: int = 5000,
+    structure: str = "independent genes",
+) -> simulate.SimulatedData:
+    """One simulated dataset of a scenario."""
+    plan = SCENARIOS[scenario]
+    planted = planted_sets(curated, plan.per_set)
+    named = [g for s in planted.values() for g in s.genes]
+    spec = simulate.SimulationSpec(
+        n_per_group=n_per_group, seed=seed, **{**plan.spec, **STRUCTURES[structure]}
+    )
+    return simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
 
-    def table(num: str, den: str) -> pd.DataFrame:
-        lfc = by_role[num].mean(axis=1) - by_role[den].mean(axis=1)
-        test = stats.ttest_ind(by_role[num], by_role[den], axis=1)
-        padj = stats.false_discovery_control(np.nan_to_num(test.pvalue, nan=1.0))
-        return pd.DataFrame(
-            {
-                "gene": counts.index,
-                "log2FC": lfc,
-                "padj": padj,
-                "stat": np.nan_to_num(test.statistic),
-            }
+
+def as_anndata(data: simulate.SimulatedData) -> ad.AnnData:
+    """The canonical AnnData the load step would build from a simulated dataset."""
+    sheet = data.samples.set_index("sample")
+    obs = sheet.drop(columns=["replicate"]).astype(str)
+    obs["role"] = obs["condition"].map(LABELS)
+    counts = data.counts.T
+    adata = ad.AnnData(
+        X=counts.to_numpy().astype(float),
+        obs=obs,
+        var=pd.DataFrame({"symbol": counts.columns.astype(str)}, index=counts.columns.astype(str)),
+    )
+    adata.layers["counts"] = counts.to_numpy()
+    adata.uns.update(conditions=CONDITIONS, kind="counts", species="mouse")
+    return adata
+
+
+def disease_gate(
+    expression: np.ndarray,
+    design: linear_model.Design,
+    genes: pd.Series,
+    gene_sets: Mapping[str, list[str]],
+) -> pd.DataFrame:
+    """A GSEA-like table (gene_set, NES, fdr) from the t-test of each set score's disease shift."""
+    names, membership = membership_matrix(genes, gene_sets)
+    scores = SetScores(expression, membership, design)
+    stat = scores.d / np.sqrt(scores.sigma2 * scores.v_dd)
+    p = 2 * stats.t.sf(np.abs(stat), scores.df)
+    return pd.DataFrame(
+        {"gene_set": names, "NES": np.sign(stat), "fdr": stats.false_discovery_control(p)}
+    )
+
+
+@dataclass
+class Analysis:
+    """A simulated dataset analysed as the pipeline does, up to the reversal statistics."""
+
+    data: simulate.SimulatedData
+    genes: pd.DataFrame
+    effects: object  # estimates.CorrectedEffects
+    expression: np.ndarray
+    design: linear_model.Design
+    plan: nulls.NullPlan
+
+    def signature(self, rule: VerdictRule):
+        return signature_verdict(
+            self.genes, self.effects, self.expression, self.design, self.plan, rule
         )
 
-    genes = gene_table(
-        table("disease", "control"),
-        table("treatment", "disease"),
-        table("treatment", "control"),
+    def gene_sets(self, sets: Mapping[str, list[str]], rule: VerdictRule) -> pd.DataFrame:
+        """Per-set verdicts, sets judged by the t-test of their disease shift."""
+        gate = disease_gate(self.expression, self.design, self.genes["gene"], sets)
+        return gene_set_verdicts(
+            self.genes, self.effects, self.expression, self.design, sets, gate, gate, rule
+        )
+
+
+def analyse(data: simulate.SimulatedData, rule: VerdictRule) -> Analysis:
+    """DE (pydeseq2, vectorized engine; ~batch + condition when there are batches), the gene
+    table with corrected effects, log2 expression, the linear model's design and the null."""
+    adata = as_anndata(data)
+    formula = "~batch + condition" if "batch" in adata.obs else "~condition"
+    logging.disable(logging.INFO)
+    try:
+        result = de.run(adata, DESettings.from_config({"design": formula}))
+    finally:
+        logging.disable(logging.NOTSET)
+    genes, effects = gene_table(
+        result.tables["disease_vs_control"],
+        result.tables["treatment_vs_disease"],
+        result.tables["treatment_vs_control"],
         rule,
     )
-    return genes, make_groups(expression, roles)
+    tested = adata[:, genes["gene"].to_numpy()]
+    size_factors = result.size_factors.set_index("sample")["size_factor"]
+    expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
+    covariates = tested.obs[["batch"]] if "batch" in tested.obs else None
+    design = linear_model.Design.from_samples(tested.obs["role"].to_numpy(), covariates)
+    plan = nulls.plan(design, rule.null_method, rule.permutations)
+    return Analysis(data, genes, effects, expression, design, plan)
 
 
 def evaluate(
@@ -84,30 +179,102 @@ def evaluate(
     n_per_group: int,
     seed: int,
     rule: VerdictRule,
-    n_genes: int = 2000,
-    **spec_overrides,
+    n_genes: int = 5000,
+    structure: str = "independent genes",
 ) -> dict:
-    """Simulate one dataset of a scenario and return its overall and pathway verdicts."""
-    overrides, per_set = SCENARIOS[scenario]
-    planted = planted_sets(curated, per_set)
-    named = [g for s in planted.values() for g in s.genes]
-    spec = simulate.SimulationSpec(
-        n_per_group=n_per_group, seed=seed, **{**overrides, **spec_overrides}
-    )
-    data = simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
-    genes, groups = fast_analysis(data, rule)
-    signature = signature_verdict(genes, groups, rule)
-    sets = {name: list(s.genes) for name, s in planted.items()}
-    changed = pd.DataFrame({"gene_set": list(sets), "NES": 1.0, "fdr": 0.0})
-    table = gene_set_verdicts(genes, groups, sets, changed, changed, rule)
-    verdicts = table.set_index("gene_set")["verdict"]
-    others = verdicts.drop(FOCUS_SET)
-    return {
+    """Simulate one dataset, analyse it as the pipeline does, and score the answer."""
+    data = simulate_scenario(curated, scenario, n_per_group, seed, n_genes, structure)
+    analysis = analyse(data, rule)
+    logging.disable(logging.INFO)
+    try:
+        signature = analysis.signature(rule)
+        sets = {name: list(s.genes) for name, s in planted_sets(curated, None).items()}
+        sets.update({name: list(members) for name, members in curated.items()})
+        table = analysis.gene_sets(sets, rule)
+    finally:
+        logging.disable(logging.NOTSET)
+    genes = analysis.genes
+    truth = data.truth.reindex(genes["gene"])
+    row = {
         "scenario": scenario,
+        "structure": structure,
         "n_per_group": n_per_group,
         "seed": seed,
         "verdict": signature.verdict,
-        "slope": signature.slope,
-        "focus_set_verdict": verdicts.get(FOCUS_SET, ""),
-        "other_sets_reversed": float((others == "reverses").mean()),
+        "expected": SCENARIOS[scenario].truth,
+        "null": analysis.plan.method,
+        "p_reversal": signature.p_reversal,
+        "p_connectivity": signature.connectivity.get("p", math.nan),
+        "n_disease_genes": signature.n_disease_genes,
     }
+    row.update(_figure_truths(genes, truth, signature))
+    row.update(_set_scores(table, truth, sets, genes))
+    return row
+
+
+def _figure_truths(genes: pd.DataFrame, truth: pd.DataFrame, signature) -> dict:
+    """Each headline figure: observed, estimate, truth over the selected genes, covered?"""
+    selected = genes["disease_gene"].to_numpy()
+    d_obs = genes["disease_log2FC"].to_numpy()
+    big_d, big_t = truth["disease_lfc"].to_numpy(), truth["treatment_lfc"].to_numpy()
+    masks = {
+        "slope": (selected, 1.0),
+        "percent_improvement_up": (selected & (d_obs > 0), -100.0),
+        "percent_improvement_down": (selected & (d_obs < 0), -100.0),
+    }
+    row = {}
+    for name in FIGURES:
+        mask, scale = masks[name]
+        denominator = float(big_d[mask] @ big_d[mask])
+        true_value = scale * float(big_d[mask] @ big_t[mask]) / denominator if denominator else 0.0
+        figure = getattr(signature, name)
+        row[f"{name}_truth"] = true_value
+        row[f"{name}_observed"] = figure.observed
+        row[f"{name}_null_expected"] = figure.null_expected
+        row[f"{name}_estimate"] = figure.estimate
+        row[f"{name}_ci_low"] = figure.ci_low
+        row[f"{name}_ci_high"] = figure.ci_high
+        row[f"{name}_covered"] = bool(figure.ci_low <= true_value <= figure.ci_high)
+    return row
+
+
+def _set_scores(
+    table: pd.DataFrame, truth: pd.DataFrame, sets: Mapping[str, list[str]], genes: pd.DataFrame
+) -> dict:
+    """Gene-set calls on sets the treatment truly leaves alone (no gene with a treatment
+    effect), and the focus set's verdict."""
+    tested = set(genes["gene"])
+    treated = truth.index[truth["treatment_lfc"] != 0]
+    unchanged = {name for name, members in sets.items() if not set(members) & tested & set(treated)}
+    calls = table[table["verdict"].isin(CALLS)]
+    verdicts = table.set_index("gene_set")["verdict"]
+    return {
+        "set_calls": len(calls),
+        "set_false_calls": int(calls["gene_set"].isin(unchanged).sum()),
+        "focus_set_verdict": verdicts.get(FOCUS_SET, ""),
+    }
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario × structure × replicates: verdict rates (%), median estimate vs truth and
+    CI coverage (%) of each figure, gene-set FDR (% false among calls, averaged over datasets)
+    and calls per dataset, connectivity p < 0.05 (%)."""
+    keys = ["scenario", "structure", "n_per_group"]
+    out = []
+    for key, group in rows.groupby(keys, sort=False):
+        record = dict(zip(keys, key, strict=True))
+        record["datasets"] = len(group)
+        for verdict in ("reverses", "partially reverses", "no evidence", "aggravates"):
+            record[verdict] = 100 * float((group["verdict"] == verdict).mean())
+        for name in FIGURES:
+            record[f"{name} truth"] = float(group[f"{name}_truth"].median())
+            record[f"{name} estimate"] = float(group[f"{name}_estimate"].median())
+            record[f"{name} observed"] = float(group[f"{name}_observed"].median())
+            record[f"{name} coverage"] = 100 * float(group[f"{name}_covered"].mean())
+        # FDR = E[false calls / max(calls, 1)] over datasets
+        proportion = group["set_false_calls"] / group["set_calls"].clip(lower=1)
+        record["set FDR"] = 100 * float(proportion.mean())
+        record["set calls per dataset"] = float(group["set_calls"].mean())
+        record["connectivity p<0.05"] = 100 * float((group["p_connectivity"] < 0.05).mean())
+        out.append(record)
+    return pd.DataFrame(out)

@@ -127,6 +127,7 @@ def cmd_de(args: argparse.Namespace) -> None:
     plots.de_figures(result, settings.alpha, volcanos)
     write_tsv(result.filtered_genes, args.filtered)
     write_tsv(result.size_factors, args.size_factors)
+    write_tsv(result.group_variability, args.group_variability)
 
 
 def cmd_enrich(args: argparse.Namespace) -> None:
@@ -170,6 +171,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
             for n, p in named_paths(args.gsea, REVERSAL_GSEA_CONTRASTS).items()
         },
         rule=VerdictRule.from_config(json.loads(args.settings)),
+        design_formula=args.design,
         requested_genes=json.loads(args.genes_of_interest),
         orthologs=genesets.read_orthologs(args.orthologs) if args.orthologs else None,
     )
@@ -244,6 +246,7 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "volcanos": "NAME=PATH per contrast: volcano plot",
             "filtered": "genes removed before fitting",
             "size_factors": "size factor per sample",
+            "group_variability": "within-group variability per group",
         },
     ),
     "enrich": (
@@ -325,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--treatment", choices=["reverse", "none", "aggravate"], default="reverse"
     )
     commands["reversal"].add_argument("--genes-of-interest", default="[]", help="JSON list")
+    commands["reversal"].add_argument("--design", default="~condition", help="the DE design")
     commands["reversal"].add_argument("--orthologs", help="ortholog table")
     commands["signatures"].add_argument(
         "--invert-treatment", action="store_true", help="read the treatment table as B vs A"

@@ -167,18 +167,22 @@ def test_contrast(
 
 @dataclass
 class DEResult:
-    """One table per contrast, the genes removed before fitting, and the size factors."""
+    """One table per contrast, the genes removed before fitting, the size factors, and how
+    variable each group is."""
 
     tables: dict[str, pd.DataFrame]
     filtered_genes: pd.DataFrame
     size_factors: pd.DataFrame  # sample, size_factor
+    group_variability: pd.DataFrame
 
 
 def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
-    """Filter, fit once, and test the three role contrasts on that fit.
+    """Filter, fit, and test the three role contrasts.
 
-    Counts go through pydeseq2; normalized log expression through the limma-style engine
-    (size factors are then all 1: the data are already normalized).
+    Counts go through pydeseq2 — one fit for all contrasts (``de.fit: joint``, DESeq2's default)
+    or one fit per contrast on its two groups (``per_contrast``, for a group whose variability
+    differs strongly); normalized log expression through the limma-style engine (size factors
+    are then all 1: the data are already normalized).
     """
     if adata.uns["kind"] == "normalized":
         # genes with one value everywhere carry no information
@@ -186,18 +190,39 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         # moderated t of each contrast on one linear-model fit
         results = run_limma(kept, settings.design)
         size_factors = np.ones(adata.n_obs)
+        variability = group_variability(np.asarray(kept.X, dtype=float), kept.obs)
     else:
         conditions = adata.uns["conditions"]
         # low-count genes out, listed with the reason
         kept, removed = low_count_filter(adata, settings.min_count, settings.min_samples)
-        # size factors, dispersions, coefficients and Cook's refits: once
+        # size factors, dispersions, coefficients and Cook's refits
         dds = fit(kept, settings.design, threads, settings.engine)
-        # a Wald test per contrast on that fit, with DESeq2's independent filtering
+        size_factors = np.asarray(dds.obs["size_factors"])
+        variability = group_variability(normalized_log_counts(kept, size_factors), kept.obs)
+        # a Wald test per contrast, with DESeq2's independent filtering
         results = {}
         for contrast in CONTRASTS:
+            if settings.fit == "per_contrast":
+                pair = kept[kept.obs["role"].isin([contrast.numerator, contrast.denominator])]
+                with stage(f"separate fit of {contrast.name} ({pair.n_obs} samples)"):
+                    contrast_fit = fit(pair.copy(), settings.design, threads, settings.engine)
+            else:
+                contrast_fit = dds
             with stage(f"Wald test {contrast.name}"):
-                results[contrast.name] = test_contrast(dds, contrast, conditions, settings.alpha)
-        size_factors = np.asarray(dds.obs["size_factors"])
+                results[contrast.name] = test_contrast(
+                    contrast_fit, contrast, conditions, settings.alpha
+                )
+    flagged = variability[variability["flagged"]]
+    for _, row in flagged.iterrows():
+        log.warning(
+            "the %s group (%s) varies %.1f× as much as the other groups: %s",
+            row["role"],
+            row["condition"],
+            row["relative_variance"],
+            VARIABILITY_ADVICE
+            if settings.fit == "joint"
+            else "each contrast is fitted on its own groups (de.fit: per_contrast)",
+        )
     for contrast in CONTRASTS:
         table = results[contrast.name]
         log.info(
@@ -211,7 +236,53 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         tables=results,
         filtered_genes=removed,
         size_factors=pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
+        group_variability=variability,
     )
+
+
+VARIABILITY_ADVICE = (
+    "one joint fit shares each gene's dispersion across groups, which then misstates the "
+    "variability of the others; compare with separate fits per contrast (de.fit: per_contrast)"
+)
+# a group is flagged when its typical within-group variance is this many times the others'
+VARIABILITY_RATIO = 2.0
+
+
+def normalized_log_counts(adata: ad.AnnData, size_factors: np.ndarray) -> np.ndarray:
+    """Samples × genes log2(count / size factor + 1)."""
+    return np.log2(np.asarray(adata.layers["counts"], dtype=float) / size_factors[:, None] + 1)
+
+
+def group_variability(log_values: np.ndarray, obs: pd.DataFrame) -> pd.DataFrame:
+    """Per group: the median over genes of the within-group variance of log2 expression,
+    relative to the median of the other groups, flagged when ≥ 2× or ≤ 1/2.
+
+    Genes in the lowest quarter of mean expression are left out: their log variance is
+    dominated by counting noise. (DESeq2's FAQ: when one group's variability differs strongly,
+    fit that contrast's groups on their own.)
+    """
+    mean = log_values.mean(axis=0)
+    expressed = mean >= np.quantile(mean, 0.25)
+    roles = obs["role"].astype(str).to_numpy()
+    rows = []
+    for role in ROLES:
+        members = roles == role
+        variance = log_values[members][:, expressed].var(axis=0, ddof=1)
+        rows.append(
+            {
+                "role": role,
+                "condition": str(obs["condition"].astype(str)[members].iloc[0]),
+                "samples": int(members.sum()),
+                "median_variance": float(np.median(variance)),
+            }
+        )
+    table = pd.DataFrame(rows)
+    others = [np.median(table["median_variance"].drop(index=i)) for i in range(len(table))]
+    table["relative_variance"] = table["median_variance"] / np.maximum(others, 1e-12)
+    table["flagged"] = (table["relative_variance"] >= VARIABILITY_RATIO) | (
+        table["relative_variance"] <= 1 / VARIABILITY_RATIO
+    )
+    return table
 
 
 def constant_gene_filter(adata: ad.AnnData) -> tuple[ad.AnnData, pd.DataFrame]:

@@ -91,12 +91,13 @@ def ma_plot(table: pd.DataFrame, alpha: float, title: str, kind: str) -> str:
 
 
 def table_payload(frame: pd.DataFrame, digits: int = 4) -> str:
-    """Columns and rows as JSON for the report's table widget (numbers rounded, NaN → null)."""
+    """Columns and rows as JSON for the report's table widget (numbers rounded; NaN and
+    infinite values, e.g. an unbounded interval, → null)."""
     rounded = frame.copy()
     for column in rounded.columns:
         if pd.api.types.is_float_dtype(rounded[column]):
             rounded[column] = rounded[column].map(
-                lambda v: None if pd.isna(v) else float(f"{v:.{digits}g}")
+                lambda v: float(f"{v:.{digits}g}") if np.isfinite(v) else None
             )
     rows = rounded.astype(object).where(rounded.notna(), None).to_numpy().tolist()
     return json.dumps({"columns": list(frame.columns), "rows": rows}, allow_nan=False)

@@ -89,6 +89,10 @@ class AnalysisLayout:
     def size_factors(self) -> str:
         return self._path("de", "size_factors.tsv")
 
+    @property
+    def group_variability(self) -> str:
+        return self._path("de", "group_variability.tsv")
+
     # --- enrichment ---
     def gsea_table(self, contrast: str) -> str:
         return self._path("enrichment", f"{contrast}.tsv")
@@ -139,6 +143,7 @@ class AnalysisLayout:
             *(self.qc_figure(name) for name in QC_FIGURES),
             *(self.de_table(c) for c in CONTRAST_NAMES),
             *(self.volcano(c) for c in CONTRAST_NAMES),
+            self.group_variability,
             *(self.gsea_table(c) for c in CONTRAST_NAMES),
             *(self.ora_table(c) for c in CONTRAST_NAMES),
             self.gsea_dotplot,

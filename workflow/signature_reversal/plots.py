@@ -174,7 +174,7 @@ def reversal_scatter(genes: pd.DataFrame, slope: float, path: str | Path) -> Non
     line = np.array([-limit, limit])
     ax.plot(line, -line, ls="--", c="black", lw=0.8, label="full reversal (slope −1)")
     if np.isfinite(slope):
-        ax.plot(line, slope * line, c="#C44E52", lw=1.0, label=f"fitted slope {slope:.2f}")
+        ax.plot(line, slope * line, c="#C44E52", lw=1.0, label=f"corrected slope {slope:.2f}")
     ax.axhline(0, c="grey", lw=0.5)
     ax.axvline(0, c="grey", lw=0.5)
     ax.set_xlabel("disease vs control, log2 fold change")
@@ -207,7 +207,7 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
         ax.axvline(0, c="grey", lw=0.5)
         ax.set_xlabel("fraction of the disease shift restored (1 = back to control)")
         ax.set_ylabel("gene set")
-    ax.set_title("Gene-set restoration (95% bootstrap CI)")
+    ax.set_title("Gene-set restoration (95% CI)")
     _save(fig, path)
 
 
@@ -415,6 +415,6 @@ def reversal_figures(result: ReversalResult, paths: Mapping[str, str | Path]) ->
     )
     running_scores(result.running_scores, paths["gsea_running_scores"])
     disease_gene_heatmap(result.heatmap, result.roles, paths["disease_gene_heatmap"])
-    reversal_scatter(result.genes, result.signature.slope, paths["reversal_scatter"])
+    reversal_scatter(result.genes, result.signature.slope.estimate, paths["reversal_scatter"])
     gene_set_restoration(result.sets, paths["gene_set_restoration"])
     nes_pairs(result.sets, paths["nes_pairs"])

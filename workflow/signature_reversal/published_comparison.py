@@ -16,8 +16,8 @@ import pandas as pd
 from . import enrichment
 from .errors import InputError
 from .reversal.connectivity import connectivity
+from .reversal.estimates import through_origin
 from .reversal.genes import gene_table
-from .reversal.signature import ols_slope
 from .settings import VerdictRule
 
 COLUMN_ALIASES = {
@@ -66,8 +66,19 @@ def compare(
     common = disease.merge(treatment[["gene"]], on="gene")
     disease = disease[disease["gene"].isin(common["gene"])]
     treatment = treatment[treatment["gene"].isin(common["gene"])]
-    residual = treatment.assign(log2FC=np.nan, padj=np.nan)
-    genes = gene_table(disease, treatment, residual, rule)
+    if "lfcSE" not in disease.columns or "lfcSE" not in treatment.columns:
+        disease = disease.assign(lfcSE=disease.get("lfcSE", np.nan))
+        treatment = treatment.assign(lfcSE=treatment.get("lfcSE", np.nan))
+    # independent tables share no samples: the residual's standard error makes Cov(d, t) = 0
+    residual = treatment.assign(
+        log2FC=np.nan,
+        padj=np.nan,
+        lfcSE=np.sqrt(
+            disease.set_index("gene")["lfcSE"].reindex(treatment["gene"]).to_numpy() ** 2
+            + treatment["lfcSE"].to_numpy() ** 2
+        ),
+    )
+    genes, _ = gene_table(disease, treatment, residual, rule)
     mask = genes["disease_gene"].to_numpy()
     d = genes.loc[mask, "disease_log2FC"].to_numpy()
     t = genes.loc[mask, "treatment_log2FC"].to_numpy()
@@ -75,7 +86,7 @@ def compare(
     summary = {
         "genes_compared": len(genes),
         "disease_genes": int(mask.sum()),
-        "slope": float(ols_slope(d, t)),
+        "slope": float(through_origin(d, t)),
         "percent_moved_toward_control": float(np.mean(np.sign(t) == -np.sign(d)) * 100),
         "percent_improvement_up": float(improvement[0]),
         "percent_improvement_down": float(improvement[1]),

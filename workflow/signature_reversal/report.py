@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import importlib.metadata
 import json
+import math
 import platform
 import re
 from pathlib import Path
@@ -56,7 +57,10 @@ SET_COLUMNS = [
     "fraction_restored",
     "fraction_restored_ci_low",
     "fraction_restored_ci_high",
+    "fraction_restored_observed",
+    "fraction_restored_null_expected",
     "p_reversal",
+    "fdr",
     "disease_NES",
     "disease_fdr",
     "treatment_NES",
@@ -66,8 +70,14 @@ SET_COLUMNS = [
     "percent_restored_ci_high",
     "p_disease_vs_control",
     "p_treatment_vs_disease",
+    "shared_with",
     "reason",
 ]
+FIGURE_LABELS = {
+    "slope": ("slope of T on D (−1 = full reversal)", "{:.2f}"),
+    "percent_improvement_up": ("% improvement, disease-up genes", "{:.0f}%"),
+    "percent_improvement_down": ("% improvement, disease-down genes", "{:.0f}%"),
+}
 INTEREST_COLUMNS = [
     "requested",
     "symbol",
@@ -115,17 +125,97 @@ def script_json(payload: str) -> str:
     return payload.replace("</", "<\\/")
 
 
+def verdict_sentence(treatment: str, disease: str, verdict: str) -> str:
+    """The overall answer as a sentence, grammatical for every verdict."""
+    if verdict == "no evidence":
+        return f"No evidence that {treatment} reverses or aggravates the {disease} signature."
+    return f"{treatment} {verdict} the {disease} signature."
+
+
+def _format(value, template: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return template.format(value)
+
+
+def headline_figures(signature: dict) -> list[dict]:
+    """Rows of the headline table: observed, expected if the treatment did nothing, estimate."""
+    rows = []
+    for name, (label, template) in FIGURE_LABELS.items():
+        figure = signature.get(name) or {}
+        if figure.get("estimate") is None:
+            continue
+        rows.append(
+            {
+                "label": label,
+                "observed": _format(figure["observed"], template),
+                "null_expected": _format(figure["null_expected"], template),
+                "estimate": _format(figure["estimate"], template),
+                "ci": f"{_format(figure['ci_low'], template)} to "
+                f"{_format(figure['ci_high'], template)}",
+            }
+        )
+    moved = signature.get("percent_moved_toward_control") or {}
+    if moved.get("observed") is not None:
+        rows.append(
+            {
+                "label": "% of disease genes moved toward control",
+                "observed": _format(moved["observed"], "{:.0f}%"),
+                "null_expected": _format(moved["null_expected"], "{:.0f}%"),
+                "estimate": "–",
+                "ci": "",
+            }
+        )
+    connectivity = signature.get("connectivity") or {}
+    if connectivity.get("observed") is not None:
+        rows.append(
+            {
+                "label": "CMap connectivity (−1 = perfect reversal)",
+                "observed": _format(connectivity["observed"], "{:.2f}"),
+                "null_expected": _format(connectivity["null_expected"], "{:.2f}"),
+                "estimate": f"p = {_format(connectivity['p'], '{:.3g}')}",
+                "ci": "",
+            }
+        )
+    return rows
+
+
+def interval_text(value, low, high, template: str) -> str:
+    """'0.82 (95% CI 0.61 to 1.03)', saying so when the interval is unbounded."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return f"{template.format(value)} (95% CI unbounded: the disease shift is too uncertain)"
+    return f"{template.format(value)} (95% CI {template.format(low)} to {template.format(high)})"
+
+
+def variability_note(table: pd.DataFrame) -> str:
+    """A warning sentence when one group's variability differs strongly from the others."""
+    flagged = table[table["flagged"]]
+    if flagged.empty:
+        return ""
+    groups = ", ".join(
+        f"{r.condition} ({r.relative_variance:.1f}× the others)" for r in flagged.itertuples()
+    )
+    return (
+        f"Group variability differs: {groups}. A joint DESeq2 fit shares each gene's dispersion "
+        "across groups, which then misstates the others' variability; compare with separate "
+        "fits per contrast (de.fit: per_contrast)."
+    )
+
+
 def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> list[dict]:
     """One answer per question: the verdict of each of its sets that disease changed."""
     by_set = sets.set_index("gene_set") if len(sets) else pd.DataFrame()
     answers = []
+    records = {r["gene_set"]: r for r in _set_records(sets)}
     for question, names in questions.items():
         present = [n for n in names if n in by_set.index]
         judged = [n for n in present if by_set.at[n, "verdict"] != "not changed by disease"]
         answers.append(
             {
                 "question": question,
-                "sets": [dict(by_set.loc[n].to_dict(), gene_set=n) for n in judged],
+                "sets": [records[n] for n in judged],
                 "unchanged": [n for n in present if n not in judged],
                 "missing": [n for n in names if n not in by_set.index],
             }
@@ -197,8 +287,17 @@ def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: 
         "name": name,
         "anchor": anchor(name),
         "summary": summary,
-        "sets": sets[SET_COLUMNS].to_dict("records") if len(sets) else [],
-        "sets_table": html_table(sets[SET_COLUMNS]) if len(sets) else "",
+        "sets": _set_records(sets),
+        "headline": verdict_sentence(
+            summary["conditions"]["treatment"],
+            summary["conditions"]["disease"],
+            summary["signature"]["verdict"],
+        ),
+        "figures": headline_figures(summary["signature"]),
+        "variability": variability_note(
+            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
+        ),
+        "sets_table": html_table(sets.reindex(columns=SET_COLUMNS)) if len(sets) else "",
         "sets_json": script_json(interactive.table_payload(sets)) if len(sets) else "",
         "genes_json": script_json(
             interactive.table_payload(genes[genes["disease_gene"]].drop(columns=["disease_gene"]))
@@ -216,6 +315,32 @@ def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: 
         },
         "contrasts": contrasts,
     }
+
+
+def _set_records(sets: pd.DataFrame) -> list[dict]:
+    """Curated-set rows for the template, with their intervals as text."""
+    if not len(sets):
+        return []
+    table = sets.reindex(columns=SET_COLUMNS)
+    records = table.astype(object).where(table.notna(), None)
+    out = []
+    for row in records.to_dict("records"):
+        row["fraction_text"] = interval_text(
+            row["fraction_restored"],
+            row["fraction_restored_ci_low"],
+            row["fraction_restored_ci_high"],
+            "{:.2f}",
+        )
+        row["percent_text"] = interval_text(
+            row["percent_restored"],
+            row["percent_restored_ci_low"],
+            row["percent_restored_ci_high"],
+            "{:.0f}%",
+        )
+        row["fdr"] = row["fdr"] if row["fdr"] is not None else math.nan
+        row["shared_with"] = row["shared_with"] or ""
+        out.append(row)
+    return out
 
 
 def _numeric(frame: pd.DataFrame) -> pd.DataFrame:

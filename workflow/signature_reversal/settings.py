@@ -54,6 +54,7 @@ class DESettings:
     min_count: int
     min_samples: int | None
     engine: str
+    fit: str  # joint | per_contrast
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> DESettings:
@@ -120,8 +121,8 @@ class VerdictRule:
     full_reversal_slope: float
     full_reversal_fraction: float
     gene_set_disease_fdr: float
-    permutations: int
-    bootstrap: int
+    null_method: str  # auto | rotation | relabelling
+    permutations: int  # null draws
     seed: int
 
     @classmethod

@@ -50,6 +50,12 @@ class SimulationSpec:
     dispersion_extra: float = 1.0
     library_size: float = 2.0e7
     library_size_cv: float = 0.25
+    # co-regulated genes: modules of this many genes share a per-sample log2 shift of this SD
+    module_size: int = 0
+    module_sd: float = 0.0
+    # a batch effect: samples alternate between two batches within each group; batch 2 shifts
+    # every gene by a log2 amount drawn with this SD (the sheet gets a 'batch' column)
+    batch_sd: float = 0.0
     labels: Mapping[str, str] = field(
         default_factory=lambda: {"control": "control", "disease": "eczema", "treatment": "nmn"}
     )
@@ -132,15 +138,21 @@ def simulate(
     )
 
     size = 1.0 / dispersion
+    # sample-level structure draws from its own stream, so data without it stay as they were
+    structure = _SampleStructure(spec, n_genes, 3 * spec.n_per_group)
     columns, rows = [], []
     for role in ("control", "disease", "treatment"):
         label = spec.labels[role]
         for replicate in range(1, spec.n_per_group + 1):
             sample = f"{label}_{replicate}"
             library = spec.library_size * np.exp(rng.normal(0, spec.library_size_cv))
-            mu = library * proportion * np.exp2(log2_effect[role])
+            shift = structure.log2_shift(len(columns), replicate)
+            mu = library * proportion * np.exp2(log2_effect[role] + shift)
             columns.append(rng.negative_binomial(size, size / (size + mu)))
-            rows.append({"sample": sample, "condition": label, "replicate": replicate})
+            row = {"sample": sample, "condition": label, "replicate": replicate}
+            if spec.batch_sd > 0:
+                row["batch"] = structure.batch_of(replicate)
+            rows.append(row)
     counts = pd.DataFrame(
         np.column_stack(columns), index=genes, columns=[r["sample"] for r in rows]
     )
@@ -162,6 +174,29 @@ def write(data: SimulatedData, folder: Path) -> None:
         data.counts.shape[1],
         folder,
     )
+
+
+class _SampleStructure:
+    """Co-regulated gene modules and a batch effect: per-sample log2 shifts of each gene."""
+
+    def __init__(self, spec: SimulationSpec, n_genes: int, n_samples: int):
+        rng = np.random.default_rng([spec.seed, 1])
+        self.module_effect = np.zeros((n_genes, n_samples))
+        if spec.module_size > 0 and spec.module_sd > 0:
+            module_of = rng.permutation(n_genes) // spec.module_size
+            shared = rng.normal(0, spec.module_sd, (module_of.max() + 1, n_samples))
+            self.module_effect = shared[module_of]
+        self.batch_effect = rng.normal(0, spec.batch_sd, n_genes) if spec.batch_sd > 0 else None
+
+    @staticmethod
+    def batch_of(replicate: int) -> str:
+        return f"b{2 - replicate % 2}"
+
+    def log2_shift(self, column: int, replicate: int) -> np.ndarray:
+        shift = self.module_effect[:, column]
+        if self.batch_effect is not None and self.batch_of(replicate) == "b2":
+            shift = shift + self.batch_effect
+        return shift
 
 
 def gene_universe(n_genes: int, named: Sequence[str] = ()) -> list[str]:

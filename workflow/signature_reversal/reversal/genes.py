@@ -1,4 +1,4 @@
-"""Per gene: disease effect D, treatment effect T, residual R, and a reversal class."""
+"""Per gene: disease effect D, treatment effect T, residual R, corrected effects and a class."""
 
 from __future__ import annotations
 
@@ -6,24 +6,26 @@ import numpy as np
 import pandas as pd
 
 from ..settings import VerdictRule
+from .estimates import CorrectedEffects, corrected_effects
 
 
 def gene_table(
     disease: pd.DataFrame, treatment: pd.DataFrame, residual: pd.DataFrame, rule: VerdictRule
-) -> pd.DataFrame:
-    """Per gene: D, T, R with padj, whether it is a disease gene, improvement −T/D and class.
+) -> tuple[pd.DataFrame, CorrectedEffects]:
+    """Per gene: D, T, R with standard errors and padj, disease-gene flag, improvement −T/D,
+    class, and the corrected effects (shrunken D, corrected T, corrected improvement).
 
     Parameters
     ----------
     disease, treatment, residual
-        DE tables (``gene``, ``log2FC``, ``padj``, ``stat``[, ``symbol``]) of disease vs
-        control, treatment vs disease and treatment vs control.
+        DE tables (``gene``, ``log2FC``, ``lfcSE``, ``padj``, ``stat``[, ``symbol``]) of
+        disease vs control, treatment vs disease and treatment vs control.
     rule
         Its ``disease_padj`` and ``disease_min_abs_log2fc`` select the disease genes.
     """
 
     def pick(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
-        return table.set_index("gene")[["log2FC", "padj"]].add_prefix(prefix)
+        return table.set_index("gene")[["log2FC", "lfcSE", "padj"]].add_prefix(prefix)
 
     genes = (
         pick(disease, "disease_")
@@ -38,7 +40,18 @@ def gene_table(
     genes["improvement"] = -genes["treatment_log2FC"] / genes["disease_log2FC"]
     genes["treatment_stat"] = treatment.set_index("gene")["stat"].reindex(genes.index)
     genes["reversal_class"] = classify(genes, rule.alpha)
-    return genes.reset_index()
+    effects = corrected_effects(
+        genes["disease_log2FC"].to_numpy(),
+        genes["disease_lfcSE"].to_numpy(),
+        genes["treatment_log2FC"].to_numpy(),
+        genes["treatment_lfcSE"].to_numpy(),
+        genes["residual_lfcSE"].to_numpy(),
+    )
+    genes["disease_log2FC_shrunk"] = effects.shrunk_disease
+    genes["treatment_log2FC_corrected"] = effects.corrected_treatment
+    with np.errstate(divide="ignore", invalid="ignore"):
+        genes["improvement_corrected"] = -effects.corrected_treatment / effects.shrunk_disease
+    return genes.reset_index(), effects
 
 
 def classify(genes: pd.DataFrame, alpha: float) -> pd.Series:

@@ -1,57 +1,44 @@
 """Signature level: is the disease signature as a whole moved back toward control?
 
-Slope of T on D over the disease genes, % improvement (mean −T/D) of disease-up and -down genes,
-CMap connectivity, each with a relabelling p-value; the verdict follows from the slope.
+Headline figures (``estimates``): the slope of T on D over the disease genes and the %
+improvement of disease-up and disease-down genes, each as observed, expected if the treatment
+did nothing, and corrected with a 95% CI; plus the % of disease genes moved toward control and
+the CMap connectivity. The verdict's p-values come from null draws (``nulls``): the corrected
+slope is recomputed on every draw — disease-gene selection, shrinkage and correction included —
+on the fast linear model, so the p-value is exact whatever bias remains in the estimator.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..progress import tracked
 from ..settings import VerdictRule
+from . import linear_model, nulls
 from .connectivity import connectivity
-from .relabelling import (
-    Groups,
-    bootstrap_columns,
-    fold_changes,
-    permutation_pvalues,
-    relabellings,
-    smallest_p,
+from .estimates import (
+    CorrectedEffects,
+    Headline,
+    moved_toward_control,
+    noise_variance,
+    slope_figure,
+    through_origin,
 )
+from .shrinkage import NormalMixturePrior, fit_prior
 from .verdicts import decide
 
-
-def ols_slope(d: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """OLS slope of t on d along the last axis."""
-    dc = d - d.mean(axis=-1, keepdims=True)
-    tc = t - t.mean(axis=-1, keepdims=True)
-    return (dc * tc).sum(axis=-1) / (dc * dc).sum(axis=-1)
-
-
-def improvement(d: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Mean per-gene improvement −T/D (in %) over disease-up and over disease-down genes."""
-    ratio = -t / d
-    up, down = d > 0, d < 0
-    return 100 * np.array(
-        [ratio[up].mean() if up.any() else np.nan, ratio[down].mean() if down.any() else np.nan]
-    )
-
-
-def _relabelled_statistics(
-    groups: Groups, disease_cols: np.ndarray, treatment_cols: np.ndarray, n_top: int
-) -> np.ndarray:
-    """Slope of T on D and CMap connectivity, over the ``n_top`` genes most changed by disease
-    under this labelling (re-selected for every labelling)."""
-    d, t, t_stat = fold_changes(groups, disease_cols, treatment_cols)
-    top = np.zeros(len(d), dtype=bool)
-    top[np.argpartition(-np.abs(t_stat), n_top - 1)[:n_top]] = True
-    slope = float(ols_slope(d[top], t[top]))
-    return np.array([slope, connectivity(t, top & (d > 0), top & (d < 0))])
+FIGURES = ("slope", "percent_improvement_up", "percent_improvement_down")
+SAMPLING_DRAWS = 200  # residual rotations that measure the estimator's spread
+ESTIMATOR = (
+    "corrected for the disease samples shared by D and T (decorrelation), for measurement error "
+    "in D and for selecting genes on D (empirical-Bayes shrinkage of D, as ashr); 95% CI from a "
+    "sandwich variance across genes, widened where rotations of the residuals show that "
+    "gene-gene correlation spreads the estimate more"
+)
 
 
 @dataclass
@@ -63,139 +50,216 @@ class SignatureResult:
     n_disease_genes: int
     n_disease_up: int
     n_disease_down: int
-    slope: float
-    slope_ci_low: float
-    slope_ci_high: float
-    null_slope_median: float
-    p_reversal: float
-    p_aggravation: float
-    percent_moved_toward_control: float
-    median_improvement: float
-    percent_improvement_up: float
-    percent_improvement_up_ci_low: float
-    percent_improvement_up_ci_high: float
-    percent_improvement_down: float
-    percent_improvement_down_ci_low: float
-    percent_improvement_down_ci_high: float
-    connectivity: float
-    p_connectivity: float
-    n_permutations: int
-    exact_permutation: bool
-    min_attainable_p: float
+    null: nulls.NullPlan
+    slope: Headline = field(default_factory=Headline.missing)
+    percent_improvement_up: Headline = field(default_factory=Headline.missing)
+    percent_improvement_down: Headline = field(default_factory=Headline.missing)
+    percent_moved_toward_control: dict = field(default_factory=dict)
+    connectivity: dict = field(default_factory=dict)
+    p_reversal: float = math.nan
+    p_aggravation: float = math.nan
+    correlation_excess: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {k: _plain(v) for k, v in asdict(self).items()}
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "n_disease_genes": self.n_disease_genes,
+            "n_disease_up": self.n_disease_up,
+            "n_disease_down": self.n_disease_down,
+            **{name: getattr(self, name).to_dict() for name in FIGURES},
+            "percent_moved_toward_control": _plain(self.percent_moved_toward_control),
+            "connectivity": _plain(self.connectivity),
+            "p_reversal": _number(self.p_reversal),
+            "p_aggravation": _number(self.p_aggravation),
+            "null": {
+                "method": self.null.method,
+                "draws": self.null.draws,
+                "exact": self.null.exact,
+                "smallest_p": self.null.smallest_p,
+                "why": self.null.reason,
+                "description": self.null.describe(),
+            },
+            "estimator": ESTIMATOR,
+            "correlation_excess": _plain(self.correlation_excess),
+        }
 
 
-def _plain(value):
-    if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
+def _number(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
-def signature_verdict(genes: pd.DataFrame, groups: Groups, rule: VerdictRule) -> SignatureResult:
-    """Slope of T on D over disease genes, its bootstrap CI, permutation p-values and verdict.
+def _plain(values: dict) -> dict:
+    return {k: _number(v) for k, v in values.items()}
 
-    ``groups.expression`` rows must follow ``genes`` rows (the DE-tested genes, same order).
+
+# --- the fast statistics recomputed on every null draw -----------------------------------------
+
+STATISTICS = (
+    "slope",
+    "percent_improvement_up",
+    "percent_improvement_down",
+    "naive_slope",
+    "connectivity",
+    "variance_slope",
+    "variance_percent_improvement_up",
+    "variance_percent_improvement_down",
+)
+
+
+@dataclass(frozen=True)
+class FastStatistic:
+    """The corrected signature statistics on the fast linear model, for observed and null data."""
+
+    design: linear_model.Design
+    n_top: int
+    variance_prior: linear_model.VariancePrior
+    disease_prior: NormalMixturePrior
+    kappa: float  # Cov(d, t) / Var(d) of the linear model: the same for every gene
+
+    @classmethod
+    def on(cls, expression: np.ndarray, design: linear_model.Design, n_top: int) -> FastStatistic:
+        """Parameters from statistics that no null draw changes — the fit of the model in
+        which disease and treatment are one group — so the observed data and every draw go
+        through the same function, and the null distribution is exact."""
+        pooled = linear_model.pooled_fit(expression, design)
+        kappa = design.variance_factor(design.treatment, design.disease) / design.variance_factor(
+            design.disease, design.disease
+        )
+        return cls(design, n_top, pooled.variance_prior, fit_prior(pooled.d, pooled.se_d), kappa)
+
+    def __call__(self, expression: np.ndarray) -> np.ndarray:
+        fit = linear_model.fit(expression, self.design, self.variance_prior)
+        top = np.argpartition(-np.abs(fit.stat_d), self.n_top - 1)[: self.n_top]
+        d, t = fit.d[top], fit.t[top]
+        m = self.disease_prior.posterior_mean(d, fit.se_d[top])
+        corrected = t - self.kappa * (d - m)
+        values = dict.fromkeys(STATISTICS, math.nan)
+        for name, genes, scale in (
+            ("slope", np.ones(len(top), bool), 1.0),
+            ("percent_improvement_up", d > 0, -100.0),
+            ("percent_improvement_down", d < 0, -100.0),
+        ):
+            if genes.sum() >= 2:
+                estimate = through_origin(m[genes], corrected[genes])
+                values[name] = scale * estimate
+                variance = noise_variance(m[genes], fit.se_t[top][genes])
+                values[f"variance_{name}"] = scale**2 * variance
+        values["naive_slope"] = through_origin(d, t)
+        selected = np.zeros(len(fit.d), bool)
+        selected[top] = True
+        values["connectivity"] = connectivity(
+            fit.stat_t, selected & (fit.d > 0), selected & (fit.d < 0)
+        )
+        return np.array([values[name] for name in STATISTICS])
+
+
+def signature_verdict(
+    genes: pd.DataFrame,
+    effects: CorrectedEffects,
+    expression: np.ndarray,
+    design: linear_model.Design,
+    plan: nulls.NullPlan,
+    rule: VerdictRule,
+) -> SignatureResult:
+    """Headline figures, null-draw p-values and the overall verdict.
+
+    ``genes`` is the per-gene table (``genes.gene_table``), ``effects`` its corrected effects,
+    ``expression`` the genes' log2 expression in the same row order.
     """
-    disease_mask = genes["disease_gene"].to_numpy()
-    n_disease = int(disease_mask.sum())
-    d = genes["disease_log2FC"].to_numpy()[disease_mask]
-    t = genes["treatment_log2FC"].to_numpy()[disease_mask]
-    splits, exact = relabellings(groups, rule.permutations, rule.seed)
-    min_p = smallest_p(splits, exact)
-    base = dict(
+    disease = genes["disease_gene"].to_numpy()
+    d = genes["disease_log2FC"].to_numpy()
+    t = genes["treatment_log2FC"].to_numpy()
+    n_disease = int(disease.sum())
+    result = SignatureResult(
+        verdict="no evidence",
+        reason="",
         n_disease_genes=n_disease,
-        n_disease_up=int((d > 0).sum()),
-        n_disease_down=int((d < 0).sum()),
-        n_permutations=len(splits),
-        exact_permutation=exact,
-        min_attainable_p=min_p,
+        n_disease_up=int((disease & (d > 0)).sum()),
+        n_disease_down=int((disease & (d < 0)).sum()),
+        null=plan,
     )
-    if n_disease < max(rule.min_disease_genes, 3):
-        reason = (
+    too_few_genes = n_disease < max(rule.min_disease_genes, 3)
+    too_few_samples = plan.smallest_p >= rule.alpha
+    if too_few_genes:
+        result.reason = (
             f"only {n_disease} disease genes (padj < {rule.disease_padj}, |log2FC| ≥ "
             f"{rule.disease_min_abs_log2fc}); at least {rule.min_disease_genes} are needed to "
             "judge reversal of a signature"
         )
-        if min_p >= rule.alpha:  # say both when both apply
-            reason += "; also " + decide(math.nan, math.nan, math.nan, min_p, rule, "slope")[1]
-        return _without_estimate("no evidence", reason, base)
-    slope = float(ols_slope(d, t))
-    moved_back = float(np.mean(np.sign(t) == -np.sign(d)) * 100)
-    median_improvement = float(np.median(-t / d))
-    observed_improvement = improvement(d, t)
-    ranking = genes["treatment_stat"].fillna(0).to_numpy()
-    observed_connectivity = connectivity(
-        ranking,
-        disease_mask & (genes["disease_log2FC"] > 0).to_numpy(),
-        disease_mask & (genes["disease_log2FC"] < 0).to_numpy(),
-    )
+        if too_few_samples:
+            result.reason += "; also " + _too_few_samples(plan, rule)
+        return result
 
-    observed = _relabelled_statistics(groups, groups.disease, groups.treatment, n_disease)
+    # the null: the corrected statistics on every treatment-does-nothing draw
+    statistic = FastStatistic.on(expression, design, n_disease)
+    observed = statistic(expression)
     null = np.array(
         [
-            _relabelled_statistics(groups, a, b, n_disease)
-            for a, b in tracked(splits, len(splits), "signature permutation null")
+            statistic(draw)
+            for draw in tracked(
+                nulls.draws(expression, design, plan, rule.seed),
+                plan.draws,
+                f"signature null ({plan.method})",
+            )
         ]
     )
-    p_rev, p_agg = permutation_pvalues(observed[0], null[:, 0], exact)
-    p_connectivity, _ = permutation_pvalues(observed[1], null[:, 1], exact)
-
-    # CIs: percentiles of a within-group bootstrap of the fast estimator over the same disease
-    # genes, shifted onto the DESeq2 estimates
-    rng = np.random.default_rng(rule.seed + 1)
-    boot_groups = Groups(
-        groups.expression[disease_mask], groups.control, groups.disease, groups.treatment
-    )
-
-    def estimates(g: Groups) -> np.ndarray:
-        bd, bt, _ = fold_changes(g, g.disease, g.treatment)
-        return np.concatenate([[ols_slope(bd, bt)], improvement(bd, bt)])
-
-    boot = np.array(
+    column = {name: i for i, name in enumerate(STATISTICS)}
+    # sampling draws (residuals rotated around the fitted means): the estimator's real spread
+    sampling = np.array(
         [
-            estimates(bootstrap_columns(boot_groups, rng))
-            for _ in tracked(range(rule.bootstrap), rule.bootstrap, "signature bootstrap")
+            statistic(draw)
+            for draw in tracked(
+                nulls.sampling_draws(expression, design, SAMPLING_DRAWS, rule.seed + 1),
+                SAMPLING_DRAWS,
+                "sampling spread (residual rotations)",
+            )
         ]
     )
-    shift = np.concatenate([[slope], observed_improvement]) - estimates(boot_groups)
-    with np.errstate(invalid="ignore"):
-        low = np.nanquantile(boot, 0.025, axis=0) + shift
-        high = np.nanquantile(boot, 0.975, axis=0) + shift
-
-    verdict, reason = decide(slope, p_rev, p_agg, min_p, rule, "slope")
-    return SignatureResult(
-        verdict=verdict,
-        reason=reason,
-        slope=slope,
-        slope_ci_low=float(low[0]),
-        slope_ci_high=float(high[0]),
-        null_slope_median=float(np.median(null[:, 0])),
-        p_reversal=float(p_rev),
-        p_aggravation=float(p_agg),
-        percent_moved_toward_control=moved_back,
-        median_improvement=median_improvement,
-        percent_improvement_up=float(observed_improvement[0]),
-        percent_improvement_up_ci_low=float(low[1]),
-        percent_improvement_up_ci_high=float(high[1]),
-        percent_improvement_down=float(observed_improvement[1]),
-        percent_improvement_down_ci_low=float(low[2]),
-        percent_improvement_down_ci_high=float(high[2]),
-        connectivity=observed_connectivity,
-        p_connectivity=float(p_connectivity),
-        **base,
+    p_rev, p_agg = nulls.permutation_pvalues(
+        observed[column["slope"]], null[:, column["slope"]], plan.exact
     )
+    p_connectivity, _ = nulls.permutation_pvalues(
+        observed[column["connectivity"]], null[:, column["connectivity"]], plan.exact
+    )
+    # gene-gene correlation: how much more the estimates spread over the sampling draws than
+    # independent gene errors would make them spread
+    for name in FIGURES:
+        spread = np.nanvar(sampling[:, column[name]], ddof=1)
+        predicted = np.nanmean(sampling[:, column[f"variance_{name}"]])
+        ratio = spread / predicted if predicted > 0 else 1.0
+        result.correlation_excess[name] = max(0.0, ratio - 1.0) if math.isfinite(ratio) else 0.0
+
+    # the headline figures on the DE estimates
+    up, down = disease & (d > 0), disease & (d < 0)
+    result.slope = slope_figure(d, t, effects, disease, 1.0, result.correlation_excess["slope"])
+    for name, mask in (("percent_improvement_up", up), ("percent_improvement_down", down)):
+        setattr(
+            result,
+            name,
+            slope_figure(d, t, effects, mask, -100.0, result.correlation_excess[name]),
+        )
+    moved, moved_null = moved_toward_control(d, t, effects, disease)
+    result.percent_moved_toward_control = {"observed": moved, "null_expected": moved_null}
+    result.connectivity = {
+        "observed": float(observed[column["connectivity"]]),
+        "null_expected": float(np.nanmean(null[:, column["connectivity"]])),
+        "p": float(p_connectivity),
+    }
+    result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
+    if too_few_samples:
+        result.reason = _too_few_samples(plan, rule)
+        return result
+    result.verdict, result.reason = decide(
+        result.slope, result.p_reversal, result.p_aggravation, rule, "slope"
+    )
+    return result
 
 
-def _without_estimate(verdict: str, reason: str, base: dict) -> SignatureResult:
-    """A result whose numbers cannot be estimated; the reason says why."""
-    estimated = [
-        f.name for f in fields(SignatureResult) if f.name not in {*base, "verdict", "reason"}
-    ]
-    missing = dict.fromkeys(estimated, math.nan)
-    return SignatureResult(verdict=verdict, reason=reason, **missing, **base)
+def _too_few_samples(plan: nulls.NullPlan, rule: VerdictRule) -> str:
+    return (
+        f"too few samples: the smallest p-value {plan.describe()} can give is "
+        f"{plan.smallest_p:.3g}, not below alpha = {rule.alpha}; add replicates, or use "
+        "reversal.null_method: rotation"
+    )

@@ -10,12 +10,13 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .. import enrichment, genes_of_interest, pathway_scores
+from .. import enrichment, genes_of_interest
 from ..genesets import GeneSet, restrict_to_genes
 from ..settings import VerdictRule
+from . import linear_model, nulls
 from .gene_sets import NOT_CHANGED, gene_set_verdicts
 from .genes import gene_table
-from .relabelling import fast_log_expression, make_groups
+from .pathway_scores import restoration, zscore_scores
 from .signature import SignatureResult, signature_verdict
 
 log = logging.getLogger("signature_reversal")
@@ -27,8 +28,8 @@ HEATMAP_GENES = 50  # most significant disease genes shown in the heatmap
 class ReversalResult:
     """Everything the reversal stage found, and what its figures show."""
 
-    genes: pd.DataFrame  # per gene: D, T, R, class (gene_reversal.tsv)
-    signature: SignatureResult  # overall numbers and verdict
+    genes: pd.DataFrame  # per gene: D, T, R, corrected effects, class (gene_reversal.tsv)
+    signature: SignatureResult  # overall figures and verdict
     sets: pd.DataFrame  # per curated set (gene_set_reversal.tsv)
     pathway_scores: pd.DataFrame  # samples × sets (pathway_scores.tsv)
     genes_of_interest: pd.DataFrame  # the user's genes, matched (genes_of_interest.tsv)
@@ -48,6 +49,7 @@ def run(
     curated: Sequence[GeneSet],
     gsea: Mapping[str, pd.DataFrame],
     rule: VerdictRule,
+    design_formula: str = "~condition",
     requested_genes: Sequence[str] = (),
     orthologs: pd.DataFrame | None = None,
 ) -> ReversalResult:
@@ -57,7 +59,7 @@ def run(
     ----------
     tables
         DE tables by contrast name (disease_vs_control, treatment_vs_disease,
-        treatment_vs_control).
+        treatment_vs_control), with log2FC, lfcSE, padj and stat.
     adata
         The canonical dataset (counts or log expression, ``obs['role']``).
     size_factors
@@ -67,44 +69,46 @@ def run(
     gsea
         GSEA tables of the disease and treatment contrasts (curated rows are used).
     rule
-        Verdict thresholds, permutations, bootstrap and seed.
+        Verdict thresholds, the null and its number of draws, seed.
+    design_formula
+        The DE design; its covariates enter the linear model of the nulls and set tests.
     requested_genes, orthologs
         Genes shown one by one, found through orthologs when named in the other species.
     """
-    # per gene: D, T, R and a reversal class for each disease gene
-    genes = gene_table(
+    # per gene: D, T, R, the corrected effects and a reversal class for each disease gene
+    genes, effects = gene_table(
         tables["disease_vs_control"],
         tables["treatment_vs_disease"],
         tables["treatment_vs_control"],
         rule,
     )
-    # log2 expression of the tested genes, for the relabelling nulls and the per-sample views
+    # log2 expression of the tested genes and the linear model of the nulls and set tests
     tested = adata[:, genes["gene"].astype(str).to_numpy()]
-    expression = fast_log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
+    expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
     roles = tested.obs["role"].astype(str).to_numpy()
     samples = list(tested.obs_names)
-    groups = make_groups(expression, roles)
+    design = _design(roles, tested.obs, design_formula)
+    plan = nulls.plan(design, rule.null_method, rule.permutations)
+    log.info("null: %s (%s)", plan.describe(), plan.reason)
     # the signature as a whole
-    log.info(
-        "signature: %d permutations, %d bootstrap resamples", rule.permutations, rule.bootstrap
-    )
-    signature = signature_verdict(genes, groups, rule)
+    signature = signature_verdict(genes, effects, expression, design, plan, rule)
     log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
     # each curated set that disease changed
     usable, _ = restrict_to_genes(curated, genes["gene"], 1, 10**9)
     sets = gene_set_verdicts(
         genes,
-        groups,
+        effects,
+        expression,
+        design,
         usable,
         gsea["disease_vs_control"].query("collection == 'curated'"),
         gsea["treatment_vs_disease"].query("collection == 'curated'"),
         rule,
     )
     # per-sample pathway scores and how far back each set's score moved
-    scores = pathway_scores.zscore_scores(expression, list(genes["gene"]), samples, usable)
-    restored = pathway_scores.restoration(scores, roles, rule.bootstrap, rule.seed + 3)
-    if len(sets):
-        sets = sets.merge(restored, on="gene_set", how="left")
+    scores = zscore_scores(expression, list(genes["gene"]), samples, usable)
+    if len(sets) and len(scores.columns):
+        sets = sets.merge(restoration(scores, design), on="gene_set", how="left")
     judged = list(sets.loc[sets["verdict"] != NOT_CHANGED, "gene_set"]) if len(sets) else []
     for _, row in sets.iterrows():
         log.info("gene set %s: %s", row["gene_set"], row["verdict"])
@@ -123,6 +127,7 @@ def run(
             "rule": asdict(rule),
             "conditions": dict(adata.uns["conditions"]),
             "kind": str(adata.uns["kind"]),
+            "replicates": {r: int((roles == r).sum()) for r in ("control", "disease", "treatment")},
             "gene_sets": {r["gene_set"]: r["verdict"] for _, r in sets.iterrows()},
         },
         roles=roles,
@@ -139,6 +144,16 @@ def run(
         },
         heatmap=_top_disease_genes(genes, expression, samples),
     )
+
+
+def _design(roles: np.ndarray, obs: pd.DataFrame, formula: str) -> linear_model.Design:
+    """The linear model's design: role means plus the DE design's covariates."""
+    covariates = [c for c in linear_model.design_terms(formula) if c != "condition"]
+    try:
+        return linear_model.Design.from_samples(roles, obs[covariates] if covariates else None)
+    except ValueError as err:
+        log.warning("%s; the nulls and set tests use role means only", err)
+        return linear_model.Design.from_samples(roles)
 
 
 def _genes_of_interest(

@@ -1,53 +1,81 @@
-"""The verdict rule: turn an effect size and its permutation p-values into words.
+"""The verdict rule: turn an estimate, its 95% CI and its p-values into words.
 
 One rule serves the whole signature (effect = slope of T on D, −1 = full reversal) and each
-gene set (effect = fraction of the set's disease shift restored, 1 = full reversal).
+gene set (effect = fraction of the set's disease shift restored, 1 = full reversal):
+
+- **reverses**: the reversal p-value is below alpha *and the whole 95% CI* lies at or beyond the
+  full-reversal threshold (slope ≤ −0.5, fraction ≥ 0.5 by default), so a wide interval
+  cannot earn the strongest word;
+- **partially reverses**: the reversal p-value is below alpha, the estimate points toward
+  reversal, and the CI does not clear the threshold (the reason says whether the estimate
+  itself did);
+- **aggravates**: the aggravation p-value is below alpha and the estimate points away from
+  control;
+- **no evidence** otherwise.
 """
 
 from __future__ import annotations
 
+import math
+
 from ..settings import VerdictRule
+from .estimates import Headline
 
 VERDICTS = ("reverses", "partially reverses", "no evidence", "aggravates")
-
-
-def decide(
-    effect: float, p_rev: float, p_agg: float, min_p: float, rule: VerdictRule, kind: str
-) -> tuple[str, str]:
-    """Apply the verdict rule to a slope (−1 = full reversal) or a restored fraction (1 = full).
-
-    Returns the verdict and a one-line reason that names the numbers it rests on.
-    """
-    if min_p >= rule.alpha:
-        return "no evidence", (
-            f"too few samples: the smallest attainable permutation p-value is {min_p:.3g}, not "
-            f"below alpha = {rule.alpha}; add replicates to disease or treatment groups"
-        )
-    reversal_size = -effect if kind == "slope" else effect
-    full = -rule.full_reversal_slope if kind == "slope" else rule.full_reversal_fraction
-    label = "slope" if kind == "slope" else "fraction restored"
-    if p_rev < rule.alpha and reversal_size >= full:
-        return "reverses", (
-            f"permutation p = {p_rev:.3g} < {rule.alpha} and {label} {effect:.2f} reaches the "
-            f"full-reversal threshold ({'≤' if kind == 'slope' else '≥'} "
-            f"{effect_threshold(rule, kind)})"
-        )
-    if p_rev < rule.alpha and reversal_size > 0:
-        return "partially reverses", (
-            f"permutation p = {p_rev:.3g} < {rule.alpha} but {label} {effect:.2f} is short of "
-            f"{effect_threshold(rule, kind)}"
-        )
-    if p_agg < rule.alpha and reversal_size < 0:
-        return "aggravates", (
-            f"permutation p = {p_agg:.3g} < {rule.alpha} for movement further from control "
-            f"({label} {effect:.2f})"
-        )
-    return "no evidence", (
-        f"permutation p = {p_rev:.3g} (reversal) and {p_agg:.3g} (aggravation), neither below "
-        f"{rule.alpha}"
-    )
 
 
 def effect_threshold(rule: VerdictRule, kind: str) -> float:
     """The full-reversal threshold for a slope or a restored fraction."""
     return rule.full_reversal_slope if kind == "slope" else rule.full_reversal_fraction
+
+
+def decide(
+    figure: Headline,
+    p_rev: float,
+    p_agg: float,
+    rule: VerdictRule,
+    kind: str,
+    test: str = "p",
+) -> tuple[str, str]:
+    """The verdict and a one-line reason naming the numbers it rests on.
+
+    ``kind`` is "slope" (−1 = full reversal) or "fraction" (1 = full reversal); ``test`` names
+    the p-value in the reason (e.g. "FDR" for gene sets).
+    """
+    toward = -1.0 if kind == "slope" else 1.0  # sign of a reversal
+    label = "slope" if kind == "slope" else "fraction restored"
+    threshold = effect_threshold(rule, kind)
+    sign = "≤" if kind == "slope" else "≥"
+    size = toward * figure.estimate
+    # the CI bound nearest to "no reversal"
+    weak_end = figure.ci_high if kind == "slope" else figure.ci_low
+    ci = f"95% CI {figure.ci_low:.2f} to {figure.ci_high:.2f}"
+    if p_rev < rule.alpha and size > 0:
+        if math.isfinite(weak_end) and toward * weak_end >= toward * threshold:
+            return "reverses", (
+                f"{test} = {p_rev:.3g} < {rule.alpha} and the whole {ci} of the {label} "
+                f"({figure.estimate:.2f}) is {sign} {threshold}"
+            )
+        where = (
+            "the estimate reaches it but the CI does not"
+            if toward * figure.estimate >= toward * threshold
+            else "short of it"
+        )
+        return "partially reverses", (
+            f"{test} = {p_rev:.3g} < {rule.alpha}; {label} {figure.estimate:.2f} ({ci}) against "
+            f"the full-reversal threshold {sign} {threshold}: {where}"
+        )
+    if p_agg < rule.alpha and size < 0:
+        return "aggravates", (
+            f"{test} = {p_agg:.3g} < {rule.alpha} for movement further from control "
+            f"({label} {figure.estimate:.2f}, {ci})"
+        )
+    return "no evidence", (
+        f"{test} = {p_rev:.3g} (reversal) and {p_agg:.3g} (aggravation)"
+        + (f", neither below {rule.alpha}" if min(p_rev, p_agg) >= rule.alpha else "")
+        + (
+            f"; the {label} {figure.estimate:.2f} does not point the same way"
+            if min(p_rev, p_agg) < rule.alpha
+            else ""
+        )
+    )

@@ -3,7 +3,7 @@
 A sample's score for a gene set is the mean, over the set's genes, of each gene's z-score across
 all samples (Lee et al., PLoS Comput Biol 2008): simple, transparent, and comparable between
 groups with an ordinary test. "% of the way back" = (disease − treatment) / (disease − control)
-of the group means, with a bootstrap CI from resampling samples within groups.
+of the group means, with Fieller's interval for that ratio.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from ..roles import ROLES
+from .gene_sets import fieller
+from .linear_model import Design, contrasts_of, residual_variance
 
 
 def zscore_scores(
@@ -37,33 +41,27 @@ def zscore_scores(
     return pd.DataFrame(scores, index=pd.Index(samples, name="sample"))
 
 
-def restoration(scores: pd.DataFrame, roles: np.ndarray, bootstrap: int, seed: int) -> pd.DataFrame:
-    """Per set: group means, Welch t-test p for disease vs control and treatment vs disease, and
-    the % of the disease shift undone by treatment with a 95% bootstrap CI."""
-    groups = {r: np.flatnonzero(roles == r) for r in ("control", "disease", "treatment")}
-    values = scores.to_numpy()
-
-    def percent(rows: dict[str, np.ndarray]) -> np.ndarray:
-        c, d, t = (values[rows[r]].mean(axis=0) for r in ("control", "disease", "treatment"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 100 * (d - t) / (d - c)
-
-    rng = np.random.default_rng(seed)
-    boot = np.array(
-        [
-            percent({r: rng.choice(idx, len(idx)) for r, idx in groups.items()})
-            for _ in range(bootstrap)
-        ]
-    )
-    with np.errstate(invalid="ignore"):
-        low, high = np.nanquantile(boot, [0.025, 0.975], axis=0)
-    means = {r: values[idx].mean(axis=0) for r, idx in groups.items()}
-    p_disease = stats.ttest_ind(
-        values[groups["disease"]], values[groups["control"]], equal_var=False
-    ).pvalue
-    p_treatment = stats.ttest_ind(
-        values[groups["treatment"]], values[groups["disease"]], equal_var=False
-    ).pvalue
+def restoration(scores: pd.DataFrame, design: Design) -> pd.DataFrame:
+    """Per set: group means, t-test p of disease vs control and treatment vs disease in the
+    linear model (n − p degrees of freedom, covariates included), and the % of the disease
+    shift undone by treatment with its 95% Fieller interval."""
+    values = scores.to_numpy().T  # sets × samples
+    d, t = contrasts_of(values, design)
+    sigma2 = residual_variance(values, design)
+    df = design.df_residual
+    v_dd = design.variance_factor(design.disease, design.disease)
+    v_tt = design.variance_factor(design.treatment, design.treatment)
+    v_td = design.variance_factor(design.treatment, design.disease)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_disease = 2 * stats.t.sf(np.abs(d / np.sqrt(sigma2 * v_dd)), df)
+        p_treatment = 2 * stats.t.sf(np.abs(t / np.sqrt(sigma2 * v_tt)), df)
+        percent = -100 * t / d
+    quantile = float(stats.t.ppf(0.975, df))
+    intervals = [
+        fieller(-t[i], d[i], s2 * v_tt, s2 * v_dd, -s2 * v_td, quantile)
+        for i, s2 in enumerate(sigma2)
+    ]
+    means = {r: values[:, design.role_columns(r)].mean(axis=1) for r in ROLES}
     return pd.DataFrame(
         {
             "gene_set": scores.columns,
@@ -72,8 +70,8 @@ def restoration(scores: pd.DataFrame, roles: np.ndarray, bootstrap: int, seed: i
             "mean_treatment": means["treatment"],
             "p_disease_vs_control": p_disease,
             "p_treatment_vs_disease": p_treatment,
-            "percent_restored": percent(groups),
-            "percent_restored_ci_low": low,
-            "percent_restored_ci_high": high,
+            "percent_restored": percent,
+            "percent_restored_ci_low": [100 * low for low, _ in intervals],
+            "percent_restored_ci_high": [100 * high for _, high in intervals],
         }
     )

@@ -1,0 +1,100 @@
+"""The treatment-does-nothing null: relabellings enumerated or sampled, rotations exact in the
+sense that matters (control samples untouched, disease+treatment mean and covariates kept,
+residual covariance between genes kept), and the plan chosen as documented."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from signature_reversal.reversal import nulls
+from signature_reversal.reversal.linear_model import Design
+from signature_reversal.roles import ROLES
+
+
+def _design(n: int, batch: bool = False) -> Design:
+    roles = np.repeat(ROLES, n)
+    covariates = pd.DataFrame({"batch": ["a", "b"] * (3 * n // 2) + ["a"] * (3 * n % 2)})
+    return Design.from_samples(roles, covariates if batch else None)
+
+
+def test_plan_prefers_rotation_unless_relabelling_has_resolution():
+    assert nulls.plan(_design(3), "auto", 1000).method == "rotation"  # C(6,3) = 20
+    relabel = nulls.plan(_design(7), "auto", 1000)  # C(14,7) = 3432 ≥ 1000
+    assert relabel.method == "relabelling" and not relabel.exact
+    assert nulls.plan(_design(7, batch=True), "auto", 1000).method == "rotation"
+    forced = nulls.plan(_design(3), "relabelling", 1000)
+    assert forced.exact and forced.draws == 20 and forced.smallest_p == pytest.approx(0.05)
+    assert nulls.plan(_design(3), "rotation", 500).smallest_p == pytest.approx(1 / 501)
+
+
+def test_relabellings_enumerate_all_splits_with_observed_first():
+    design = _design(4)
+    expression = np.arange(3 * 12, dtype=float).reshape(3, 12)
+    plan = nulls.plan(design, "relabelling", 1000)
+    draws = list(nulls.draws(expression, design, plan, seed=0))
+    assert plan.exact and len(draws) == math.comb(8, 4)
+    np.testing.assert_array_equal(draws[0], expression)
+    splits = {tuple(draw[0, 4:8]) for draw in draws}
+    assert len(splits) == len(draws)  # every split once
+    assert all(np.array_equal(draw[:, :4], expression[:, :4]) for draw in draws)  # controls
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_rotations_keep_controls_means_covariates_and_gene_covariance(batch):
+    rng = np.random.default_rng(1)
+    design = _design(4, batch)
+    shared = rng.normal(size=12)
+    expression = rng.normal(size=(50, 12)) + np.outer(rng.normal(size=50), shared)
+    plan = nulls.plan(design, "rotation", 200)
+    block, basis = nulls.rotation_basis(design)
+    spanned = np.column_stack([np.ones(len(block)), design.matrix[block][:, 3:]])
+    for draw in nulls.draws(expression, design, plan, seed=3):
+        np.testing.assert_allclose(draw[:, :4], expression[:, :4])
+        # block means (and batch effects within the block) are unchanged
+        np.testing.assert_allclose(
+            np.linalg.lstsq(spanned, draw[:, block].T, rcond=None)[0],
+            np.linalg.lstsq(spanned, expression[:, block].T, rcond=None)[0],
+            atol=1e-10,
+        )
+        # the residual covariance between genes is the observed one
+        before = expression[:, block] @ basis
+        after = draw[:, block] @ basis
+        np.testing.assert_allclose(after @ after.T, before @ before.T, atol=1e-8)
+
+
+def test_rotation_null_is_uniform_for_a_linear_statistic():
+    """On Gaussian data with no treatment effect, rotation p-values are uniform."""
+    design = _design(3)
+    pvalues = []
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        expression = rng.normal(size=(20, 9))
+        statistic = lambda y: y[:, 6:9].mean() - y[:, 3:6].mean()  # noqa: E731
+        plan = nulls.plan(design, "rotation", 99)
+        null = np.array([statistic(d) for d in nulls.draws(expression, design, plan, seed)])
+        pvalues.append(nulls.permutation_pvalues(statistic(expression), null, False)[0])
+    pvalues = np.asarray(pvalues)
+    assert 0.03 <= (pvalues < 0.05).mean() <= 0.09
+    assert 0.4 <= np.median(pvalues) <= 0.6
+
+
+def test_permutation_pvalues():
+    null = np.array([0.0, 1.0, 2.0, 3.0])
+    assert nulls.permutation_pvalues(0.0, null, exact=True) == (0.25, 1.0)
+    lower, upper = nulls.permutation_pvalues(3.5, null, exact=False)
+    assert lower == 1.0 and upper == pytest.approx(1 / 5)
+
+
+def test_sampling_draws_keep_fitted_means():
+    design = _design(3)
+    rng = np.random.default_rng(0)
+    expression = rng.normal(size=(10, 9)) + np.repeat([0.0, 2.0, 1.0], 3)
+    x = design.matrix
+    fitted = expression @ x @ design.unscaled @ x.T
+    for draw in nulls.sampling_draws(expression, design, 5, seed=1):
+        np.testing.assert_allclose(draw @ x @ design.unscaled @ x.T, fitted, atol=1e-10)
+        assert not np.allclose(draw, expression)
