@@ -71,3 +71,28 @@ def test_design_errors(fitted, design, message):
     *_, adata = fitted
     with pytest.raises(InputError, match=message):
         de.check_design(design, adata.obs)
+
+
+def test_a_group_with_larger_variability_is_flagged_and_can_be_fitted_apart(curated_sets, tmp_path):
+    """The treated group's counts get extra multiplicative noise: the joint fit's shared
+    dispersion is inflated for the other contrasts, which the per-contrast fit avoids."""
+    data = simulate_skin(curated_sets, n_genes=600, n_per_group=4, seed=5)
+    rng = np.random.default_rng(0)
+    noisy = data.counts.columns.str.startswith("nmn")
+    noise = np.exp(rng.normal(0, 0.6, (len(data.counts), noisy.sum())))
+    data.counts.loc[:, noisy] = np.round(data.counts.loc[:, noisy] * noise).astype(int)
+    counts, samples = write_dataset(data, tmp_path)
+    adata = build_anndata(counts, samples)
+    joint = de.run(adata, DESettings.from_config({}))
+    separate = de.run(adata, DESettings.from_config({"fit": "per_contrast"}))
+    variability = joint.group_variability.set_index("role")
+    assert (
+        variability.loc["treatment", "flagged"]
+        and variability.loc["treatment", "relative_variance"] > 2
+    )
+    assert not variability.loc["control", "flagged"]
+
+    def calls(result):
+        return int((result.tables["disease_vs_control"]["padj"] < 0.05).sum())
+
+    assert calls(separate) > calls(joint)

@@ -195,7 +195,8 @@ def variability_note(table: pd.DataFrame) -> str:
     if flagged.empty:
         return ""
     groups = ", ".join(
-        f"{r.condition} ({r.relative_variance:.1f}× the others)" for r in flagged.itertuples()
+        f"{row.condition} ({row.relative_variance:.1f}× a typical group's)"
+        for row in flagged.itertuples()
     )
     return (
         f"Group variability differs: {groups}. A joint DESeq2 fit shares each gene's dispersion "
