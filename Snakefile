@@ -30,6 +30,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/reversal.smk"
+include: "workflow/rules/reference.smk"
 include: "workflow/rules/report.smk"
 
 

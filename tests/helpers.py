@@ -311,10 +311,11 @@ def run_stages(dataset: dict, out: Path, config: dict, analysis: str = "sim") ->
     files = AnalysisLayout(str(out))
     for step in stage_commands(dataset, files, config):
         assert cli.main([str(a) for a in step]) == 0, step[0]
+    report_config = {**config, "datasets": {analysis: dataset}}
     report = [
         "report",
         "--config-json",
-        json.dumps(config),
+        json.dumps(report_config),
         "--analysis",
         f"{analysis}={out}",
         "--out",
@@ -353,6 +354,7 @@ def make_config(workdir: Path, datasets: dict, **overrides) -> dict:
     config["datasets"] = datasets
     config["enrichment"]["permutations"] = 200
     config["reversal"]["permutations"] = 200
+    config["reference_signatures"] = {}  # tests that need one add it
     config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     return config

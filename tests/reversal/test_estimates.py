@@ -94,6 +94,19 @@ def test_correlation_widens_the_interval():
     effects = estimates.corrected_effects(x["d"], x["se"], x["t"], x["se"], x["se"])
     genes = np.abs(x["d"] / x["se"]) > 3.5
     plain = estimates.slope_figure(x["d"], x["t"], effects, genes)
-    widened = estimates.slope_figure(x["d"], x["t"], effects, genes, correlation=3.0)
+    correlated = estimates.Correlation(ratio=4.0, df=6)
+    widened = estimates.slope_figure(x["d"], x["t"], effects, genes, correlated=correlated)
     assert widened.estimate == plain.estimate
     assert widened.ci_high - widened.ci_low > plain.ci_high - plain.ci_low
+
+
+def test_correlation_ratio_sees_a_shared_sample_effect():
+    rng = np.random.default_rng(0)
+    independent = rng.normal(size=(400, 9))
+    shared = independent + 0.5 * rng.normal(size=9)  # every gene shares a sample effect
+    weights = np.ones(400)
+    # with 9 samples the ratio of an independent-gene sum is ~ chi2(9) / 9: sd 0.47
+    assert estimates.correlation(independent, weights, 6).ratio == pytest.approx(1, abs=1)
+    assert estimates.correlation(shared, weights, 6).ratio > 20
+    signs = np.where(np.arange(400) % 2, 1.0, -1.0)  # up and down genes cancel a shared effect
+    assert estimates.correlation(shared, signs, 6).ratio == pytest.approx(1, abs=1)

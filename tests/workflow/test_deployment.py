@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers import REPO, make_config, simulate_skin, table_dataset, write_dataset
 
 pytestmark = pytest.mark.workflow
@@ -61,6 +62,11 @@ def test_as_a_module_of_an_outside_workflow(tmp_path, curated_sets):
     counts, samples = write_dataset(data, tmp_path / "input")
     config = make_config(tmp_path, {"mine": table_dataset(counts, samples)})
     config["gene_sets"]["extra"] = []
+    # the shipped human reference, found beside the workflow from its relative path
+    shipped = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["reference_signatures"] = {
+        "human": shipped["reference_signatures"]["human_AD_chronic_lesional"]
+    }
     (tmp_path / "config.yaml").write_text(json.dumps(config))
     (tmp_path / "Snakefile").write_text(OUTER_SNAKEFILE.format(snakefile=REPO / "Snakefile"))
     result = subprocess.run(
@@ -76,3 +82,7 @@ def test_as_a_module_of_an_outside_workflow(tmp_path, curated_sets):
     )
     assert summary["signature"]["verdict"] == "reverses"
     assert Path(tmp_path / "results" / "report.html").stat().st_size > 0
+    human = json.loads(
+        (tmp_path / "results" / "mine" / "reference" / "human" / "summary.json").read_text()
+    )
+    assert human["mapping"]["selected_mapped"] > 0  # human genes mapped to mouse

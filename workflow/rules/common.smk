@@ -49,6 +49,10 @@ def locate_configured_files():
         for key in ("path", "samples"):
             if dataset.get(key):
                 dataset[key] = locate(dataset[key])
+    for reference in config["reference_signatures"].values():
+        for key in ("path", "up", "down"):
+            if isinstance(reference.get(key), str):
+                reference[key] = locate(reference[key])
     gene_sets = config["gene_sets"]
     for collection in [gene_sets["curated"], *gene_sets["extra"]]:
         collection["path"] = locate(collection["path"])
@@ -90,6 +94,29 @@ def list_analyses():
 
 
 ANALYSES = list_analyses()
+REFERENCES = list(config["reference_signatures"])
+
+
+def conditions_of(analysis):
+    """The condition label of each role in an analysis (no control: a two-arm study)."""
+    dataset = config["datasets"][ANALYSES[analysis][0]]
+    return dataset.get("conditions", config["conditions"])
+
+
+THREE_ARM = [a for a in ANALYSES if "control" in conditions_of(a)]
+TWO_ARM = [a for a in ANALYSES if a not in THREE_ARM]
+THREE_ARM_CONTRASTS = CONTRAST_NAMES
+TWO_ARM_CONTRASTS = ["treatment_vs_disease"]
+
+
+def contrasts_of(analysis):
+    return THREE_ARM_CONTRASTS if analysis in THREE_ARM else TWO_ARM_CONTRASTS
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly these names (none: matches nothing)."""
+    return "|".join(re.escape(n) for n in names) if names else "(?!)"
+
 
 for dataset in config["datasets"].values():
     if dataset.get("samples"):
@@ -102,8 +129,9 @@ for dataset in config["datasets"].values():
 
 
 wildcard_constraints:
-    analysis="|".join(re.escape(a) for a in ANALYSES),
+    analysis=one_of(ANALYSES),
     contrast="|".join(CONTRAST_NAMES),
+    reference=one_of(REFERENCES),
 
 
 def named(names, paths):
@@ -129,7 +157,7 @@ def load_settings(wildcards):
     return json.dumps(
         {
             "dataset": dataset,
-            "conditions": dataset.get("conditions", config["conditions"]),
+            "conditions": conditions_of(wildcards.analysis),
             "min_replicates": config["min_replicates"],
             "cell_type": cell_type,
             "annotation_dir": config["gene_sets"].get("annotation_dir"),
@@ -159,7 +187,23 @@ def gene_set_files():
 
 def report_inputs(analyses):
     """Every file a report reads, for the given analyses."""
-    return [path for a in analyses for path in AnalysisLayout.of(a).report_inputs()]
+    return [
+        path
+        for a in analyses
+        for path in AnalysisLayout.of(a).report_inputs(
+            contrasts_of(a), a in THREE_ARM, REFERENCES
+        )
+    ]
+
+
+def reference_sources(wildcards):
+    """The reference's own files (table or gene-list files), so edits trigger a rerun."""
+    reference = config["reference_signatures"][wildcards.reference]
+    return [
+        reference[k]
+        for k in ("path", "up", "down")
+        if isinstance(reference.get(k), str)
+    ]
 
 
 def report_arguments(analyses):

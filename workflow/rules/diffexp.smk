@@ -22,6 +22,8 @@ rule differential_expression:
         log_file("{analysis}", "differential_expression"),
     benchmark:
         FILES.benchmark("differential_expression")
+    wildcard_constraints:
+        analysis=one_of(THREE_ARM),
     priority: 20
     conda:
         ENV
@@ -40,3 +42,30 @@ rule differential_expression:
         "--filtered {output.filtered:q} --size-factors {output.size_factors:q} "
         "--group-variability {output.group_variability:q} "
         "--threads {threads}"
+
+
+# a two-arm study (disease + treatment, no control) has the treatment contrast only
+use rule differential_expression as differential_expression_two_arm with:
+    output:
+        tables=report(
+            [FILES.de_table(c) for c in TWO_ARM_CONTRASTS],
+            caption="../report/de_table.rst",
+            category="Differential expression",
+            subcategory="{analysis}",
+        ),
+        volcanos=report(
+            [FILES.volcano(c) for c in TWO_ARM_CONTRASTS],
+            caption="../report/volcano.rst",
+            category="Differential expression",
+            subcategory="{analysis}",
+        ),
+        filtered=FILES.filtered_genes,
+        size_factors=FILES.size_factors,
+        group_variability=FILES.group_variability,
+    wildcard_constraints:
+        analysis=one_of(TWO_ARM),
+    params:
+        cli=CLI,
+        settings=de_settings,
+        tables=lambda wildcards, output: named(TWO_ARM_CONTRASTS, output.tables),
+        volcanos=lambda wildcards, output: named(TWO_ARM_CONTRASTS, output.volcanos),

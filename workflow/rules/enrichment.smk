@@ -38,7 +38,9 @@ use rule gsea_prerank as gsea_prerank_residual with:
 
 rule gsea_dotplot:
     input:
-        [FILES.gsea_table(c) for c in CONTRAST_NAMES],
+        lambda wildcards: [
+            FILES.gsea_table(c) for c in contrasts_of(wildcards.analysis)
+        ],
     output:
         report(
             FILES.gsea_dotplot,
@@ -58,6 +60,6 @@ rule gsea_dotplot:
         runtime=10,
     params:
         cli=CLI,
-        gsea=lambda wildcards, input: named(CONTRAST_NAMES, input),
+        gsea=lambda wildcards, input: named(contrasts_of(wildcards.analysis), input),
     shell:
         "{params.cli} --log {log:q} dotplot --gsea {params.gsea} --out {output:q}"

@@ -21,11 +21,14 @@ import pandas as pd
 from scipy import stats
 
 from . import de, simulate
+from .genesets import GeneSet
+from .references import map_to_data
 from .reversal import linear_model, nulls
 from .reversal.gene_sets import SetScores, gene_set_verdicts, membership_matrix
 from .reversal.genes import gene_table
+from .reversal.reference import run_reference
 from .reversal.signature import FIGURES, signature_verdict
-from .settings import DESettings, VerdictRule
+from .settings import DESettings, ReferenceSpec, VerdictRule
 
 LABELS = {"control": "control", "eczema": "disease", "nmn": "treatment"}
 CONDITIONS = {"control": "control", "disease": "eczema", "treatment": "nmn"}
@@ -81,20 +84,29 @@ def simulate_scenario(
     seed: int,
     n_genes: int = 5000,
     structure: str = "independent genes",
+    noise_seed: int | None = None,
 ) -> simulate.SimulatedData:
-    """One simulated dataset of a scenario."""
+    """One simulated dataset of a scenario (``noise_seed``: same truth, independent counts)."""
     plan = SCENARIOS[scenario]
     planted = planted_sets(curated, plan.per_set)
     named = [g for s in planted.values() for g in s.genes]
     spec = simulate.SimulationSpec(
-        n_per_group=n_per_group, seed=seed, **{**plan.spec, **STRUCTURES[structure]}
+        n_per_group=n_per_group,
+        seed=seed,
+        noise_seed=noise_seed,
+        **{**plan.spec, **STRUCTURES[structure]},
     )
     return simulate.simulate(simulate.gene_universe(n_genes, named), planted, spec)
 
 
-def as_anndata(data: simulate.SimulatedData) -> ad.AnnData:
-    """The canonical AnnData the load step would build from a simulated dataset."""
+def as_anndata(
+    data: simulate.SimulatedData, roles=("control", "disease", "treatment")
+) -> ad.AnnData:
+    """The canonical AnnData the load step would build from a simulated dataset, keeping the
+    samples of ``roles`` (disease and treatment only: a two-arm study)."""
     sheet = data.samples.set_index("sample")
+    sheet = sheet[sheet["condition"].map(LABELS).isin(roles)]
+    data = simulate.SimulatedData(data.counts[sheet.index], sheet.reset_index(), data.truth)
     obs = sheet.drop(columns=["replicate"]).astype(str)
     obs["role"] = obs["condition"].map(LABELS)
     counts = data.counts.T
@@ -104,7 +116,8 @@ def as_anndata(data: simulate.SimulatedData) -> ad.AnnData:
         var=pd.DataFrame({"symbol": counts.columns.astype(str)}, index=counts.columns.astype(str)),
     )
     adata.layers["counts"] = counts.to_numpy()
-    adata.uns.update(conditions=CONDITIONS, kind="counts", species="mouse")
+    conditions = {role: label for role, label in CONDITIONS.items() if role in roles}
+    adata.uns.update(conditions=conditions, kind="counts", species="mouse")
     return adata
 
 
@@ -278,3 +291,95 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
         record["connectivity p<0.05"] = 100 * float((group["p_connectivity"] < 0.05).mean())
         out.append(record)
     return pd.DataFrame(out)
+
+
+# --- reference signatures ------------------------------------------------------------------------
+
+REFERENCE_SCENARIOS = ("no effect", "off-signature", "30% reversal", "70% reversal")
+
+
+def reference_from(data: simulate.SimulatedData, spec: ReferenceSpec) -> pd.DataFrame:
+    """An independent study's disease-vs-control DE table, as a reference would be read."""
+    logging.disable(logging.INFO)
+    try:
+        table = de.run(as_anndata(data), DESettings.from_config({})).tables["disease_vs_control"]
+    finally:
+        logging.disable(logging.NOTSET)
+    reference = pd.DataFrame(
+        {
+            "gene": table["gene"],
+            "log2FC": table["log2FC"],
+            "se": table["lfcSE"],
+            "padj": table["padj"].fillna(1.0),
+        }
+    ).dropna(subset=["log2FC"])
+    reference["selected"] = (reference["padj"] < spec.padj) & (
+        reference["log2FC"].abs() >= spec.min_abs_log2fc
+    )
+    return reference.reset_index(drop=True)
+
+
+def evaluate_reference(
+    curated: Mapping[str, Sequence[str]],
+    scenario: str,
+    n_per_group: int,
+    seed: int,
+    rule: VerdictRule,
+    n_genes: int = 5000,
+    structure: str = "independent genes",
+    reference_replicates: int = 6,
+) -> dict:
+    """A two-arm dataset (disease + treatment) judged against a reference signature from an
+    independent simulated study with the same truth (same planted effects, other counts)."""
+    data = simulate_scenario(curated, scenario, n_per_group, seed, n_genes, structure)
+    reference_data = simulate_scenario(
+        curated, scenario, reference_replicates, seed, n_genes, "independent genes", noise_seed=1
+    )
+    spec = ReferenceSpec.from_config("independent study", {"path": "simulated", "species": "mouse"})
+    reference = reference_from(reference_data, spec)
+    adata = as_anndata(data, roles=("disease", "treatment"))
+    formula = "~batch + condition" if "batch" in adata.obs else "~condition"
+    logging.disable(logging.INFO)
+    try:
+        result = de.run(adata, DESettings.from_config({"design": formula}))
+        symbols = pd.Series(adata.var_names, index=adata.var_names)
+        mapped = map_to_data(reference, spec, symbols, "mouse", None)
+        sets = [GeneSet(name, "", tuple(genes)) for name, genes in curated.items()]
+        outcome = run_reference(
+            spec,
+            mapped,
+            result.tables["treatment_vs_disease"],
+            adata,
+            result.size_factors.set_index("sample")["size_factor"],
+            sets,
+            rule,
+            formula,
+        )
+    finally:
+        logging.disable(logging.NOTSET)
+    genes = outcome.genes.rename(
+        columns={"reference_selected": "disease_gene", "reference_log2FC": "disease_log2FC"}
+    )
+    truth = data.truth.reindex(genes["gene"])
+    row = {
+        "scenario": f"reference: {scenario}",
+        "structure": structure,
+        "n_per_group": n_per_group,
+        "seed": seed,
+        "verdict": outcome.verdict,
+        "expected": SCENARIOS[scenario].truth,
+        "null": outcome.null.method,
+        "p_reversal": outcome.p_reversal,
+        "p_connectivity": outcome.connectivity.get("p", math.nan),
+        "n_disease_genes": int(genes["disease_gene"].sum()),
+        "set_calls": int(outcome.sets["verdict"].isin(CALLS).sum()) if len(outcome.sets) else 0,
+        "set_false_calls": 0,
+        "focus_set_verdict": "",
+    }
+
+    class _Figures:  # the reference figures under the signature's attribute names
+        def __getattr__(self, name):
+            return outcome.figures[name]
+
+    row.update(_figure_truths(genes, truth, _Figures()))
+    return row

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .roles import CONTRAST_NAMES
+from .roles import CONTRAST_NAMES, contrasts_for, present_roles
 
 log = logging.getLogger("signature_reversal")
 
@@ -116,9 +116,10 @@ def cmd_de(args: argparse.Namespace) -> None:
     from .settings import DESettings
 
     settings = DESettings.from_config(json.loads(args.settings))
-    tables = named_paths(args.tables, CONTRAST_NAMES)
-    volcanos = named_paths(args.volcanos, CONTRAST_NAMES)
     adata = ad.read_h5ad(args.adata)
+    contrasts = [c.name for c in contrasts_for(present_roles(adata.uns["conditions"]))]
+    tables = named_paths(args.tables, contrasts)
+    volcanos = named_paths(args.volcanos, contrasts)
     started = time.perf_counter()
     result = de.run(adata, settings, threads=args.threads)
     log.info("DE fitted in %.1f s", time.perf_counter() - started)
@@ -181,6 +182,43 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     write_tsv(result.sets, args.sets)
     Path(args.summary).write_text(json.dumps(result.summary, indent=2))
     plots.reversal_figures(result, figures)
+
+
+def cmd_reference(args: argparse.Namespace) -> None:
+    """Judge the treatment against one reference disease signature (e.g. human AD)."""
+    import anndata as ad
+
+    from . import de, genesets, plots, references
+    from .reversal.reference import run_reference
+    from .settings import ReferenceSpec, VerdictRule
+
+    spec = ReferenceSpec.from_config(args.name, json.loads(args.reference))
+    adata = ad.read_h5ad(args.adata)
+    treatment = de.read_table(args.treatment)
+    orthologs = genesets.read_orthologs(args.orthologs) if args.orthologs else None
+    mapped = references.map_to_data(
+        references.read_reference(spec),
+        spec,
+        treatment.set_index("gene")["symbol"].astype(str),
+        adata.uns["species"],
+        orthologs,
+    )
+    result = run_reference(
+        spec,
+        mapped,
+        treatment,
+        adata,
+        de.read_size_factors(args.size_factors),
+        genesets.read_gmt(args.curated),
+        VerdictRule.from_config(json.loads(args.settings)),
+        args.design,
+    )
+    write_tsv(result.genes, args.genes)
+    write_tsv(result.sets, args.sets)
+    write_tsv(result.mapping, args.mapping)
+    summary = result.summary(adata.uns["conditions"]["treatment"])
+    Path(args.summary).write_text(json.dumps(summary, indent=2))
+    plots.reference_scatter(result, args.scatter)
 
 
 def cmd_signatures(args: argparse.Namespace) -> None:
@@ -277,6 +315,23 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "figures": "NAME=PATH per reversal figure",
         },
     ),
+    "reference": (
+        cmd_reference,
+        {
+            "name": "the reference's name (its key under reference_signatures)",
+            "reference": "JSON of config reference_signatures.<name>",
+            "adata": "canonical .h5ad",
+            "treatment": "DE table of treatment vs disease",
+            "size_factors": "size factors",
+            "curated": "curated GMT in the data's gene IDs",
+            "settings": "JSON of config 'reversal'",
+            "genes": "per-gene table",
+            "sets": "per-gene-set table",
+            "mapping": "what happened to every reference gene",
+            "summary": "summary JSON",
+            "scatter": "reference D vs dataset T (PNG)",
+        },
+    ),
     "signatures": (
         cmd_signatures,
         {
@@ -328,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--treatment", choices=["reverse", "none", "aggravate"], default="reverse"
     )
     commands["reversal"].add_argument("--genes-of-interest", default="[]", help="JSON list")
-    commands["reversal"].add_argument("--design", default="~condition", help="the DE design")
+    for name in ("reversal", "reference"):
+        commands[name].add_argument("--design", default="~condition", help="the DE design")
+    commands["reference"].add_argument("--orthologs", help="ortholog table")
     commands["reversal"].add_argument("--orthologs", help="ortholog table")
     commands["signatures"].add_argument(
         "--invert-treatment", action="store_true", help="read the treatment table as B vs A"

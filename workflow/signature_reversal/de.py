@@ -21,7 +21,7 @@ from pydeseq2.ds import DeseqStats
 from . import limma
 from .errors import InputError
 from .progress import stage, timed_calls
-from .roles import CONTRASTS, ROLES, Contrast
+from .roles import ROLES, Contrast, contrasts_for, present_roles
 from .settings import DESettings
 from .vectorized_inference import VectorizedInference
 
@@ -201,7 +201,7 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         variability = group_variability(normalized_log_counts(kept, size_factors), kept.obs)
         # a Wald test per contrast, with DESeq2's independent filtering
         results = {}
-        for contrast in CONTRASTS:
+        for contrast in contrasts_for(present_roles(conditions)):
             if settings.fit == "per_contrast":
                 pair = kept[kept.obs["role"].isin([contrast.numerator, contrast.denominator])]
                 with stage(f"separate fit of {contrast.name} ({pair.n_obs} samples)"):
@@ -223,7 +223,7 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
             if settings.fit == "joint"
             else "each contrast is fitted on its own groups (de.fit: per_contrast)",
         )
-    for contrast in CONTRASTS:
+    for contrast in contrasts_for(present_roles(adata.uns["conditions"])):
         table = results[contrast.name]
         log.info(
             "%s (%s): %d genes with padj < %g",
@@ -265,7 +265,7 @@ def group_variability(log_values: np.ndarray, obs: pd.DataFrame) -> pd.DataFrame
     expressed = mean >= np.quantile(mean, 0.25)
     roles = obs["role"].astype(str).to_numpy()
     rows = []
-    for role in ROLES:
+    for role in [r for r in ROLES if (roles == r).any()]:
         members = roles == role
         variance = log_values[members][:, expressed].var(axis=0, ddof=1)
         rows.append(
@@ -277,8 +277,10 @@ def group_variability(log_values: np.ndarray, obs: pd.DataFrame) -> pd.DataFrame
             }
         )
     table = pd.DataFrame(rows)
-    typical = float(np.median(table["median_variance"]))
-    table["relative_variance"] = table["median_variance"] / max(typical, 1e-12)
+    variances = table["median_variance"]
+    # a typical group: the median of three; of two, the quieter one
+    typical = float(np.median(variances) if len(table) > 2 else variances.min())
+    table["relative_variance"] = variances / max(typical, 1e-12)
     table["flagged"] = (table["relative_variance"] >= VARIABILITY_RATIO) | (
         table["relative_variance"] <= 1 / VARIABILITY_RATIO
     )
@@ -305,7 +307,7 @@ def design_matrix(obs: pd.DataFrame, design: str, conditions: dict[str, str]) ->
     ``model.matrix(~0 + condition + batch)``."""
     terms = check_design(design, obs)
     covariates = [t for t in terms if t != "condition"]
-    levels = [conditions[r] for r in ROLES]
+    levels = [conditions[r] for r in present_roles(conditions)]
     columns = {
         f"condition[{lv}]": (obs["condition"].astype(str) == lv).astype(float) for lv in levels
     }
@@ -317,7 +319,7 @@ def design_matrix(obs: pd.DataFrame, design: str, conditions: dict[str, str]) ->
 
 
 def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
-    """Moderated t-tests of the three role contrasts on log expression."""
+    """Moderated t-tests of the role contrasts on log expression."""
     conditions = adata.uns["conditions"]
     matrix = design_matrix(adata.obs, design, conditions)
     try:
@@ -329,7 +331,7 @@ def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
             fix="drop covariates that are confounded with condition",
         ) from err
     vectors = {}
-    for contrast in CONTRASTS:
+    for contrast in contrasts_for(present_roles(conditions)):
         vector = np.zeros(matrix.shape[1])
         vector[matrix.columns.get_loc(f"condition[{conditions[contrast.numerator]}]")] = 1
         vector[matrix.columns.get_loc(f"condition[{conditions[contrast.denominator]}]")] = -1

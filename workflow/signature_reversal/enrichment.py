@@ -202,15 +202,26 @@ def over_representation(
     genes actually tested as background, so untested genes cannot inflate enrichment."""
     if not selected or not gene_sets:
         return pd.DataFrame(columns=list(ORA_COLUMNS))
-    result = gseapy.enrich(
-        gene_list=list(selected),
-        gene_sets={k: list(v) for k, v in gene_sets.items()},
-        background=list(background),
-        outdir=None,
-        cutoff=1.0,
-        no_plot=True,
-    ).results
+    # gseapy logs "No hits returned for all input gene sets!" at ERROR level when no selected
+    # gene is in any set, an ordinary outcome that the table below reports as empty
+    gseapy_log = logging.getLogger("gseapy")
+    level = gseapy_log.level
+    gseapy_log.setLevel(logging.CRITICAL)
+    try:
+        result = gseapy.enrich(
+            gene_list=list(selected),
+            gene_sets={k: list(v) for k, v in gene_sets.items()},
+            background=list(background),
+            outdir=None,
+            cutoff=1.0,
+            no_plot=True,
+        ).results
+    finally:
+        gseapy_log.setLevel(level)
     if not isinstance(result, pd.DataFrame) or result.empty:  # gseapy gives [] for no overlap
+        log.info(
+            "%s, %s genes: none of the %d genes is in any set", collection, direction, len(selected)
+        )
         return pd.DataFrame(columns=list(ORA_COLUMNS))
     tidy = pd.DataFrame(
         {

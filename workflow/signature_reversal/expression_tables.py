@@ -108,13 +108,39 @@ def read_expression_table(
             source=str(path),
             fix="set gene_id_column in the dataset's config to one of the table's columns",
         )
-    ids = table[id_column]
+    symbol_column = symbol_column or next(
+        (
+            c
+            for c in table.columns
+            if c.lower() in SYMBOL_COLUMN_NAMES and c not in samples and c != id_column
+        ),
+        None,
+    )
+    if symbol_column is not None and symbol_column not in table.columns:
+        raise InputError(
+            f"symbol column {symbol_column!r} not found",
+            source=str(path),
+            fix="set symbol_column to an existing column or remove it from the config",
+        )
+    ids = table[id_column].where(table[id_column].astype(str).str.strip() != "")
+    if ids.isna().any() and symbol_column is not None:
+        # annotation exports leave the Ensembl ID empty for some genes that have a symbol
+        filled = ids.isna() & table[symbol_column].notna()
+        ids = ids.where(~filled, table[symbol_column])
+        log.warning(
+            "%d rows have no gene ID in %r; their symbol from %r is used instead (e.g. %s)",
+            int(filled.sum()),
+            id_column,
+            symbol_column,
+            ", ".join(map(str, table.loc[filled, symbol_column].head(3))),
+        )
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna())[0]) + 2
         raise InputError(
-            f"empty gene ID in row {row}",
+            f"empty gene ID in row {row} (column {id_column!r})",
             source=str(path),
-            fix="give every row a gene ID or delete the row",
+            fix="give every row a gene ID, delete the row, or name a column of gene symbols to "
+            "fall back on with symbol_column in the dataset's config",
         )
     stripped = strip_versions(ids)
     n_stripped = sum(a != b for a, b in zip(ids, stripped, strict=True))
@@ -124,16 +150,7 @@ def read_expression_table(
     table.index = pd.Index(stripped, name="gene")
 
     symbols = None
-    symbol_column = symbol_column or next(
-        (c for c in table.columns if c.lower() in SYMBOL_COLUMN_NAMES and c not in samples), None
-    )
     if symbol_column is not None:
-        if symbol_column not in table.columns:
-            raise InputError(
-                f"symbol column {symbol_column!r} not found",
-                source=str(path),
-                fix="set symbol_column to an existing column or remove it from the config",
-            )
         symbols = table[symbol_column].rename("symbol")
         log.info("gene symbols taken from column %r", symbol_column)
     others = [c for c in table.columns if c not in samples]

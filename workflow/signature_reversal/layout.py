@@ -11,6 +11,7 @@ A layout is built on a root such as ``results/example``, or on the pattern
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .roles import CONTRAST_NAMES
@@ -128,6 +129,26 @@ class AnalysisLayout:
     def reversal_figure(self, name: str) -> str:
         return self._path("reversal", f"{name}.png")
 
+    # --- reference signatures ---
+    def reference_file(self, reference: str, name: str) -> str:
+        """A file of the comparison with reference signature ``reference``."""
+        return self._path("reference", reference, name)
+
+    def reference_genes(self, reference: str) -> str:
+        return self.reference_file(reference, "gene_reversal.tsv")
+
+    def reference_sets(self, reference: str) -> str:
+        return self.reference_file(reference, "gene_set_reversal.tsv")
+
+    def reference_summary(self, reference: str) -> str:
+        return self.reference_file(reference, "summary.json")
+
+    def reference_mapping(self, reference: str) -> str:
+        return self.reference_file(reference, "mapping.tsv")
+
+    def reference_scatter(self, reference: str) -> str:
+        return self.reference_file(reference, "reversal_scatter.png")
+
     # --- report and run records ---
     @property
     def report(self) -> str:
@@ -136,24 +157,42 @@ class AnalysisLayout:
     def benchmark(self, step: str) -> str:
         return self._path("benchmarks", f"{step}.tsv")
 
-    def report_inputs(self) -> list[str]:
-        """Every file the report reads for this analysis."""
-        return [
+    def report_inputs(
+        self,
+        contrasts: Sequence[str] = CONTRAST_NAMES,
+        own_signature: bool = True,
+        references: Sequence[str] = (),
+    ) -> list[str]:
+        """Every file the report reads for this analysis: its contrasts, its own reversal
+        (three-arm studies) and the comparison with each reference signature."""
+        files = [
             self.sample_metrics,
             *(self.qc_figure(name) for name in QC_FIGURES),
-            *(self.de_table(c) for c in CONTRAST_NAMES),
-            *(self.volcano(c) for c in CONTRAST_NAMES),
+            *(self.de_table(c) for c in contrasts),
+            *(self.volcano(c) for c in contrasts),
             self.group_variability,
-            *(self.gsea_table(c) for c in CONTRAST_NAMES),
-            *(self.ora_table(c) for c in CONTRAST_NAMES),
+            *(self.gsea_table(c) for c in contrasts),
+            *(self.ora_table(c) for c in contrasts),
             self.gsea_dotplot,
-            self.genes_of_interest,
-            *(self.reversal_figure(name) for name in REVERSAL_FIGURES),
             self.gene_set_coverage,
-            self.reversal_summary,
-            self.gene_set_reversal,
-            self.gene_reversal,
         ]
+        if own_signature:
+            files += [
+                self.genes_of_interest,
+                *(self.reversal_figure(name) for name in REVERSAL_FIGURES),
+                self.reversal_summary,
+                self.gene_set_reversal,
+                self.gene_reversal,
+            ]
+        for reference in references:
+            files += [
+                self.reference_genes(reference),
+                self.reference_sets(reference),
+                self.reference_summary(reference),
+                self.reference_mapping(reference),
+                self.reference_scatter(reference),
+            ]
+        return files
 
 
 def log_file(analysis: str, step: str) -> str:

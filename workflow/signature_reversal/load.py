@@ -18,7 +18,7 @@ import pandas as pd
 from . import anndata_input, expression_tables
 from .errors import InputError, require_file
 from .geneids import guess_id_type, is_ensembl, read_annotation
-from .roles import ROLES
+from .roles import ROLES, present_roles
 from .settings import DatasetSpec, LoadSettings
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str
 
     Samples whose condition is none of the three labels are dropped with a logged warning.
     """
-    labels = {role: str(conditions[role]) for role in ROLES}
+    labels = {role: str(conditions[role]) for role in present_roles(conditions)}
     present = set(sheet["condition"])
     for role, label in labels.items():
         if label not in present:
@@ -80,7 +80,7 @@ def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str
                 f"the {role} condition {label!r} (config 'conditions.{role}') does not appear in "
                 f"the 'condition' column, which holds: {', '.join(sorted(present))}",
                 source=source,
-                fix=f"set conditions.{role} in config/config.yaml to one of the sheet's labels, "
+                fix=f"set conditions.{role} in the config to one of the sheet's labels, "
                 "or correct the sheet",
             )
     role_of = {label: role for role, label in labels.items()}
@@ -98,9 +98,11 @@ def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str
     return sheet
 
 
-def check_replicates(sheet: pd.DataFrame, source: str, minimum: int = 2) -> None:
+def check_replicates(
+    sheet: pd.DataFrame, source: str, minimum: int = 2, roles: tuple[str, ...] = ROLES
+) -> None:
     """Refuse groups with fewer than ``minimum`` samples: variability cannot be estimated."""
-    for role in ROLES:
+    for role in roles:
         members = sheet.index[sheet["role"] == role]
         if len(members) < minimum:
             label = sheet.loc[members, "condition"].iloc[0] if len(members) else role
@@ -282,7 +284,7 @@ def load_dataset(
     sheet = assign_roles(sheet, conditions, sheet_source)
     if "n_cells" in sheet.columns:  # pseudobulk: samples below min_cells have no counts (logged)
         sheet = sheet.loc[sheet.index.isin(values.columns)]
-    check_replicates(sheet, sheet_source, min_replicates)
+    check_replicates(sheet, sheet_source, min_replicates, present_roles(conditions))
     values, symbols = expression_tables.resolve_duplicate_genes(
         values, symbols, spec.duplicate_genes, spec.path
     )
@@ -291,11 +293,12 @@ def load_dataset(
         values = check_counts(values, spec.non_integer_counts, spec.path)
     else:
         values = to_log_scale(values, spec.log_transform, spec.path)
+    roles = present_roles(conditions)
     obs = sheet.copy()
     for column in obs.columns:
         obs[column] = obs[column].astype(str).astype("category")
     obs["condition"] = pd.Categorical(
-        obs["condition"].astype(str), categories=[str(conditions[r]) for r in ROLES]
+        obs["condition"].astype(str), categories=[str(conditions[r]) for r in roles]
     )
     var = pd.DataFrame(index=values.index.astype(str))
     var["symbol"] = gene_symbols(var.index, symbols, spec.species, annotation_dir).to_numpy()
@@ -304,7 +307,7 @@ def load_dataset(
     if spec.kind == "counts":
         adata.layers["counts"] = matrix
     adata.uns.update(
-        conditions={role: str(conditions[role]) for role in ROLES},
+        conditions={role: str(conditions[role]) for role in roles},
         kind=spec.kind,
         species=spec.species,
         id_type=guess_id_type(var.index),
@@ -316,7 +319,7 @@ def load_dataset(
         adata.n_vars,
         spec.kind,
         adata.uns["id_type"],
-        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in ROLES),
+        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in roles),
     )
     return adata
 

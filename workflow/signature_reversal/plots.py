@@ -184,6 +184,48 @@ def reversal_scatter(genes: pd.DataFrame, slope: float, path: str | Path) -> Non
     _save(fig, path)
 
 
+def reference_scatter(result, path: str | Path) -> None:
+    """The dataset's treatment effect against a reference signature's disease effect."""
+    genes = result.genes
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    background = genes[~genes["reference_selected"]]
+    ax.scatter(
+        background["reference_log2FC"],
+        background["treatment_log2FC"],
+        s=3,
+        c=CLASS_COLOURS[""],
+        rasterized=True,
+        label="other mapped genes",
+    )
+    chosen = genes[genes["reference_selected"]]
+    ax.scatter(
+        chosen["reference_log2FC"],
+        chosen["treatment_log2FC"],
+        s=8,
+        c="#4C72B0",
+        rasterized=True,
+        label=f"reference disease genes (n={len(chosen)})",
+    )
+    slope = result.figures.get("slope")
+    if slope is not None and np.isfinite(slope.estimate) and len(genes):
+        limit = float(np.nanmax(np.abs(genes["reference_log2FC"])))
+        line = np.array([-limit, limit])
+        ax.plot(
+            line,
+            slope.estimate * line,
+            c="#C44E52",
+            lw=1.0,
+            label=f"corrected slope {slope.estimate:.2f}",
+        )
+    ax.axhline(0, c="grey", lw=0.5)
+    ax.axvline(0, c="grey", lw=0.5)
+    ax.set_xlabel(f"reference ({result.spec.name}), disease log2 fold change")
+    ax.set_ylabel("this dataset, treatment vs disease log2 fold change")
+    ax.set_title(_wrapped(f"Is the {result.spec.name} signature reversed?", 50))
+    ax.legend(fontsize=7, loc="upper right")
+    _save(fig, path)
+
+
 def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
     """Fraction of each disease-changed set's shift undone by treatment, with 95% CI."""
     judged = sets[sets["verdict"] != "not changed by disease"].sort_values("fraction_restored")

@@ -14,44 +14,25 @@ import numpy as np
 import pandas as pd
 
 from . import enrichment
-from .errors import InputError
+from .references import read_table
 from .reversal.connectivity import connectivity
 from .reversal.estimates import through_origin
 from .reversal.genes import gene_table
-from .settings import VerdictRule
-
-COLUMN_ALIASES = {
-    "gene_id": "gene",
-    "Geneid": "gene",
-    "log2FoldChange": "log2FC",
-    "logFC": "log2FC",
-    "P.Value": "pvalue",
-    "adj.P.Val": "padj",
-    "t": "stat",
-}
+from .settings import ReferenceSpec, VerdictRule
 
 
 def read_published_table(path: str | Path, invert: bool = False) -> pd.DataFrame:
-    """A DESeq2 or limma result table in the package's DE columns; ``invert`` flips the
-    contrast (e.g. lesion-vs-non-lesional read as non-lesional-vs-lesion)."""
-    table = pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene": str})
-    table = table.rename(columns=COLUMN_ALIASES)
-    missing = [c for c in ("gene", "log2FC", "padj") if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}",
-            source=str(path),
-            fix="provide a DESeq2 (gene_id, log2FoldChange, lfcSE, padj) or limma "
-            "(logFC, t, adj.P.Val) table",
-        )
-    if "stat" not in table.columns:
-        table["stat"] = table["log2FC"] / table["lfcSE"]
+    """A published DE table (DESeq2, limma, edgeR, … columns found by name, TSV or CSV) in the
+    package's DE columns; ``invert`` flips the contrast (e.g. lesion-vs-non-lesional read as
+    non-lesional-vs-lesion)."""
+    spec = ReferenceSpec.from_config(Path(path).name, {"path": str(path)})
+    table = read_table(spec).rename(columns={"se": "lfcSE"})
+    table["stat"] = table["log2FC"] / table["lfcSE"]
     if invert:
         table["log2FC"] = -table["log2FC"]
         table["stat"] = -table["stat"]
-    table = table.dropna(subset=["log2FC"]).drop_duplicates("gene")
     table["symbol"] = table["gene"]
-    return table
+    return table.drop(columns=["selected"])
 
 
 def compare(

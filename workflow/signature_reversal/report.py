@@ -13,16 +13,17 @@ import json
 import math
 import platform
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 import yaml
 
-from . import interactive
+from . import genes_of_interest, interactive
 from .layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout
-from .roles import CONTRASTS
-from .settings import ReportSettings
+from .roles import contrast_by_name, contrasts_for, present_roles
+from .settings import ReportSettings, VerdictRule
 
 DEFAULT_QUESTIONS = {
     "oxidative stress": [
@@ -224,60 +225,137 @@ def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> lis
     return answers
 
 
-def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: dict) -> dict:
+def analysis_design(config: dict, name: str) -> tuple[dict, list[str], bool, list[str]]:
+    """An analysis's condition labels, contrasts, whether it has its own disease signature
+    (a control group) and its reference signatures, from the run's config."""
+    dataset = config["datasets"][name.split(".")[0]]
+    conditions = dataset.get("conditions", config["conditions"])
+    contrasts = [c.name for c in contrasts_for(present_roles(conditions))]
+    return (
+        conditions,
+        contrasts,
+        "control" in conditions,
+        list(config.get("reference_signatures", {})),
+    )
+
+
+def analysis_context(
+    name: str, files: AnalysisLayout, config: dict, alpha: float, questions: dict
+) -> dict:
     """Everything the template shows for one analysis, read from its result files."""
-    summary = json.loads(Path(files.reversal_summary).read_text())
-    kind = summary["kind"]
-    sets = pd.read_csv(files.gene_set_reversal, sep="\t")
-    genes = pd.read_csv(files.gene_reversal, sep="\t", dtype={"gene": str})
+    conditions, contrast_names, own_signature, references = analysis_design(config, name)
+    dataset = config["datasets"][name.split(".")[0]]
+    kind = dataset.get("kind", "counts")
     metrics = pd.read_csv(files.sample_metrics, sep="\t", dtype={"sample": str})
     coverage = pd.read_csv(files.gene_set_coverage, sep="\t")
+    contrasts = [_contrast_context(contrast_by_name(c), files, alpha, kind) for c in contrast_names]
+    own = _own_context(files, conditions, questions) if own_signature else None
+    interest = "" if own else _interest_from_treatment(files, config, dataset)
+    reference_contexts = [
+        _reference_context(name, files, r, conditions, config["reference_signatures"][r])
+        for r in references
+    ]
+    verdicts = []
+    if own:
+        verdicts.append(_verdict_row(anchor(name) + "-verdict", "own", own, conditions))
+    verdicts += [_verdict_row(r["anchor"], r["name"], r, conditions) for r in reference_contexts]
+    return {
+        "name": name,
+        "anchor": anchor(name),
+        "meta": {
+            "conditions": conditions,
+            "rule": asdict(VerdictRule.from_config(config.get("reversal"))),
+            "kind": kind,
+            "replicates": {
+                role: int((metrics["role"] == role).sum()) for role in present_roles(conditions)
+            },
+        },
+        "own": own,
+        "interest": interest,
+        "references": reference_contexts,
+        "verdicts": verdicts,
+        "variability": variability_note(
+            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
+        ),
+        "metrics": html_table(metrics),
+        "coverage": html_table(coverage[coverage["collection"] == "curated"]),
+        "coverage_note": _coverage_note(coverage),
+        "images": {
+            **{name: embed_png(files.qc_figure(name)) for name in QC_FIGURES},
+            "gsea_dotplot": embed_png(files.gsea_dotplot),
+        },
+        "contrasts": contrasts,
+    }
+
+
+def _verdict_row(target: str, signature: str, context: dict, conditions: dict) -> dict:
+    """One row of the overview table."""
+    summary = context["summary"].get("signature", context["summary"])
+    slope = summary.get("slope") or {}
+    return {
+        "anchor": target,
+        "signature": "own (disease vs control)" if signature == "own" else signature,
+        "sentence": context["headline"],
+        "slope": interval_text(
+            slope.get("estimate"), slope.get("ci_low"), slope.get("ci_high"), "{:.2f}"
+        ),
+        "p": _format(summary.get("p_reversal"), "{:.3g}"),
+        "genes": summary.get("n_disease_genes", summary.get("n_reference_genes", "–")),
+    }
+
+
+def _contrast_context(contrast, files: AnalysisLayout, alpha: float, kind: str) -> dict:
+    """The DE section of one contrast."""
+    table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
+    gsea = pd.read_csv(files.gsea_table(contrast.name), sep="\t")
+    ora = pd.read_csv(files.ora_table(contrast.name), sep="\t")
+    ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
+    curated = gsea[gsea["collection"] == "curated"]
+    top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
+    title = contrast.name.replace("_", " ")
+    return {
+        "name": contrast.name,
+        "meaning": contrast.meaning,
+        "n_tested": len(table),
+        "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
+        "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
+        "volcano": embed_png(files.volcano(contrast.name)),
+        "top_genes": html_table(top),
+        "volcano_json": script_json(interactive.volcano(table, alpha, title)),
+        "ma_json": script_json(interactive.ma_plot(table, alpha, title, kind)),
+        "table_json": script_json(interactive.table_payload(table)),
+        "gsea_json": script_json(interactive.table_payload(gsea)),
+        "gsea_curated": html_table(curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)),
+        "ora": html_table(
+            ora_top[
+                ["direction", "collection", "gene_set", "overlap", "odds_ratio", "pvalue", "fdr"]
+            ]
+        ),
+        "gsea_other": html_table(
+            gsea[gsea["collection"] != "curated"][
+                ["collection", "gene_set", "size", "NES", "pvalue", "fdr"]
+            ].head(20)
+        ),
+    }
+
+
+def _interest_from_treatment(files: AnalysisLayout, config: dict, dataset: dict) -> str:
+    """Genes of interest in the treatment contrast (a two-arm study has no reversal table)."""
+    table = pd.read_csv(files.de_table("treatment_vs_disease"), sep="\t", dtype={"gene": str})
+    symbols = table.set_index("gene")["symbol"].astype(str)
+    matched = genes_of_interest.match_genes(
+        list(config.get("genes_of_interest", [])), symbols, dataset.get("species", "mouse"), None
+    )
+    rows = matched.merge(table.drop(columns=["symbol"]), on="gene", how="left")
+    return html_table(rows[["requested", "symbol", "how", "baseMean", "log2FC", "padj"]])
+
+
+def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> dict:
+    """The dataset's own signature: verdict, figures, sets, genes and their figures."""
+    summary = json.loads(Path(files.reversal_summary).read_text())
+    sets = pd.read_csv(files.gene_set_reversal, sep="\t")
+    genes = pd.read_csv(files.gene_reversal, sep="\t", dtype={"gene": str})
     interest = pd.read_csv(files.genes_of_interest, sep="\t", dtype=str)
-    contrasts = []
-    for contrast in CONTRASTS:
-        table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
-        gsea = pd.read_csv(files.gsea_table(contrast.name), sep="\t")
-        ora = pd.read_csv(files.ora_table(contrast.name), sep="\t")
-        ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
-        curated = gsea[gsea["collection"] == "curated"]
-        top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
-        title = contrast.name.replace("_", " ")
-        contrasts.append(
-            {
-                "name": contrast.name,
-                "meaning": contrast.meaning,
-                "n_tested": len(table),
-                "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
-                "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
-                "volcano": embed_png(files.volcano(contrast.name)),
-                "top_genes": html_table(top),
-                "volcano_json": script_json(interactive.volcano(table, alpha, title)),
-                "ma_json": script_json(interactive.ma_plot(table, alpha, title, kind)),
-                "table_json": script_json(interactive.table_payload(table)),
-                "gsea_json": script_json(interactive.table_payload(gsea)),
-                "gsea_curated": html_table(
-                    curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)
-                ),
-                "ora": html_table(
-                    ora_top[
-                        [
-                            "direction",
-                            "collection",
-                            "gene_set",
-                            "overlap",
-                            "odds_ratio",
-                            "pvalue",
-                            "fdr",
-                        ]
-                    ]
-                ),
-                "gsea_other": html_table(
-                    gsea[gsea["collection"] != "curated"][
-                        ["collection", "gene_set", "size", "NES", "pvalue", "fdr"]
-                    ].head(20)
-                ),
-            }
-        )
     class_counts = (
         genes.loc[genes["disease_gene"], "reversal_class"]
         .value_counts()
@@ -285,19 +363,12 @@ def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: 
         .reset_index(name="disease genes")
     )
     return {
-        "name": name,
-        "anchor": anchor(name),
         "summary": summary,
         "sets": _set_records(sets),
         "headline": verdict_sentence(
-            summary["conditions"]["treatment"],
-            summary["conditions"]["disease"],
-            summary["signature"]["verdict"],
+            conditions["treatment"], conditions["disease"], summary["signature"]["verdict"]
         ),
         "figures": headline_figures(summary["signature"]),
-        "variability": variability_note(
-            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
-        ),
         "sets_table": html_table(sets.reindex(columns=SET_COLUMNS)) if len(sets) else "",
         "sets_json": script_json(interactive.table_payload(sets)) if len(sets) else "",
         "genes_json": script_json(
@@ -305,16 +376,49 @@ def analysis_context(name: str, files: AnalysisLayout, alpha: float, questions: 
         ),
         "answers": answer_questions(sets, questions),
         "class_counts": html_table(class_counts),
-        "metrics": html_table(metrics),
-        "coverage": html_table(coverage[coverage["collection"] == "curated"]),
         "interest": html_table(_numeric(interest[INTEREST_COLUMNS])),
-        "coverage_note": _coverage_note(coverage),
-        "images": {
-            **{name: embed_png(files.qc_figure(name)) for name in QC_FIGURES},
-            **{name: embed_png(files.reversal_figure(name)) for name in REVERSAL_FIGURES},
-            "gsea_dotplot": embed_png(files.gsea_dotplot),
-        },
-        "contrasts": contrasts,
+        "images": {name: embed_png(files.reversal_figure(name)) for name in REVERSAL_FIGURES},
+    }
+
+
+def _reference_context(
+    analysis: str, files: AnalysisLayout, reference: str, conditions: dict, entry: dict
+) -> dict:
+    """One reference signature: verdict, figures, mapping, scatter and pathways."""
+    summary = json.loads(Path(files.reference_summary(reference)).read_text())
+    sets = pd.read_csv(files.reference_sets(reference), sep="\t")
+    genes = pd.read_csv(files.reference_genes(reference), sep="\t", dtype={"gene": str})
+    counts = summary["mapping"]
+    judged = sets[sets["verdict"] != "not changed by disease"] if len(sets) else sets
+    records = []
+    for row in judged.astype(object).where(judged.notna(), None).to_dict("records"):
+        row["fraction_text"] = interval_text(
+            row["fraction_restored"],
+            row["fraction_restored_ci_low"],
+            row["fraction_restored_ci_high"],
+            "{:.2f}",
+        )
+        row["fdr"] = row["fdr"] if row["fdr"] is not None else math.nan
+        records.append(row)
+    return {
+        "name": reference,
+        "anchor": f"{anchor(analysis)}-reference-{anchor(reference)}",
+        "description": entry.get("description", ""),
+        "summary": summary,
+        "headline": verdict_sentence(
+            conditions["treatment"], f"{reference} reference", summary["verdict"]
+        ),
+        "figures": headline_figures(summary),
+        "mapping_note": (
+            f"{counts['selected_genes']} of its {counts['reference_genes']} genes pass its "
+            f"thresholds; of these, {counts['selected_mapped']} map to a tested gene of this "
+            f"dataset, {counts['selected_ambiguous_ortholog']} have ambiguous orthologs, "
+            f"{counts['selected_no_ortholog']} have no ortholog and "
+            f"{counts['selected_not_among_the_tested_genes']} are not among the tested genes."
+        ),
+        "scatter": embed_png(files.reference_scatter(reference)),
+        "sets": records,
+        "genes_json": script_json(interactive.table_payload(genes[genes["reference_selected"]])),
     }
 
 
@@ -383,7 +487,8 @@ def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> N
         title=settings.title,
         simulated_note=settings.simulated_note,
         analyses=[
-            analysis_context(name, files, alpha, questions) for name, files in analyses.items()
+            analysis_context(name, files, config, alpha, questions)
+            for name, files in analyses.items()
         ],
         plotly_js=interactive.plotly_js(),
         config_yaml=yaml.safe_dump(config, sort_keys=False),

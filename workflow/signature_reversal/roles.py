@@ -27,6 +27,17 @@ CONTRASTS = (
 CONTRAST_NAMES = tuple(c.name for c in CONTRASTS)
 
 
+def present_roles(conditions) -> tuple[str, ...]:
+    """The roles a dataset has, in ROLES order: all three, or disease and treatment only
+    (a two-arm study without a healthy control)."""
+    return tuple(role for role in ROLES if role in conditions)
+
+
+def contrasts_for(roles) -> tuple[Contrast, ...]:
+    """The contrasts whose two roles are both present."""
+    return tuple(c for c in CONTRASTS if c.numerator in roles and c.denominator in roles)
+
+
 def contrast_by_name(name: str) -> Contrast:
     """Look a contrast up by name, with an error listing the valid names."""
     for contrast in CONTRASTS:

@@ -210,3 +210,41 @@ class LoadSettings:
             cell_type=section.get("cell_type"),
             annotation_dir=section.get("annotation_dir"),
         )
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    """A reference disease signature (config ``reference_signatures.<name>``): a published DE
+    table, or up/down gene lists, with its own thresholds."""
+
+    name: str
+    kind: str  # table | gene_list
+    path: str | None
+    up: str | list | None
+    down: str | list | None
+    species: str
+    gene_column: str | None
+    log2fc_column: str | None
+    padj_column: str | None
+    se_column: str | None
+    padj: float
+    min_abs_log2fc: float
+    orthologs: str  # one_to_one | any
+    description: str
+
+    @classmethod
+    def from_config(cls, name: str, entry: Mapping[str, Any]) -> ReferenceSpec:
+        values = {
+            "name": name,
+            "path": None,
+            "up": None,
+            "down": None,
+            "gene_column": None,
+            "log2fc_column": None,
+            "padj_column": None,
+            "se_column": None,
+            **schema_defaults("reference_signatures", "*"),
+            **entry,
+        }
+        values["kind"] = "gene_list" if entry.get("up") or entry.get("down") else "table"
+        return cls(**{f.name: values[f.name] for f in fields(cls)})

@@ -56,6 +56,9 @@ class SimulationSpec:
     # a batch effect: samples alternate between two batches within each group; batch 2 shifts
     # every gene by a log2 amount drawn with this SD (the sheet gets a 'batch' column)
     batch_sd: float = 0.0
+    # draw the samples from their own stream: the same truth (planted effects, expression,
+    # dispersions) with independent counts, e.g. for an independent reference study
+    noise_seed: int | None = None
     labels: Mapping[str, str] = field(
         default_factory=lambda: {"control": "control", "disease": "eczema", "treatment": "nmn"}
     )
@@ -138,6 +141,8 @@ def simulate(
     )
 
     size = 1.0 / dispersion
+    if spec.noise_seed is not None:
+        rng = np.random.default_rng([spec.seed, 2, spec.noise_seed])
     # sample-level structure draws from its own stream, so data without it stay as they were
     structure = _SampleStructure(spec, n_genes, 3 * spec.n_per_group)
     columns, rows = [], []

@@ -34,8 +34,6 @@ from scipy import stats
 
 from .shrinkage import NormalMixturePrior, fit_prior
 
-Z95 = float(stats.norm.ppf(0.975))
-
 
 @dataclass(frozen=True)
 class Headline:
@@ -121,26 +119,53 @@ def noise_variance(weights: np.ndarray, se: np.ndarray) -> float:
     return float(np.sum(weights**2 * se**2) / (weights @ weights) ** 2)
 
 
+@dataclass(frozen=True)
+class Correlation:
+    """How much gene-gene correlation inflates the noise of a weighted sum of genes, measured
+    on the residuals of the linear model: the variance of the weighted residual "pseudo-gene"
+    over the sum of the genes' own residual variances (1 = independent genes)."""
+
+    ratio: float
+    df: int  # residual degrees of freedom behind the estimate
+
+    @property
+    def excess(self) -> float:
+        return max(0.0, self.ratio - 1.0) if math.isfinite(self.ratio) else 0.0
+
+
+def correlation(residuals: np.ndarray, weights: np.ndarray, df: int) -> Correlation:
+    """``residuals``: genes × samples of the chosen genes; ``weights``: one per gene."""
+    pseudo_gene = weights @ residuals
+    own = float(np.sum(weights**2 * (residuals**2).sum(axis=1)))
+    ratio = float(pseudo_gene @ pseudo_gene) / own if own > 0 else math.nan
+    return Correlation(ratio=ratio, df=df)
+
+
 def slope_figure(
     d: np.ndarray,
     t: np.ndarray,
     effects: CorrectedEffects,
     genes: np.ndarray,
     scale: float = 1.0,
-    correlation: float = 0.0,
+    correlated: Correlation | None = None,
 ) -> Headline:
     """A slope-type figure over ``genes`` (mask): −1 = full reversal for the slope itself;
-    ``scale`` = −100 turns it into a % improvement. ``correlation`` is the extra share of the
-    independent-noise variance that gene-gene correlation adds (≥ 0, from residual rotations)."""
+    ``scale`` = −100 turns it into a % improvement. ``correlated`` adds the noise variance that
+    gene-gene correlation brings on top of the sandwich variance; that part is estimated with
+    few degrees of freedom, so the interval uses a t quantile with Satterthwaite's df."""
     genes = genes & np.isfinite(effects.shrunk_disease) & np.isfinite(t)
     if genes.sum() < 2:
         return Headline.missing()
     dg, tg = d[genes], t[genes]
     m, corrected = effects.shrunk_disease[genes], effects.corrected_treatment[genes]
     estimate = through_origin(m, corrected)
-    variance = sandwich_variance(m, corrected, estimate)
-    variance += correlation * noise_variance(m, effects.treatment_se[genes])
-    half = Z95 * math.sqrt(variance)
+    sandwich = sandwich_variance(m, corrected, estimate)
+    extra = 0.0
+    if correlated is not None:
+        extra = correlated.excess * noise_variance(m, effects.treatment_se[genes])
+    variance = sandwich + extra
+    df = correlated.df * variance**2 / extra**2 if extra > 0 else math.inf
+    half = float(stats.t.ppf(0.975, df)) * math.sqrt(variance)
     low, high = sorted((scale * (estimate - half), scale * (estimate + half)))
     return Headline(
         observed=scale * through_origin(dg, tg),

@@ -56,9 +56,12 @@ class SetScores:
         self.d, self.t = linear_model.contrasts_of(self.scores, design)
         self.sigma2 = linear_model.residual_variance(self.scores, design)
         self.df = design.df_residual
-        self.v_dd = design.variance_factor(design.disease, design.disease)
         self.v_tt = design.variance_factor(design.treatment, design.treatment)
-        self.v_td = design.variance_factor(design.treatment, design.disease)
+        if design.has_control:
+            self.v_dd = design.variance_factor(design.disease, design.disease)
+            self.v_td = design.variance_factor(design.treatment, design.disease)
+        else:
+            self.v_dd = self.v_td = math.nan
 
     def pvalues(self) -> tuple[np.ndarray, np.ndarray]:
         """One-sided p of T̄ against D̄'s direction (reversal) and along it (aggravation)."""

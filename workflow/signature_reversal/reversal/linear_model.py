@@ -37,15 +37,19 @@ def log_expression(adata, size_factors: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Design:
-    """Design matrix (one column per role, then covariate dummies) and the role contrasts."""
+    """Design matrix (one column per role present, then covariate dummies) and the role
+    contrasts. Two-arm studies (no control) have disease and treatment columns only."""
 
     matrix: np.ndarray
     roles: np.ndarray
+    present: tuple[str, ...]
 
     @classmethod
     def from_samples(cls, roles: np.ndarray, covariates: pd.DataFrame | None = None) -> Design:
         """Role means plus treatment-coded covariates (as limma's ``~0 + condition + batch``)."""
-        columns = [(roles == role).astype(float) for role in ROLES]
+        roles = np.asarray(roles)
+        present = tuple(role for role in ROLES if (roles == role).any())
+        columns = [(roles == role).astype(float) for role in present]
         if covariates is not None:
             for name in covariates.columns:
                 values = covariates[name].astype(str).to_numpy()
@@ -53,7 +57,15 @@ class Design:
         matrix = np.column_stack(columns)
         if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
             raise ValueError("design matrix is not of full rank: a covariate is confounded")
-        return cls(matrix=matrix, roles=np.asarray(roles))
+        return cls(matrix=matrix, roles=roles, present=present)
+
+    @property
+    def n_roles(self) -> int:
+        return len(self.present)
+
+    @property
+    def has_control(self) -> bool:
+        return "control" in self.present
 
     @property
     def unscaled(self) -> np.ndarray:
@@ -66,8 +78,8 @@ class Design:
 
     def contrast(self, numerator: str, denominator: str) -> np.ndarray:
         vector = np.zeros(self.matrix.shape[1])
-        vector[ROLES.index(numerator)] = 1.0
-        vector[ROLES.index(denominator)] = -1.0
+        vector[self.present.index(numerator)] = 1.0
+        vector[self.present.index(denominator)] = -1.0
         return vector
 
     @property
@@ -79,6 +91,11 @@ class Design:
     def treatment(self) -> np.ndarray:
         """Treatment vs disease contrast (T)."""
         return self.contrast("treatment", "disease")
+
+    @property
+    def covariates(self) -> np.ndarray:
+        """The covariate columns (after the role columns)."""
+        return self.matrix[:, self.n_roles :]
 
     def variance_factor(self, a: np.ndarray, b: np.ndarray) -> float:
         """Cov(a'β̂, b'β̂) / σ²."""
@@ -137,11 +154,20 @@ def fit(expression: np.ndarray, design: Design, prior: VariancePrior | None = No
     sigma2 = (residuals**2).sum(axis=1) / df
     prior = prior or VariancePrior.fit(sigma2, df)
     moderated, df_total = prior.moderate(sigma2, df)
-    d = coefficients @ design.disease
     t = coefficients @ design.treatment
-    se_d = np.sqrt(moderated * design.variance_factor(design.disease, design.disease))
     se_t = np.sqrt(moderated * design.variance_factor(design.treatment, design.treatment))
+    if design.has_control:
+        d = coefficients @ design.disease
+        se_d = np.sqrt(moderated * design.variance_factor(design.disease, design.disease))
+    else:  # a two-arm study has no disease contrast of its own
+        d = se_d = np.full(len(t), np.nan)
     return Fit(d=d, t=t, se_d=se_d, se_t=se_t, sigma2=moderated, df=df_total)
+
+
+def residuals(expression: np.ndarray, design: Design) -> np.ndarray:
+    """Residuals of every gene (rows) around its fitted role means and covariates."""
+    x = design.matrix
+    return expression - expression @ x @ design.unscaled @ x.T
 
 
 def residual_variance(scores: np.ndarray, design: Design) -> np.ndarray:
@@ -152,9 +178,11 @@ def residual_variance(scores: np.ndarray, design: Design) -> np.ndarray:
 
 
 def contrasts_of(scores: np.ndarray, design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """D and T of each row of ``scores``."""
+    """D and T of each row of ``scores`` (D is NaN in a two-arm study)."""
     coefficients = scores @ design.matrix @ design.unscaled
-    return coefficients @ design.disease, coefficients @ design.treatment
+    t = coefficients @ design.treatment
+    d = coefficients @ design.disease if design.has_control else np.full(t.shape, np.nan)
+    return d, t
 
 
 @dataclass
@@ -171,7 +199,7 @@ class PooledFit:
 def pooled_fit(expression: np.ndarray, design: Design) -> PooledFit:
     """Fit of the null model (disease and treatment merged, covariates kept)."""
     merged = np.column_stack(
-        [design.matrix[:, 0], design.matrix[:, 1] + design.matrix[:, 2], design.matrix[:, 3:]]
+        [design.matrix[:, 0], design.matrix[:, 1] + design.matrix[:, 2], design.covariates]
     )
     unscaled = np.linalg.inv(merged.T @ merged)
     coefficients = expression @ merged @ unscaled

@@ -63,7 +63,7 @@ def plan(design: Design, requested: str, draws: int) -> NullPlan:
     """Choose the null: ``requested`` is auto, rotation or relabelling (config reversal.null)."""
     n_d, n_t = len(design.role_columns("disease")), len(design.role_columns("treatment"))
     distinct = math.comb(n_d + n_t, n_d)
-    covariates = design.matrix.shape[1] > 3
+    covariates = design.covariates.shape[1] > 0
     if requested == "relabelling" or (
         requested == "auto" and not covariates and distinct >= MIN_RELABELLINGS
     ):
@@ -115,7 +115,7 @@ def rotation_basis(design: Design) -> tuple[np.ndarray, np.ndarray]:
     """The disease+treatment columns and an orthonormal basis of their residual space: vectors
     over those samples orthogonal to their common mean and to the covariates."""
     block = np.concatenate([design.role_columns("disease"), design.role_columns("treatment")])
-    fixed = design.matrix[block][:, 3:]  # covariates within the block
+    fixed = design.covariates[block]  # covariates within the block
     spanned = (
         np.column_stack([np.ones(len(block)), fixed]) if fixed.size else np.ones((len(block), 1))
     )
@@ -134,26 +134,6 @@ def _rotated(expression: np.ndarray, design: Design, n_draws: int, seed: int):
         rotated = expression.copy()
         rotated[:, block] = base + coordinates @ random_orthogonal(k, rng) @ basis.T
         yield rotated
-
-
-def sampling_draws(
-    expression: np.ndarray, design: Design, n_draws: int, seed: int
-) -> Iterator[np.ndarray]:
-    """Copies of ``expression`` with the same fitted group means and rotated residuals.
-
-    Not a null: the treatment effect stays in the fitted means. The spread of a statistic over
-    these draws measures its sampling variability with every gene-gene correlation of the
-    residuals kept, which is what a variance computed gene by gene cannot see.
-    """
-    x = design.matrix
-    fitted = expression @ x @ design.unscaled @ x.T
-    u, singular, _ = np.linalg.svd(x, full_matrices=True)
-    rank = int((singular > 1e-10 * singular.max()).sum())
-    basis = u[:, rank:]
-    coordinates = (expression - fitted) @ basis
-    rng = np.random.default_rng(seed)
-    for _ in range(n_draws):
-        yield fitted + coordinates @ random_orthogonal(basis.shape[1], rng) @ basis.T
 
 
 def random_orthogonal(k: int, rng: np.random.Generator) -> np.ndarray:

@@ -23,8 +23,8 @@ from .connectivity import connectivity
 from .estimates import (
     CorrectedEffects,
     Headline,
+    correlation,
     moved_toward_control,
-    noise_variance,
     slope_figure,
     through_origin,
 )
@@ -32,12 +32,11 @@ from .shrinkage import NormalMixturePrior, fit_prior
 from .verdicts import decide
 
 FIGURES = ("slope", "percent_improvement_up", "percent_improvement_down")
-SAMPLING_DRAWS = 200  # residual rotations that measure the estimator's spread
 ESTIMATOR = (
     "corrected for the disease samples shared by D and T (decorrelation), for measurement error "
     "in D and for selecting genes on D (empirical-Bayes shrinkage of D, as ashr); 95% CI from a "
-    "sandwich variance across genes, widened where rotations of the residuals show that "
-    "gene-gene correlation spreads the estimate more"
+    "sandwich variance across genes plus the noise that gene-gene correlation adds (measured "
+    "on the residuals of the linear model)"
 )
 
 
@@ -58,7 +57,7 @@ class SignatureResult:
     connectivity: dict = field(default_factory=dict)
     p_reversal: float = math.nan
     p_aggravation: float = math.nan
-    correlation_excess: dict = field(default_factory=dict)
+    correlation_ratio: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -81,7 +80,7 @@ class SignatureResult:
                 "description": self.null.describe(),
             },
             "estimator": ESTIMATOR,
-            "correlation_excess": _plain(self.correlation_excess),
+            "correlation_ratio": _plain(self.correlation_ratio),
         }
 
 
@@ -102,9 +101,6 @@ STATISTICS = (
     "percent_improvement_down",
     "naive_slope",
     "connectivity",
-    "variance_slope",
-    "variance_percent_improvement_up",
-    "variance_percent_improvement_down",
 )
 
 
@@ -142,10 +138,7 @@ class FastStatistic:
             ("percent_improvement_down", d < 0, -100.0),
         ):
             if genes.sum() >= 2:
-                estimate = through_origin(m[genes], corrected[genes])
-                values[name] = scale * estimate
-                variance = noise_variance(m[genes], fit.se_t[top][genes])
-                values[f"variance_{name}"] = scale**2 * variance
+                values[name] = scale * through_origin(m[genes], corrected[genes])
         values["naive_slope"] = through_origin(d, t)
         selected = np.zeros(len(fit.d), bool)
         selected[top] = True
@@ -206,40 +199,26 @@ def signature_verdict(
         ]
     )
     column = {name: i for i, name in enumerate(STATISTICS)}
-    # sampling draws (residuals rotated around the fitted means): the estimator's real spread
-    sampling = np.array(
-        [
-            statistic(draw)
-            for draw in tracked(
-                nulls.sampling_draws(expression, design, SAMPLING_DRAWS, rule.seed + 1),
-                SAMPLING_DRAWS,
-                "sampling spread (residual rotations)",
-            )
-        ]
-    )
     p_rev, p_agg = nulls.permutation_pvalues(
         observed[column["slope"]], null[:, column["slope"]], plan.exact
     )
     p_connectivity, _ = nulls.permutation_pvalues(
         observed[column["connectivity"]], null[:, column["connectivity"]], plan.exact
     )
-    # gene-gene correlation: how much more the estimates spread over the sampling draws than
-    # independent gene errors would make them spread
-    for name in FIGURES:
-        spread = np.nanvar(sampling[:, column[name]], ddof=1)
-        predicted = np.nanmean(sampling[:, column[f"variance_{name}"]])
-        ratio = spread / predicted if predicted > 0 else 1.0
-        result.correlation_excess[name] = max(0.0, ratio - 1.0) if math.isfinite(ratio) else 0.0
-
-    # the headline figures on the DE estimates
+    # the headline figures on the DE estimates, their noise widened by gene-gene correlation
     up, down = disease & (d > 0), disease & (d < 0)
-    result.slope = slope_figure(d, t, effects, disease, 1.0, result.correlation_excess["slope"])
-    for name, mask in (("percent_improvement_up", up), ("percent_improvement_down", down)):
-        setattr(
-            result,
-            name,
-            slope_figure(d, t, effects, mask, -100.0, result.correlation_excess[name]),
+    residuals = linear_model.residuals(expression, design)
+    for name, mask, scale in (
+        ("slope", disease, 1.0),
+        ("percent_improvement_up", up, -100.0),
+        ("percent_improvement_down", down, -100.0),
+    ):
+        usable = mask & np.isfinite(effects.shrunk_disease)
+        correlated = correlation(
+            residuals[usable], effects.shrunk_disease[usable], design.df_residual
         )
+        result.correlation_ratio[name] = correlated.ratio
+        setattr(result, name, slope_figure(d, t, effects, mask, scale, correlated))
     moved, moved_null = moved_toward_control(d, t, effects, disease)
     result.percent_moved_toward_control = {"observed": moved, "null_expected": moved_null}
     result.connectivity = {

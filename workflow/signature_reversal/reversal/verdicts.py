@@ -6,12 +6,13 @@ gene set (effect = fraction of the set's disease shift restored, 1 = full revers
 - **reverses**: the reversal p-value is below alpha *and the whole 95% CI* lies at or beyond the
   full-reversal threshold (slope ≤ −0.5, fraction ≥ 0.5 by default), so a wide interval
   cannot earn the strongest word;
-- **partially reverses**: the reversal p-value is below alpha, the estimate points toward
-  reversal, and the CI does not clear the threshold (the reason says whether the estimate
+- **partially reverses**: the reversal p-value is below alpha, the CI excludes "no effect" on
+  the reversal side, and it does not clear the threshold (the reason says whether the estimate
   itself did);
-- **aggravates**: the aggravation p-value is below alpha and the estimate points away from
-  control;
-- **no evidence** otherwise.
+- **aggravates**: the aggravation p-value is below alpha and the CI lies on the side of moving
+  away from control;
+- **no evidence** otherwise — including a p-value below alpha whose CI still includes no
+  effect (the test and the interval then disagree, and no claim is made).
 """
 
 from __future__ import annotations
@@ -50,6 +51,22 @@ def decide(
     # the CI bound nearest to "no reversal"
     weak_end = figure.ci_high if kind == "slope" else figure.ci_low
     ci = f"95% CI {figure.ci_low:.2f} to {figure.ci_high:.2f}"
+    strong_end = figure.ci_low if kind == "slope" else figure.ci_high
+    clears_zero = math.isfinite(weak_end) and toward * weak_end > 0
+    if p_rev < rule.alpha and size > 0 and not clears_zero:
+        return "no evidence", (
+            f"{test} = {p_rev:.3g} < {rule.alpha} toward reversal, but the {ci} of the {label} "
+            "includes no effect"
+        )
+    if (
+        p_agg < rule.alpha
+        and size < 0
+        and not (math.isfinite(strong_end) and toward * strong_end < 0)
+    ):
+        return "no evidence", (
+            f"{test} = {p_agg:.3g} < {rule.alpha} away from control, but the {ci} of the "
+            f"{label} includes no effect"
+        )
     if p_rev < rule.alpha and size > 0:
         if math.isfinite(weak_end) and toward * weak_end >= toward * threshold:
             return "reverses", (
