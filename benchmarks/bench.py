@@ -248,7 +248,7 @@ def snakemake_run(workdir: Path, config: dict, cores: int) -> dict:
     if done.returncode != 0:
         sys.exit(f"snakemake failed in {workdir}:\n{done.stderr[-3000:]}")
     per_rule: dict[str, float] = {}
-    for table in sorted(workdir.glob("results/*/benchmarks/*.tsv")):
+    for table in sorted(workdir.glob("logs/*/benchmarks/*.tsv")):
         seconds = float(pd.read_csv(table, sep="\t")["s"].iloc[0])
         per_rule[f"{table.parents[1].name}/{table.stem}"] = seconds
     return {"wall_s": wall, "rules": per_rule}

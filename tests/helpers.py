@@ -197,17 +197,36 @@ def named(names, paths) -> list[str]:
     return [f"{n}={p}" for n, p in zip(names, paths, strict=True)]
 
 
+def load_command(settings: dict, out: Path, gene_sets: dict | None = None) -> list[str]:
+    """The load step's arguments, writing into folder ``out``."""
+    gene_sets = gene_sets or {"curated": {"path": str(MOUSE_CURATED), "species": "mouse"}}
+    return [
+        "load",
+        "--settings",
+        json.dumps(settings),
+        "--gene-sets",
+        json.dumps(gene_sets),
+        "--out",
+        str(out / "dataset.h5ad"),
+        "--gmts",
+        f"curated={out / 'curated.gmt'}",
+        "--coverage",
+        str(out / "coverage.tsv"),
+    ]
+
+
 def stage_commands(dataset: dict, files: AnalysisLayout, config: dict) -> list[list[str]]:
     """load → genesets → qc → de → enrich → reversal → dotplot, with the rules' arguments."""
     load_settings = {"dataset": dataset, "conditions": config.get("conditions", CONDITIONS)}
     steps = [
-        ["load", "--settings", json.dumps(load_settings), "--out", files.dataset],
         [
-            "genesets",
-            "--adata",
-            files.dataset,
+            "load",
             "--settings",
+            json.dumps(load_settings),
+            "--gene-sets",
             json.dumps(config["gene_sets"]),
+            "--out",
+            files.dataset,
             "--gmts",
             *named(["curated"], [files.gene_set_collection("curated")]),
             "--coverage",

@@ -3,13 +3,12 @@ exit 2 with the message and no traceback."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import CONDITIONS, STAGE_CONFIG, reversal_command
+from helpers import CONDITIONS, STAGE_CONFIG, load_command, reversal_command
 
 from signature_reversal import cli
 from signature_reversal.errors import InputError
@@ -40,20 +39,11 @@ def test_cli_input_error_exits_2_with_message(tmp_path):
         "conditions": CONDITIONS,
     }
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "signature_reversal",
-            "load",
-            "--settings",
-            json.dumps(settings),
-            "--out",
-            str(tmp_path / "o.h5ad"),
-        ],
+        [sys.executable, "-m", "signature_reversal", *load_command(settings, tmp_path / "o")],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 2
     assert "ERROR:" in result.stderr and "Traceback" not in result.stderr
     assert "sample sheet not found" in result.stderr
-    assert not (tmp_path / "o.h5ad").exists()
+    assert not (tmp_path / "o").exists()

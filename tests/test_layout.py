@@ -6,6 +6,7 @@ from signature_reversal.layout import (
     QC_FIGURES,
     REVERSAL_FIGURES,
     AnalysisLayout,
+    benchmark_file,
     log_file,
 )
 from signature_reversal.roles import CONTRAST_NAMES
@@ -22,5 +23,5 @@ def test_every_report_input_is_a_distinct_file_under_the_root():
 def test_patterns_keep_wildcards_for_snakemake():
     pattern = AnalysisLayout.of("{analysis}")
     assert pattern.de_table("{contrast}") == "results/{analysis}/de/{contrast}.tsv"
-    assert pattern.benchmark("reversal") == "results/{analysis}/benchmarks/reversal.tsv"
+    assert benchmark_file("{analysis}", "reversal") == "logs/{analysis}/benchmarks/reversal.tsv"
     assert log_file("{analysis}", "reversal") == "logs/{analysis}/reversal.log"

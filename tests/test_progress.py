@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
+
+from helpers import load_command
 
 from signature_reversal import cli, progress
 
@@ -27,8 +28,8 @@ def test_tracked_is_quiet_for_fast_loops(caplog):
 def test_cli_log_file_receives_input_errors(tmp_path, capsys):
     log_file = tmp_path / "logs" / "example" / "load_data.log"
     dataset = {"path": str(tmp_path / "missing.tsv"), "samples": str(tmp_path / "samples.tsv")}
-    settings = json.dumps({"dataset": dataset, "conditions": {}})
-    code = cli.main(["--log", str(log_file), "load", "--settings", settings, "--out", "x.h5ad"])
+    settings = {"dataset": dataset, "conditions": {}}
+    code = cli.main(["--log", str(log_file), *load_command(settings, tmp_path / "out")])
     assert code == 2
     text = log_file.read_text()
     assert "[example/load_data] ERROR:" in text and "sample sheet not found" in text
@@ -38,7 +39,7 @@ def test_cli_log_file_receives_input_errors(tmp_path, capsys):
 
 def test_cli_log_file_receives_tracebacks_of_unexpected_failures(tmp_path):
     log_file = tmp_path / "logs" / "example" / "load_data.log"
-    code = cli.main(["--log", str(log_file), "load", "--settings", "{}", "--out", "x.h5ad"])
+    code = cli.main(["--log", str(log_file), *load_command({}, tmp_path / "out")])
     assert code == 1
     text = log_file.read_text()
     assert "load failed with an unexpected error" in text and "Traceback" in text

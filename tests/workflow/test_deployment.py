@@ -29,7 +29,7 @@ def test_shipped_config_from_another_directory(tmp_path):
             "--cores",
             "1",
             "--until",
-            "prepare_gene_sets",
+            "load_data",
         ],
         cwd=tmp_path,
         capture_output=True,

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -76,7 +77,7 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     assert f"<b>{sentence}</b>" in html
     assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):
-        assert (results / "benchmarks" / f"{stage}.tsv").is_file()
+        assert (results.parents[1] / "logs" / "sim" / "benchmarks" / f"{stage}.tsv").is_file()
 
 
 def test_bad_input_fails_cleanly_and_rerun_works(tmp_path, curated_sets):
@@ -177,3 +178,25 @@ def test_snakemake_report_zip(pipeline_run):
         "reversal_summary.json",
     ):
         assert expected in names, expected
+
+
+def test_two_runs_from_scratch_are_byte_identical(tmp_path, curated_sets):
+    """Same inputs → identical outputs, every file under results/ (the report included)."""
+    data = simulate_skin(curated_sets, "reverse", n_genes=400, n_per_group=3, seed=8)
+    trees = []
+    for run in ("first", "second"):
+        workdir = tmp_path / run
+        write_dataset(data, workdir / "input")
+        dataset = table_dataset(Path("input/counts.tsv"), Path("input/samples.tsv"))
+        config = make_config(workdir, {"sim": dataset})
+        config["gene_sets"]["extra"] = []
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+        result = run_snakemake(workdir, "--cores", "2")
+        assert result.returncode == 0, result.stderr[-3000:]
+        root = workdir / "results"
+        trees.append(
+            {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+        )
+    assert trees[0].keys() == trees[1].keys()
+    different = [str(name) for name in trees[0] if trees[0][name] != trees[1][name]]
+    assert different == []

@@ -90,3 +90,43 @@ def test_slurm_profile_names_the_executor_and_safe_defaults():
     assert settings["executor"] == "slurm"
     assert settings["latency-wait"] >= 30 and settings["jobs"] >= 1
     assert {"mem_mb", "runtime"} <= set(settings["default-resources"])
+
+
+def test_readme_commands_are_the_ones_ci_runs():
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"```bash\n(.+?)\n```", readme)
+    quick_start, tests = commands[0], commands[1]
+    assert quick_start.startswith("python3 -m venv --system-site-packages .venv && ")
+    assert quick_start.endswith("pip install -e . && snakemake --cores 2")
+    assert tests in (REPO / ".ci" / "run").read_text()
+    assert tests.startswith(quick_start.split(" && pip")[0])  # the same environment
+
+
+@pytest.mark.workflow
+def test_the_workflow_builds_with_only_snakemake_installed(tmp_path):
+    """The conda route: the base environment has snakemake and nothing else; building the DAG
+    (every input check included) must not need pandas, numpy or the package's dependencies."""
+    import importlib.metadata
+    import subprocess
+    import sys
+
+    venv = tmp_path / "snakemake-only"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    version = importlib.metadata.version("snakemake")
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", f"snakemake=={version}"],
+        capture_output=True,
+        text=True,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"snakemake could not be installed in a fresh venv: {install.stderr[-500:]}")
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import pandas"])
+    assert probe.returncode != 0  # really without pandas
+    dry = subprocess.run(
+        [str(venv / "bin" / "snakemake"), "-n", "--cores", "1", "--directory", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "load_data" in dry.stdout + dry.stderr

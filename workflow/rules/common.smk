@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-import pandas as pd
+from snakemake.exceptions import WorkflowError
 
 # The package lives beside the rules; pointing PYTHONPATH at it lets rules run in a conda env
 # (--use-conda) that holds the dependencies but not the package itself.
@@ -23,8 +23,10 @@ from signature_reversal.layout import (
     REVERSAL_FIGURES,
     REVERSAL_GSEA_CONTRASTS,
     AnalysisLayout,
+    benchmark_file,
     log_file,
 )
+from signature_reversal.preflight import PreflightError, check_config
 from signature_reversal.roles import CONTRAST_NAMES
 
 CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
@@ -62,6 +64,14 @@ def locate_configured_files():
 
 
 locate_configured_files()
+# every input checked now, before any job runs: a bad sheet or a missing file costs seconds
+CONFIG_NAME = (
+    ", ".join(map(str, workflow.config_settings.configfiles)) or "config/config.yaml"
+)
+try:
+    check_config(config, CONFIG_NAME)
+except PreflightError as err:
+    raise WorkflowError(str(err)) from None
 COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"]["extra"]]
 
 
@@ -116,16 +126,6 @@ def contrasts_of(analysis):
 def one_of(names):
     """A wildcard constraint matching exactly these names (none: matches nothing)."""
     return "|".join(re.escape(n) for n in names) if names else "(?!)"
-
-
-for dataset in config["datasets"].values():
-    if dataset.get("samples"):
-        validate(
-            pd.read_csv(
-                dataset["samples"], sep=None, engine="python", dtype=str, comment="#"
-            ),
-            "../schemas/samples.schema.yaml",
-        )
 
 
 wildcard_constraints:

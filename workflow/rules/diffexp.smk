@@ -21,7 +21,7 @@ rule differential_expression:
     log:
         log_file("{analysis}", "differential_expression"),
     benchmark:
-        FILES.benchmark("differential_expression")
+        benchmark_file("{analysis}", "differential_expression")
     wildcard_constraints:
         analysis=one_of(THREE_ARM),
     priority: 20

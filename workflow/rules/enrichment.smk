@@ -3,14 +3,14 @@
 rule gsea_prerank:
     input:
         de=FILES.de_table("{contrast}"),
-        gmts=rules.prepare_gene_sets.output.gmts,
+        gmts=rules.load_data.output.gmts,
     output:
         gsea=FILES.gsea_table("{contrast}"),
         ora=FILES.ora_table("{contrast}"),
     log:
         log_file("{analysis}", "gsea_prerank.{contrast}"),
     benchmark:
-        FILES.benchmark("gsea_prerank.{contrast}")
+        benchmark_file("{analysis}", "gsea_prerank.{contrast}")
     wildcard_constraints:
         contrast="|".join(REVERSAL_GSEA_CONTRASTS),
     priority: 10
@@ -51,7 +51,7 @@ rule gsea_dotplot:
     log:
         log_file("{analysis}", "gsea_dotplot"),
     benchmark:
-        FILES.benchmark("gsea_dotplot")
+        benchmark_file("{analysis}", "gsea_dotplot")
     conda:
         ENV
     threads: 1

@@ -1,12 +1,18 @@
+# The first job: read and check the dataset and translate every gene-set collection into its
+# gene IDs, so that no input error (gene sets sharing no gene with the data included) is found
+# only after DE has run.
 rule load_data:
     input:
-        dataset_inputs,
+        data=dataset_inputs,
+        gene_sets=gene_set_files(),
     output:
-        FILES.dataset,
+        adata=FILES.dataset,
+        gmts=[FILES.gene_set_collection(c) for c in COLLECTIONS],
+        coverage=FILES.gene_set_coverage,
     log:
         log_file("{analysis}", "load_data"),
     benchmark:
-        FILES.benchmark("load_data")
+        benchmark_file("{analysis}", "load_data")
     conda:
         ENV
     threads: 1
@@ -16,31 +22,9 @@ rule load_data:
     params:
         cli=CLI,
         settings=load_settings,
-    shell:
-        "{params.cli} --log {log:q} load --settings {params.settings:q} --out {output:q}"
-
-
-rule prepare_gene_sets:
-    input:
-        adata=FILES.dataset,
-        sources=gene_set_files(),
-    output:
-        gmts=[FILES.gene_set_collection(c) for c in COLLECTIONS],
-        coverage=FILES.gene_set_coverage,
-    log:
-        log_file("{analysis}", "prepare_gene_sets"),
-    benchmark:
-        FILES.benchmark("prepare_gene_sets")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        cli=CLI,
-        settings=settings("gene_sets"),
+        gene_sets=settings("gene_sets"),
         gmts=lambda wildcards, output: named(COLLECTIONS, output.gmts),
     shell:
-        "{params.cli} --log {log:q} genesets --adata {input.adata:q} "
-        "--settings {params.settings:q} --gmts {params.gmts} --coverage {output.coverage:q}"
+        "{params.cli} --log {log:q} load --settings {params.settings:q} "
+        "--gene-sets {params.gene_sets:q} --out {output.adata:q} --gmts {params.gmts} "
+        "--coverage {output.coverage:q}"

@@ -14,7 +14,7 @@ rule sample_qc:
     log:
         log_file("{analysis}", "sample_qc"),
     benchmark:
-        FILES.benchmark("sample_qc")
+        benchmark_file("{analysis}", "sample_qc")
     conda:
         ENV
     threads: 1

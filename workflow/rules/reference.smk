@@ -25,7 +25,7 @@ rule reference_reversal:
     log:
         log_file("{analysis}", "reference.{reference}"),
     benchmark:
-        FILES.benchmark("reference.{reference}")
+        benchmark_file("{analysis}", "reference.{reference}")
     conda:
         ENV
     threads: 1

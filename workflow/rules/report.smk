@@ -11,7 +11,7 @@ rule analysis_report:
     log:
         log_file("{analysis}", "report"),
     benchmark:
-        FILES.benchmark("report")
+        benchmark_file("{analysis}", "report")
     conda:
         ENV
     threads: 1

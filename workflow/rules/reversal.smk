@@ -25,7 +25,7 @@ rule reversal:
     log:
         log_file("{analysis}", "reversal"),
     benchmark:
-        FILES.benchmark("reversal")
+        benchmark_file("{analysis}", "reversal")
     conda:
         ENV
     threads: 1

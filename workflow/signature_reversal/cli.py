@@ -65,32 +65,21 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> None:
-    """Read and validate one dataset (any supported format) into the canonical AnnData."""
-    from . import load
-    from .settings import LoadSettings
+    """Read and check one dataset into the canonical AnnData, and every gene-set collection
+    in its gene IDs: all input checks of the first job, before anything is written."""
+    from . import genesets, load
+    from .settings import GeneSetSettings, LoadSettings
 
     adata = load.run(LoadSettings.from_config(json.loads(args.settings)))
+    gene_sets = GeneSetSettings.from_config(json.loads(args.gene_sets))
+    outputs = named_paths(args.gmts, gene_sets.names)
+    prepared = genesets.run(gene_sets, adata.var["symbol"].astype(str), adata.uns["species"])
     _parent(args.out)
     adata.write_h5ad(args.out)
-
-
-def cmd_genesets(args: argparse.Namespace) -> None:
-    """Translate every gene-set collection into the dataset's gene IDs, with coverage."""
-    import anndata as ad
-
-    from . import genesets
-    from .settings import GeneSetSettings
-
-    settings = GeneSetSettings.from_config(json.loads(args.settings))
-    outputs = named_paths(args.gmts, settings.names)
-    adata = ad.read_h5ad(args.adata, backed="r")
-    symbols, species = adata.var["symbol"].astype(str).copy(), adata.uns["species"]
-    adata.file.close()
-    result = genesets.run(settings, symbols, species)
-    for name, sets in result.collections.items():
+    for name, sets in prepared.collections.items():
         _parent(outputs[name])
         genesets.write_gmt(sets, outputs[name])
-    write_tsv(result.coverage, args.coverage)
+    write_tsv(prepared.coverage, args.coverage)
 
 
 def cmd_qc(args: argparse.Namespace) -> None:
@@ -255,14 +244,14 @@ def cmd_report(args: argparse.Namespace) -> None:
 # one or more NAME=PATH pairs
 COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
     "simulate": (cmd_simulate, {"gene_sets": "GMT of the planted skin sets", "out_dir": "folder"}),
-    "load": (cmd_load, {"settings": "JSON: dataset, conditions, …", "out": "output .h5ad"}),
-    "genesets": (
-        cmd_genesets,
+    "load": (
+        cmd_load,
         {
-            "adata": "canonical .h5ad",
-            "settings": "JSON of config 'gene_sets'",
+            "settings": "JSON: dataset, conditions, …",
+            "gene_sets": "JSON of config 'gene_sets'",
+            "out": "output .h5ad",
             "gmts": "NAME=PATH per collection, in the data's gene IDs",
-            "coverage": "coverage table",
+            "coverage": "gene-set coverage table",
         },
     ),
     "qc": (

@@ -15,10 +15,19 @@ class InputError(ValueError):
         super().__init__("\n".join(parts))
 
 
+CONFIG = "your config (config/config.yaml, or the file given with --configfile)"
+
+
 def require_file(path: Path, what: str, config_key: str | None = None, hint: str = "") -> None:
-    """Refuse a missing input file, naming it and where in the config its path is set."""
+    """Refuse a missing input file (or a directory), naming it and where its path is set."""
+    where = f"'{config_key}' in {CONFIG}" if config_key else CONFIG
+    if path.is_dir():
+        raise InputError(
+            f"the {what} is a directory, not a file",
+            source=str(path),
+            fix=f"point {where} at the file itself{hint}",
+        )
     if not path.is_file():
-        where = f"'{config_key}' in config/config.yaml" if config_key else "config/config.yaml"
         raise InputError(
             f"{what} not found",
             source=str(path),

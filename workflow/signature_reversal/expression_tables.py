@@ -5,14 +5,17 @@ optional annotation columns. The result is one numeric genes × samples frame pl
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import preflight
 from .errors import InputError, require_file
 from .geneids import strip_versions
 
@@ -38,11 +41,28 @@ def separator(path: Path) -> str:
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a delimited text table as strings; '#' lines (featureCounts' header) are skipped."""
+    """Read a delimited text table as strings; '#' lines (featureCounts' header) are skipped,
+    a byte-order mark is dropped, a damaged gzip file and a repeated column name are refused."""
     require_file(path, "expression file")
+    preflight.check_table_header(str(path), "path", "the dataset's config")
     try:
-        table = pd.read_csv(path, sep=separator(path), dtype=str, comment="#")
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
+        # index_col=False: a line ending in a delimiter (Excel's trailing tab) must not make
+        # pandas take the gene IDs for an index and shift every column
+        table = pd.read_csv(
+            path,
+            sep=separator(path),
+            dtype=str,
+            comment="#",
+            encoding="utf-8-sig",
+            index_col=False,
+        )
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise InputError(
+            f"is a damaged gzip file ({err})",
+            source=str(path),
+            fix="download or compress it again (gzip -t checks a file)",
+        ) from err
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
         raise InputError(
             f"cannot be read as a {'CSV' if separator(path) == ',' else 'TSV'} table ({err})",
             source=str(path),
@@ -51,6 +71,9 @@ def read_raw_table(path: Path) -> pd.DataFrame:
         ) from err
     except pd.errors.EmptyDataError as err:
         raise InputError("is empty", source=str(path), fix="provide a non-empty table") from err
+    table = table.loc[
+        :, [not (str(c).startswith("Unnamed:") and table[c].isna().all()) for c in table.columns]
+    ]  # empty columns from trailing delimiters
     if table.shape[0] == 0 or table.shape[1] < 2:
         raise InputError(
             f"has {table.shape[0]} rows and {table.shape[1]} columns",
@@ -241,7 +264,8 @@ def report_bad_cells(
         return
     rows, cols = np.nonzero(mask)
     examples = "; ".join(
-        f"gene {table.index[r]!r} (row {r + 2}), sample {table.columns[c]!r}: {table.iat[r, c]!r}"
+        f"gene {str(table.index[r])!r} (row {r + 2}), sample {str(table.columns[c])!r}: "
+        f"{_plain(table.iat[r, c])}"
         for r, c in list(zip(rows, cols, strict=True))[:3]
     )
     raise InputError(
@@ -249,6 +273,13 @@ def report_bad_cells(
         source=str(path),
         fix=fix or "correct these cells so that every value is a number",
     )
+
+
+def _plain(value) -> str:
+    """A cell as the user wrote it: 5.0, not np.float64(5.0)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def resolve_duplicate_genes(

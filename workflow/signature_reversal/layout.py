@@ -154,9 +154,6 @@ class AnalysisLayout:
     def report(self) -> str:
         return self._path("report.html")
 
-    def benchmark(self, step: str) -> str:
-        return self._path("benchmarks", f"{step}.tsv")
-
     def report_inputs(
         self,
         contrasts: Sequence[str] = CONTRAST_NAMES,
@@ -200,6 +197,12 @@ def log_file(analysis: str, step: str) -> str:
     return f"{LOGS}/{analysis}/{step}.log"
 
 
+def benchmark_file(analysis: str, step: str) -> str:
+    """Time and memory of one step (``logs/<analysis>/benchmarks/<step>.tsv``): beside the logs,
+    so that a failed run leaves nothing under results/."""
+    return f"{LOGS}/{analysis}/benchmarks/{step}.tsv"
+
+
 COMBINED_REPORT = f"{RESULTS}/report.html"
 COMBINED_REPORT_LOG = f"{LOGS}/report.log"
-COMBINED_REPORT_BENCHMARK = f"{RESULTS}/benchmarks/combined_report.tsv"
+COMBINED_REPORT_BENCHMARK = f"{LOGS}/benchmarks/combined_report.tsv"

@@ -33,7 +33,15 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """Read the sample sheet (``sample``, ``condition``, optional covariates) indexed by sample."""
     path = Path(path)
     require_file(path, "sample sheet")
-    sheet = pd.read_csv(path, sep=expression_tables.separator(path), dtype=str, comment="#")
+    sheet = pd.read_csv(
+        path,
+        sep=expression_tables.separator(path),
+        dtype=str,
+        comment="#",
+        encoding="utf-8-sig",  # Excel's "CSV UTF-8" starts with a byte-order mark
+        index_col=False,  # trailing delimiters do not shift the columns
+    )
+    sheet = sheet.loc[:, [not str(c).startswith("Unnamed:") for c in sheet.columns]]
     return check_sheet(sheet, str(path))
 
 
@@ -117,12 +125,17 @@ def check_replicates(
 
 
 def match_samples(
-    values: pd.DataFrame, sheet: pd.DataFrame, data_path: str, sheet_path: str
+    values: pd.DataFrame,
+    sheet: pd.DataFrame,
+    data_path: str,
+    sheet_path: str,
+    in_sheet: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Return the values restricted to the sheet's samples, in sheet order.
 
-    Sheet samples missing from the data are an error; data columns absent from the sheet are
-    dropped with a logged warning.
+    Sheet samples missing from the data are an error; data columns absent from the sheet
+    (``in_sheet``: every sample the sheet names, before role-less ones were dropped and
+    reported) are dropped with a logged warning.
     """
     missing = [s for s in sheet.index if s not in values.columns]
     if missing:
@@ -132,10 +145,12 @@ def match_samples(
             source=data_path,
             fix="make the 'sample' names in the sheet match the data's sample names",
         )
-    extra = [c for c in values.columns if c not in sheet.index]
+    named = sheet.index if in_sheet is None else in_sheet
+    extra = [c for c in values.columns if c not in named]
     if extra:
         log.warning(
-            "samples in the data but not analysed (not in the sheet or role-less): %s",
+            "%d sample(s) in the data are not in the sample sheet and are not analysed: %s",
+            len(extra),
             ", ".join(map(str, extra)),
         )
     return values.loc[:, list(sheet.index)]
@@ -281,6 +296,7 @@ def load_dataset(
     (``kind: normalized``); ``obs`` the sample sheet plus ``role``; ``var['symbol']`` symbols.
     """
     values, symbols, sheet, sheet_source = _read_values(spec, cell_type)
+    in_sheet = sheet.index
     sheet = assign_roles(sheet, conditions, sheet_source)
     if "n_cells" in sheet.columns:  # pseudobulk: samples below min_cells have no counts (logged)
         sheet = sheet.loc[sheet.index.isin(values.columns)]
@@ -288,7 +304,7 @@ def load_dataset(
     values, symbols = expression_tables.resolve_duplicate_genes(
         values, symbols, spec.duplicate_genes, spec.path
     )
-    values = match_samples(values, sheet, spec.path, sheet_source)
+    values = match_samples(values, sheet, spec.path, sheet_source, in_sheet)
     if spec.kind == "counts":
         values = check_counts(values, spec.non_integer_counts, spec.path)
     else:

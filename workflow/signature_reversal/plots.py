@@ -253,6 +253,9 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
     _save(fig, path)
 
 
+LABEL_ITERATIONS = 300  # label-repulsion iterations of the NES-pair figure
+
+
 def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     """NES in the disease contrast against NES in the treatment contrast, one point per set."""
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
@@ -274,12 +277,15 @@ def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
         for _, row in sets.iterrows()
     ]
     if labels:  # neighbouring sets have near-equal NES; push their names apart
+        # a fixed number of iterations: adjustText's default stops after 1 s, so the figure
+        # (and the report) would depend on the machine's speed
         adjust_text(
             labels,
             ax=ax,
             expand=(1.1, 1.8),
             only_move={"text": "y", "static": "y", "explode": "y", "pull": "y"},
             arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4},
+            iter_lim=LABEL_ITERATIONS,
         )
     _save(fig, path)
 

@@ -20,33 +20,11 @@ from scipy import stats
 
 from .errors import InputError, require_file
 from .geneids import strip_versions
+from .preflight import REFERENCE_ALIASES as ALIASES
 from .settings import ReferenceSpec
 
 log = logging.getLogger(__name__)
 
-# column names as DESeq2, edgeR, limma, Seurat and common exports write them
-ALIASES = {
-    "gene": (
-        "gene",
-        "gene_id",
-        "gene_name",
-        "symbol",
-        "gene_symbol",
-        "Geneid",
-        "Gene",
-        "SYMBOL",
-        "ID",
-        "feature",
-        "external_gene_name",
-        "hgnc_symbol",
-        "mgi_symbol",
-    ),
-    "log2FC": ("log2FoldChange", "log2FC", "logFC", "log2fc", "avg_log2FC", "log2_fold_change"),
-    "padj": ("padj", "adj.P.Val", "FDR", "qvalue", "q_value", "p_val_adj", "adj_pvalue"),
-    "se": ("lfcSE", "se", "SE", "standard_error", "logFC_se"),
-    "pvalue": ("pvalue", "P.Value", "PValue", "p_val", "p_value", "pval"),
-    "stat": ("stat", "t", "z", "wald"),
-}
 COLUMNS = ("gene", "log2FC", "se", "padj", "selected")
 
 
