@@ -14,6 +14,7 @@ import gseapy
 import numpy as np
 import pandas as pd
 
+from . import gsea_engine
 from .genesets import GeneSet, restrict_to_genes
 from .settings import EnrichmentSettings
 
@@ -78,6 +79,7 @@ def run(
             settings.min_size,
             settings.max_size,
             threads,
+            settings.engine,
         )
         result["leading_edge"] = as_symbols(result["leading_edge"], symbol_of)
         frames.append(result)
@@ -128,23 +130,28 @@ def prerank(
     min_size: int,
     max_size: int,
     threads: int = 1,
+    engine: str = "vectorized",
 ) -> pd.DataFrame:
-    """Run gseapy.prerank and return a tidy table (one row per tested set)."""
+    """Preranked GSEA, one tidy row per tested set: the vectorized engine (``gsea_engine``,
+    fgsea's simple algorithm) or gseapy.prerank (``engine="gseapy"``)."""
     if not gene_sets:
         return pd.DataFrame(columns=list(COLUMNS))
-    result = gseapy.prerank(
-        rnk=ranked,
-        gene_sets=dict(gene_sets),
-        permutation_num=permutations,
-        seed=seed,
-        min_size=min_size,
-        max_size=max_size,
-        threads=threads,
-        outdir=None,
-        no_plot=True,
-        verbose=False,
-    )
-    table = result.res2d
+    if engine == "vectorized":
+        sized = {n: g for n, g in gene_sets.items() if min_size <= len(g) <= max_size}
+        table = gsea_engine.prerank(ranked, sized, permutations, seed)
+    else:
+        table = gseapy.prerank(
+            rnk=ranked,
+            gene_sets=dict(gene_sets),
+            permutation_num=permutations,
+            seed=seed,
+            min_size=min_size,
+            max_size=max_size,
+            threads=threads,
+            outdir=None,
+            no_plot=True,
+            verbose=False,
+        ).res2d
     sizes = {name: len(genes) for name, genes in gene_sets.items()}
     tidy = pd.DataFrame(
         {

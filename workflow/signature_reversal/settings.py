@@ -72,6 +72,7 @@ class EnrichmentSettings:
     min_size: int
     max_size: int
     seed: int
+    engine: str  # vectorized | gseapy
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> EnrichmentSettings:

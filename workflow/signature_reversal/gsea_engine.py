@@ -1,0 +1,103 @@
+"""A vectorized preranked GSEA: the same statistic as GSEA (Subramanian et al., PNAS 2005) and
+gseapy, computed the way fgsea's "simple" algorithm does (Korotkevich et al., bioRxiv 060012;
+``calcGseaStatCumulative`` and ``fgseaSimpleImpl`` in the fgsea sources).
+
+- The enrichment score of a set is evaluated only at its genes' positions in the ranking: the
+  running sum peaks just after a hit and dips just before one, so k hits need O(k) work, not
+  O(N) for the whole ranking.
+- The null: random gene sets of the set's size (gseapy's and fgsea's "gene-set permutation").
+  One random permutation of the ranking's positions per draw is shared by every set, its first
+  k positions giving the random set of size k, so all sizes come from the same draws at the
+  cost of sorting a prefix.
+- NES, nominal p and FDR follow GSEA exactly as gseapy implements them
+  (``gseapy.algorithm.gsea_significance``, called as is); p has the floor 1/(permutations + 1)
+  applied by the enrichment stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from gseapy.algorithm import gsea_significance
+
+
+def _scores(
+    positions: np.ndarray, weights: np.ndarray, n_genes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """ES of hit sets (rows: sorted 0-based positions) and the index of the hit at the peak."""
+    k = positions.shape[-1]
+    hit_weights = weights[positions]
+    cumulative = np.cumsum(hit_weights, axis=-1) / hit_weights.sum(axis=-1, keepdims=True)
+    misses_before = positions - np.arange(k)  # genes not in the set above each hit
+    step = 1.0 / (n_genes - k)
+    after = cumulative - misses_before * step  # the running sum just after each hit
+    before = after - hit_weights / hit_weights.sum(axis=-1, keepdims=True)  # just before it
+    top = after.max(axis=-1)
+    bottom = np.minimum(before.min(axis=-1), 0.0)
+    es = np.where(np.abs(top) > np.abs(bottom), top, bottom)
+    peak = np.where(np.abs(top) > np.abs(bottom), after.argmax(axis=-1), before.argmin(axis=-1))
+    return es, peak
+
+
+def prerank(
+    ranked: pd.Series,
+    gene_sets: Mapping[str, Sequence[str]],
+    permutations: int,
+    seed: int,
+    weight: float = 1.0,
+) -> pd.DataFrame:
+    """GSEA of every set against a ranking (genes by decreasing statistic).
+
+    Returns one row per set: Term, ES, NES, NOM p-val, FDR q-val, Lead_genes (';'-joined), as
+    gseapy's ``res2d`` names them.
+    """
+    genes = ranked.index.to_numpy()
+    weights = np.abs(ranked.to_numpy(dtype=float)) ** weight
+    n = len(genes)
+    position_of = {g: i for i, g in enumerate(genes)}
+    names, hits = [], []
+    for name, members in gene_sets.items():
+        positions = np.sort([position_of[g] for g in set(members) if g in position_of])
+        if 0 < len(positions) < n:
+            names.append(name)
+            hits.append(positions)
+    if not names:
+        return pd.DataFrame(columns=["Term", "ES", "NES", "NOM p-val", "FDR q-val", "Lead_genes"])
+    observed = np.empty(len(names))
+    leading = []
+    for i, positions in enumerate(hits):
+        es, peak = _scores(positions[None, :], weights, n)
+        observed[i] = es[0]
+        edge = positions[: peak[0] + 1] if es[0] >= 0 else positions[peak[0] :]
+        leading.append(";".join(genes[edge]))
+    # the null: the first k of one shared random ordering per draw
+    rng = np.random.default_rng(seed)
+    largest = max(len(p) for p in hits)
+    keys = rng.random((permutations, n))
+    # the `largest` smallest keys of each row, in key order: a random ordered sample of
+    # positions (argpartition is O(n); a full argsort would be O(n log n))
+    draws = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
+    draws = np.take_along_axis(
+        draws, np.argsort(np.take_along_axis(keys, draws, axis=1), axis=1), axis=1
+    )
+    null = np.empty((len(names), permutations))
+    by_size: dict[int, np.ndarray] = {}
+    for i, positions in enumerate(hits):
+        k = len(positions)
+        if k not in by_size:
+            by_size[k] = _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
+        null[i] = by_size[k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        results = list(gsea_significance(observed, null))
+    return pd.DataFrame(
+        {
+            "Term": names,
+            "ES": [r[0] for r in results],
+            "NES": [r[1] for r in results],
+            "NOM p-val": [r[2] for r in results],
+            "FDR q-val": [r[3] for r in results],
+            "Lead_genes": leading,
+        }
+    )
