@@ -52,3 +52,24 @@ def test_running_score_envelope_keeps_peaks_and_ends():
     assert np.array_equal(y, curve[x])
     short = np.arange(50.0)
     assert np.array_equal(plots._envelope(short)[1], short)
+
+
+def test_sample_figures_stop_growing_past_a_few_dozen_samples(tmp_path):
+    """At 12 samples every sample is a named cell; at 90 and 400 the figures are the same
+    bounded size (one cell per pair was 6,514 × 7,029 px at 200 samples)."""
+    sizes = {}
+    for n in (12, 90, 400):
+        rng = np.random.default_rng(n)
+        names = [f"sample_{i}" for i in range(n)]
+        corr = pd.DataFrame(np.corrcoef(rng.normal(size=(n, 50))), index=names, columns=names)
+        roles = list(np.resize(["control", "disease", "treatment"], n))
+        plots.correlation_heatmap(corr, tmp_path / f"c{n}.png", roles)
+        metrics = pd.DataFrame({"sample": names, "role": roles, "library_size": np.full(n, 1e7)})
+        plots.library_sizes(metrics, tmp_path / f"l{n}.png")
+        heatmap = pd.DataFrame(rng.normal(size=(50, n)), columns=names)
+        plots.disease_gene_heatmap(heatmap, np.asarray(roles), tmp_path / f"h{n}.png")
+        sizes[n] = [_is_png(tmp_path / f"{kind}{n}.png") for kind in "clh"]
+    assert sizes[90] == sizes[400]
+    for width, height in sizes[400]:
+        assert width <= 1700 and height <= 1000
+    assert sizes[12][0][0] < sizes[90][0][0]  # the small one is not blown up either

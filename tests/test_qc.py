@@ -51,3 +51,40 @@ def test_normalized_input_has_no_library_sizes():
     metrics = qc.sample_metrics(adata)
     assert metrics["library_size"].isna().all() and metrics["detected_genes"].isna().all()
     np.testing.assert_array_equal(qc.log_scale_expression(adata), values)
+
+
+def test_principal_components_match_scikit_learn():
+    """Same scores, signs and explained variance as sklearn's PCA, which QC used before."""
+    from sklearn.decomposition import PCA
+
+    from signature_reversal.qc import principal_components
+
+    values = np.random.default_rng(0).normal(size=(15, 300)) + np.linspace(0, 3, 300)
+    reference = PCA(n_components=2, svd_solver="full")
+    expected = reference.fit_transform(values)
+    scores, explained = principal_components(values, 2)
+    np.testing.assert_allclose(scores, expected, atol=1e-10)
+    np.testing.assert_allclose(explained, reference.explained_variance_ratio_, atol=1e-12)
+
+
+def test_uniform_libraries_are_not_flagged_but_a_half_size_one_is():
+    """15.3 M reads beside 17–20 M is nothing to act on (a robust z flagged it); 8 M is."""
+    metrics = pd.DataFrame(
+        {
+            "library_size": [17.2e6, 18.0e6, 19.5e6, 20.1e6, 17.8e6, 15.3e6],
+            "median_within_group_correlation": [0.991, 0.990, 0.992, 0.991, 0.990, 0.989],
+        }
+    )
+    assert (qc._flag_outliers(metrics) == "").all()
+    metrics.loc[5, "library_size"] = 8.0e6
+    flags = qc._flag_outliers(metrics)
+    assert flags[5].startswith("low library size (0.45× the median")
+    assert (flags[:5] == "").all()
+
+
+def test_a_sample_far_from_its_group_is_flagged_with_the_reason():
+    within = [0.991, 0.990, 0.992, 0.991, 0.990, 0.95]
+    metrics = pd.DataFrame({"library_size": [1e7] * 6, "median_within_group_correlation": within})
+    flags = qc._flag_outliers(metrics)
+    assert flags[5].startswith("low correlation to its group (1 − r = 0.05")
+    assert (flags[:5] == "").all()

@@ -1,4 +1,5 @@
-"""The vectorized engine solves pydeseq2's equations: same answers, found for all genes at once."""
+"""The vectorized engine solves the DESeq2 equations pydeseq2 solves, for all genes at once:
+the same answers up to where the two optimisers stop (R's numbers: test_deseq2_reference)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
-from pydeseq2 import utils
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
-from scipy.optimize import minimize_scalar
 from scipy.stats import spearmanr
 
 from signature_reversal.vectorized_inference import VectorizedInference
@@ -67,48 +66,3 @@ def test_planted_changes_are_found(both_engines):
     called = (fast["padj"] < 0.05).to_numpy()
     assert called[changed].mean() > 0.6  # power on ±1.5 log2FC at 4 replicates
     assert called[~changed].mean() < 0.02  # few false calls among unchanged genes
-
-
-def test_dispersion_optimum_is_never_worse(both_engines):
-    """Where the two disagree, pydeseq2's L-BFGS-B stopped early (often at the 1e-8 floor):
-    the vectorized estimate has the lower Cox-Reid-adjusted negative log-likelihood."""
-    (dds, _), (reference, _), _ = both_engines
-    design = dds.obsm["design_matrix"].to_numpy()
-    size_factors = dds.obs["size_factors"].to_numpy()
-    worse = 0
-    for gene in range(0, dds.n_vars, 7):
-        counts = np.asarray(dds.X[:, gene], dtype=float)
-        if counts.sum() == 0:
-            continue
-        mu = utils.fit_lin_mu(counts, size_factors, design, 0.5)
-
-        def loss(alpha, counts=counts, mu=mu):
-            weights = mu / (1 + mu * alpha)
-            gram = (design.T * weights) @ design
-            return utils.nb_nll(counts, mu, alpha) + 0.5 * np.linalg.slogdet(gram)[1]
-
-        ours = loss(dds.var["genewise_dispersions"].iloc[gene])
-        theirs = loss(reference.var["genewise_dispersions"].iloc[gene])
-        worse += ours > theirs + 1e-6
-    assert worse == 0
-
-
-def test_alpha_mle_matches_a_bounded_scalar_optimiser():
-    data, _ = _counts(60, 3, seed=2)
-    counts = data.X.astype(float)
-    design = pd.get_dummies(data.obs["condition"]).to_numpy(dtype=float)
-    size_factors = np.ones(counts.shape[0])
-    mu = VectorizedInference().lin_reg_mu(counts, size_factors, design, 0.5)
-    alpha, _ = VectorizedInference().alpha_mle(
-        counts, design, mu, np.full(counts.shape[1], 0.1), 1e-8, 10.0
-    )
-    for gene in range(counts.shape[1]):
-        y, m = counts[:, gene], mu[:, gene]
-
-        def loss(log_alpha, y=y, m=m):
-            a = np.exp(log_alpha)
-            gram = (design.T * (m / (1 + m * a))) @ design
-            return utils.nb_nll(y, m, a) + 0.5 * np.linalg.slogdet(gram)[1]
-
-        best = minimize_scalar(loss, bounds=(np.log(1e-8), np.log(10.0)), method="bounded")
-        assert loss(np.log(alpha[gene])) <= best.fun + 1e-6

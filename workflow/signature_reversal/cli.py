@@ -122,14 +122,15 @@ def cmd_de(args: argparse.Namespace) -> None:
 
 def cmd_enrich(args: argparse.Namespace) -> None:
     """Preranked GSEA and over-representation of one contrast against every collection."""
-    from . import de, enrichment, genesets
+    from . import enrichment, genesets
+    from .de_tables import read_table
     from .settings import EnrichmentSettings
 
     settings = EnrichmentSettings.from_config(json.loads(args.settings))
     collections = {
         name: genesets.read_gmt(path) for name, path in named_paths(args.gene_sets).items()
     }
-    result = enrichment.run(de.read_table(args.de), collections, settings, args.threads)
+    result = enrichment.run(read_table(args.de), collections, settings, args.threads)
     write_tsv(result.gsea, args.gsea)
     write_tsv(result.ora, args.ora)
 
@@ -146,15 +147,16 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
     import anndata as ad
 
-    from . import de, genesets, plots, reversal
+    from . import genesets, plots, reversal
+    from .de_tables import read_size_factors, read_table
     from .layout import REVERSAL_FIGURES, REVERSAL_GSEA_CONTRASTS
     from .settings import VerdictRule
 
     figures = named_paths(args.figures, REVERSAL_FIGURES)
     result = reversal.run(
-        tables={n: de.read_table(p) for n, p in named_paths(args.de, CONTRAST_NAMES).items()},
+        tables={n: read_table(p) for n, p in named_paths(args.de, CONTRAST_NAMES).items()},
         adata=ad.read_h5ad(args.adata),
-        size_factors=de.read_size_factors(args.size_factors),
+        size_factors=read_size_factors(args.size_factors),
         curated=genesets.read_gmt(args.curated),
         gsea={
             n: pd.read_csv(p, sep="\t")
@@ -177,13 +179,14 @@ def cmd_reference(args: argparse.Namespace) -> None:
     """Judge the treatment against one reference disease signature (e.g. human AD)."""
     import anndata as ad
 
-    from . import de, genesets, plots, references
+    from . import genesets, plots, references
+    from .de_tables import read_size_factors, read_table
     from .reversal.reference import run_reference
     from .settings import ReferenceSpec, VerdictRule
 
     spec = ReferenceSpec.from_config(args.name, json.loads(args.reference))
     adata = ad.read_h5ad(args.adata)
-    treatment = de.read_table(args.treatment)
+    treatment = read_table(args.treatment)
     orthologs = genesets.read_orthologs(args.orthologs) if args.orthologs else None
     mapped = references.map_to_data(
         references.read_reference(spec),
@@ -197,7 +200,7 @@ def cmd_reference(args: argparse.Namespace) -> None:
         mapped,
         treatment,
         adata,
-        de.read_size_factors(args.size_factors),
+        read_size_factors(args.size_factors),
         genesets.read_gmt(args.curated),
         VerdictRule.from_config(json.loads(args.settings)),
         args.design,

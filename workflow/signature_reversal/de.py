@@ -149,7 +149,9 @@ def test_contrast(
     alpha: float,
 ) -> pd.DataFrame:
     """Wald test of one role contrast; independent filtering and Cook's filtering as in DESeq2."""
-    stats = DeseqStats(
+    # the vectorized engine finishes as R's results() does; the pydeseq2 engine stays pydeseq2
+    tester = RResultsStats if isinstance(dds.inference, VectorizedInference) else DeseqStats
+    stats = tester(
         dds,
         contrast=["condition", conditions[contrast.numerator], conditions[contrast.denominator]],
         alpha=alpha,
@@ -163,6 +165,61 @@ def test_contrast(
     table.index.name = "gene"
     table["symbol"] = dds.var["symbol"].reindex(table.index).to_numpy()
     return table.reset_index()[list(RESULT_COLUMNS)]
+
+
+class RResultsStats(DeseqStats):
+    """pydeseq2's Wald tests finished the way R DESeq2's ``results()`` finishes them.
+
+    - Genes whose counts are zero in every sample of both contrasted groups get log2FC 0,
+      stat 0 and p 1 (R's ``cleanContrast``); pydeseq2 reports a fold change between two
+      fitted near-zero means.
+    - Independent filtering chooses the base-mean cutoff where the number of rejections comes
+      within one residual SD of its lowess fit; pydeseq2's own lowess differs from R's
+      ``lowess`` (which interpolates over points closer than 1% of the range, ``delta``),
+      enough to pick another cutoff and change calls near padj = 0.05. statsmodels' lowess is
+      R's algorithm (``clowess``).
+    """
+
+    def _contrast_all_zero(self) -> np.ndarray:
+        factor, numerator, denominator = self.contrast[:3]
+        in_contrast = self.dds.obs[factor].isin([numerator, denominator]).to_numpy()
+        return ~(np.asarray(self.dds.X)[in_contrast] > 0).any(axis=0)
+
+    def run_wald_test(self) -> None:
+        super().run_wald_test()
+        zero = self._contrast_all_zero()
+        self.p_values[zero] = 1.0
+        self.statistics[zero] = 0.0
+
+    def summary(self, **kwargs) -> None:
+        super().summary(**kwargs)
+        self.results_df.loc[self._contrast_all_zero(), "log2FoldChange"] = 0.0
+
+    def _independent_filtering(self) -> None:
+        from scipy.stats import false_discovery_control
+        from statsmodels.nonparametric.smoothers_lowess import lowess
+
+        base_mean = self.base_mean.to_numpy()
+        pvalues = self.p_values.to_numpy()
+        lower = float(np.mean(base_mean == 0))
+        theta = np.linspace(lower, 0.95 if lower < 0.95 else 1.0, 50)
+        adjusted = np.full((len(base_mean), len(theta)), np.nan)
+        for i, cutoff in enumerate(np.quantile(base_mean, theta)):
+            use = (base_mean >= cutoff) & ~np.isnan(pvalues)
+            if use.any():
+                adjusted[use, i] = false_discovery_control(pvalues[use], method="bh")
+        with np.errstate(invalid="ignore"):
+            rejections = (adjusted < self.alpha).sum(axis=0)
+        fitted = lowess(
+            rejections, theta, frac=1 / 5, it=3, delta=0.01 * np.ptp(theta), return_sorted=False
+        )
+        chosen = 0
+        if rejections.max() > 10:
+            residual = (rejections - fitted)[rejections > 0]
+            threshold = fitted.max() - np.sqrt(np.mean(residual**2))
+            above = np.flatnonzero(rejections > threshold)
+            chosen = int(above[0]) if above.size else 0
+        self.padj = pd.Series(adjusted[:, chosen], index=self.dds.var_names)
 
 
 @dataclass
@@ -351,14 +408,3 @@ def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
             }
         )[list(RESULT_COLUMNS)]
     return results
-
-
-def read_table(path) -> pd.DataFrame:
-    """Read a DE table written by this package, keeping gene IDs and symbols as text."""
-    return pd.read_csv(path, sep="\t", dtype={"gene": str, "symbol": str})
-
-
-def read_size_factors(path) -> pd.Series:
-    """Size factors by sample, as written by :func:`run`."""
-    table = pd.read_csv(path, sep="\t", dtype={"sample": str})
-    return table.set_index("sample")["size_factor"]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import gsea_engine
+from .gene_ranking import ranking, running_score  # noqa: F401  (part of this module's API)
 from .genesets import GeneSet, restrict_to_genes
 from .settings import EnrichmentSettings
 
@@ -110,15 +111,6 @@ def as_symbols(gene_lists: pd.Series, symbol_of: Mapping[str, str]) -> list[str]
 
 
 COLUMNS = ("collection", "gene_set", "size", "ES", "NES", "pvalue", "fdr", "leading_edge")
-
-
-def ranking(de_table: pd.DataFrame, column: str = "stat") -> pd.Series:
-    """Genes ranked by a DE column (default the Wald statistic), genes without a value dropped."""
-    ranked = de_table.set_index("gene")[column].dropna().sort_values(ascending=False)
-    dropped = len(de_table) - len(ranked)
-    if dropped:
-        log.info("ranking: %d genes without a %s value are not ranked", dropped, column)
-    return ranked
 
 
 def prerank(
@@ -245,14 +237,3 @@ def over_representation(
         }
     )
     return tidy.sort_values(["pvalue", "gene_set"]).reset_index(drop=True)
-
-
-def running_score(ranked: pd.Series, members: list[str], weight: float = 1.0) -> np.ndarray:
-    """The GSEA running enrichment score along a ranking (Subramanian 2005, weight p = 1)."""
-    hits = ranked.index.isin(members)
-    if not hits.any() or hits.all():
-        return np.zeros(len(ranked))
-    step_hit = np.abs(ranked.to_numpy()) ** weight * hits
-    step_hit = step_hit / step_hit.sum()
-    step_miss = (~hits) / (~hits).sum()
-    return np.cumsum(step_hit - step_miss)

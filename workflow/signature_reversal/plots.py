@@ -35,8 +35,10 @@ CLASS_COLOURS = {
 
 def _save(fig: plt.Figure, path: str | Path, crop: bool = False) -> None:
     """``crop`` (bbox "tight") keeps colour-bar labels inside the image; it draws the figure
-    twice, so the many-panel grids, which need no crop, skip it."""
-    fig.tight_layout()
+    twice, so the many-panel grids, which need no crop, skip it. Figures laid out by their
+    own layout engine keep it."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight" if crop else None, metadata={"Software": None})
     plt.close(fig)
 
@@ -52,19 +54,34 @@ def _wrapped(name: object, width: int = 34) -> str:
     return text[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")
 
 
+# past this many samples, figures stop naming each sample (the tables do) and stop growing
+LABELLED_SAMPLES = 60
+MAX_WIDTH_INCHES = 14.0
+
+
+def _sample_axis_width(n_samples: int, per_sample: float, least: float) -> float:
+    return min(max(least, per_sample * n_samples), MAX_WIDTH_INCHES)
+
+
 def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
-    fig, ax = plt.subplots(figsize=(max(5, 0.35 * len(metrics)), 3.5))
+    fig, ax = plt.subplots(figsize=(_sample_axis_width(len(metrics), 0.35, 5), 3.5))
     if metrics["library_size"].isna().all():
         ax.text(0.5, 0.5, "normalized input: no library sizes", ha="center", va="center")
         ax.set_axis_off()
         _save(fig, path)
         return
     colours = [ROLE_COLOURS[r] for r in metrics["role"]]
-    ax.bar(metrics["sample"], metrics["library_size"] / 1e6, color=colours)
-    ax.set_xlabel("sample")
+    positions = np.arange(len(metrics))
+    ax.bar(positions, metrics["library_size"] / 1e6, color=colours, width=0.8)
+    if len(metrics) <= LABELLED_SAMPLES:
+        ax.set_xticks(positions, metrics["sample"], rotation=90)
+        ax.set_xlabel("sample")
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(metrics)} samples in sheet order (names: the QC table)")
+    ax.set_xlim(-0.6, len(metrics) - 0.4)
     ax.set_ylabel("library size (million reads)")
     ax.set_title("Library sizes")
-    ax.tick_params(axis="x", rotation=90)
     _save(fig, path)
 
 
@@ -102,14 +119,47 @@ def pca(
     _save(fig, path)
 
 
-def correlation_heatmap(corr: pd.DataFrame, path: str | Path) -> None:
-    size = max(4.5, 0.32 * len(corr))
-    fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(corr.to_numpy(), cmap="viridis")
-    ax.set_xticks(range(len(corr)), corr.columns, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(corr)), corr.index, fontsize=7)
-    ax.set_xlabel("sample")
-    ax.set_ylabel("sample")
+def correlation_heatmap(corr: pd.DataFrame, path: str | Path, roles=None) -> None:
+    """Sample–sample correlations. Up to ``LABELLED_SAMPLES`` samples: one named cell per
+    pair. Beyond: samples clustered (average linkage on 1 − r, so outliers and batches form
+    blocks), unnamed, with a strip of group colours, in a figure of fixed size."""
+    n = len(corr)
+    if n <= LABELLED_SAMPLES:
+        size = max(4.5, 0.32 * n)
+        fig, ax = plt.subplots(figsize=(size + 1, size))
+        image = ax.imshow(corr.to_numpy(), cmap="viridis")
+        ax.set_xticks(range(n), corr.columns, rotation=90, fontsize=7)
+        ax.set_yticks(range(n), corr.index, fontsize=7)
+        ax.set_xlabel("sample")
+        ax.set_ylabel("sample")
+    else:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+        from scipy.spatial.distance import squareform
+
+        distance = np.clip(1 - corr.to_numpy(), 0, None)
+        np.fill_diagonal(distance, 0)
+        order = leaves_list(linkage(squareform(distance, checks=False), method="average"))
+        fig, (strip, ax) = plt.subplots(
+            1, 2, figsize=(9, 7.5), gridspec_kw={"width_ratios": [1, 30]}, layout="constrained"
+        )
+        image = ax.imshow(
+            corr.to_numpy()[np.ix_(order, order)],
+            cmap="viridis",
+            interpolation="nearest",
+            aspect="auto",
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(f"{n} samples, clustered (names: the QC table)")
+        if roles is not None:
+            colours = matplotlib.colors.to_rgba_array([ROLE_COLOURS[r] for r in roles])
+            strip.imshow(colours[order][:, None, :], aspect="auto", interpolation="nearest")
+            present = [r for r in ROLE_COLOURS if r in set(roles)]
+            handles = [matplotlib.patches.Patch(color=ROLE_COLOURS[r]) for r in present]
+            fig.legend(handles, present, loc="outside lower left", ncols=3, fontsize=8)
+        strip.set_xticks([])
+        strip.set_yticks([])
+        strip.set_ylabel("group (colour)")
     ax.set_title("Sample–sample Pearson correlation (log-CPM)")
     fig.colorbar(image, ax=ax, label="Pearson r")
     _save(fig, path, crop=True)
@@ -416,16 +466,21 @@ def disease_gene_heatmap(expression: pd.DataFrame, roles: np.ndarray, path: str 
     order = np.argsort([("control", "disease", "treatment").index(r) for r in roles], kind="stable")
     data = expression.iloc[:, order]
     z = data.sub(data.mean(axis=1), axis=0).div(data.std(axis=1).replace(0, 1), axis=0)
-    fig, ax = plt.subplots(figsize=(max(5, 0.3 * z.shape[1] + 2), max(4, 0.12 * len(z) + 1.5)))
+    width = _sample_axis_width(z.shape[1], 0.3, 3) + 2
+    fig, ax = plt.subplots(figsize=(width, max(4, 0.12 * len(z) + 1.5)))
     if z.empty:
         ax.text(0.5, 0.5, "no disease genes", ha="center", va="center")
         ax.set_axis_off()
         _save(fig, path)
         return
     image = ax.imshow(z.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-2.5, vmax=2.5)
-    ax.set_xticks(range(z.shape[1]), z.columns, rotation=90, fontsize=7)
+    if z.shape[1] <= LABELLED_SAMPLES:
+        ax.set_xticks(range(z.shape[1]), z.columns, rotation=90, fontsize=7)
+        ax.set_xlabel("sample (control, disease, treatment)")
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{z.shape[1]} samples (control, disease, treatment)")
     ax.set_yticks(range(len(z)), z.index, fontsize=5 if len(z) > 40 else 7)
-    ax.set_xlabel("sample (control, disease, treatment)")
     ax.set_ylabel("gene")
     fig.colorbar(image, ax=ax, label="z-score of log2 expression")
     ax.set_title("Top disease genes across samples")
@@ -439,7 +494,7 @@ def qc_figures(result: QCResult, paths: Mapping[str, str | Path]) -> None:
     """Library sizes, PCA and the correlation heatmap (``paths`` keyed by figure name)."""
     library_sizes(result.metrics, paths["library_sizes"])
     pca(result.pca_scores, result.roles, result.explained_variance, paths["pca"], result.batch)
-    correlation_heatmap(result.correlation, paths["correlation"])
+    correlation_heatmap(result.correlation, paths["correlation"], list(result.roles))
 
 
 def de_figures(result: DEResult, alpha: float, paths: Mapping[str, str | Path]) -> None:

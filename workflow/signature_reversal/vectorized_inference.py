@@ -10,9 +10,9 @@ all genes at once with batched numpy linear algebra:
 - ``lin_reg_mu``: one least-squares solve for every gene;
 - ``irls``: IRLS iterations on a (genes × p × p) batch, genes frozen as they converge; genes
   that diverge fall back to pydeseq2's own solver (its L-BFGS-B and grid fallbacks);
-- ``alpha_mle``: the Cox–Reid-adjusted (and, for MAP, prior-penalised) likelihood minimised over
-  log dispersion by a grid search then golden-section refinement, which needs no starting value
-  and cannot stop at a boundary by accident;
+- ``alpha_mle``: gene-wise and MAP dispersions by R DESeq2's own line search, start and
+  fall-backs (``deseq2_dispersion``), so dispersions, and with them standard errors and calls,
+  are R's rather than those of a more exact optimiser;
 - ``wald_test``: batched covariance and Wald statistics.
 
 Agreement with pydeseq2's own inference is measured by ``benchmarks/bench.py de`` and tested.
@@ -28,7 +28,10 @@ from pydeseq2.default_inference import DefaultInference
 from scipy.special import gammaln
 from scipy.stats import norm
 
-GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+from . import deseq2_dispersion
+
+# nbinomWaldTest's minmu in R DESeq2
+WALD_MIN_MU = 0.5
 
 
 def _gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -58,10 +61,9 @@ def _nb_nll_alpha_terms(counts: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -
 class VectorizedInference(DefaultInference):
     """Drop-in ``Inference`` for pydeseq2 whose gene-wise routines run on all genes at once."""
 
-    def __init__(self, grid_points: int = 30, refine_steps: int = 32, n_cpus: int = 1):
+    def __init__(self, n_cpus: int = 1):
         super().__init__(n_cpus=n_cpus)
-        self.grid_points = grid_points
-        self.refine_steps = refine_steps
+        self._genewise: tuple[tuple, np.ndarray] = ((), np.empty(0))
 
     def lin_reg_mu(
         self,
@@ -155,45 +157,32 @@ class VectorizedInference(DefaultInference):
         prior_reg: bool = False,
         optimizer: Literal["BFGS", "L-BFGS-B"] = "L-BFGS-B",
     ) -> tuple[np.ndarray, np.ndarray]:
-        if prior_reg and prior_disp_var is None:
-            raise ValueError("prior_disp_var is required for prior regularization")
-        log_alpha_hat = np.log(alpha_hat)
-
-        def loss(log_alpha: np.ndarray) -> np.ndarray:
-            alpha = np.exp(log_alpha)
-            value = _nb_nll_alpha_terms(counts, mu, alpha)
-            if cr_reg:
-                weights = mu / (1.0 + mu * alpha)
-                value = value + 0.5 * np.linalg.slogdet(_gram(design_matrix, weights))[1]
-            if prior_reg:
-                value = value + (log_alpha - log_alpha_hat) ** 2 / (2.0 * prior_disp_var)
-            return value
-
-        low, high = np.log(min_disp), np.log(max_disp)
-        grid = np.linspace(low, high, self.grid_points)
-        values = np.stack([loss(np.full(counts.shape[1], g)) for g in grid])
-        best = values.argmin(axis=0)
-        step = grid[1] - grid[0]
-        left = np.maximum(grid[best] - step, low)
-        right = np.minimum(grid[best] + step, high)
-        # golden-section search inside the bracket around the best grid point
-        x1 = right - GOLDEN * (right - left)
-        x2 = left + GOLDEN * (right - left)
-        f1, f2 = loss(x1), loss(x2)
-        for _ in range(self.refine_steps):
-            lower = f1 < f2  # the minimum lies in [left, x2]: drop (x2, right], else [left, x1)
-            right = np.where(lower, x2, right)
-            left = np.where(lower, left, x1)
-            probe = np.where(lower, right - GOLDEN * (right - left), left + GOLDEN * (right - left))
-            f_probe = loss(probe)
-            x1, x2, f1, f2 = (
-                np.where(lower, probe, x2),
-                np.where(lower, x1, probe),
-                np.where(lower, f_probe, f2),
-                np.where(lower, f1, f_probe),
+        """Gene-wise (``prior_reg=False``, from pydeseq2's rough/moments start ``alpha_hat``)
+        or MAP (``prior_reg=True``, prior mean ``alpha_hat`` = the trend) dispersions, by R
+        DESeq2's own optimiser (``deseq2_dispersion``)."""
+        if not cr_reg:  # DESeq2 always adjusts; anything else is pydeseq2's own business
+            return super().alpha_mle(
+                counts, design_matrix, mu, alpha_hat, min_disp, max_disp,
+                prior_disp_var, cr_reg, prior_reg, optimizer,
+            )  # fmt: skip
+        converged = np.ones(counts.shape[1], dtype=bool)
+        if not prior_reg:
+            estimate = deseq2_dispersion.genewise(
+                counts, mu, design_matrix, alpha_hat, min_disp, max_disp
             )
-        estimate = np.clip((left + right) / 2.0, low, high)
-        return np.exp(estimate), np.ones(counts.shape[1], dtype=bool)
+            self._genewise = (_fingerprint(counts), estimate)
+            return estimate, converged
+        if prior_disp_var is None:
+            raise ValueError("prior_disp_var is required for prior regularization")
+        # DESeq2 starts the MAP search at the gene-wise estimate (pydeseq2 at the trend): use
+        # it when these are the counts whose gene-wise estimates were fitted last
+        fingerprint, genewise = self._genewise
+        same_genes = fingerprint == _fingerprint(counts)
+        start = deseq2_dispersion.map_start(genewise, alpha_hat) if same_genes else alpha_hat
+        estimate = deseq2_dispersion.maximum_a_posteriori(
+            counts, mu, design_matrix, start, alpha_hat, prior_disp_var, min_disp, max_disp
+        )
+        return estimate, converged
 
     def wald_test(
         self,
@@ -211,6 +200,10 @@ class VectorizedInference(DefaultInference):
                 design_matrix, disp, lfc, mu, ridge_factor, contrast, lfc_null, alt_hypothesis
             )
         contrast = np.asarray(contrast, dtype=float)  # pydeseq2 passes a pandas Series
+        # R's fitBeta bounds the fitted means by nbinomWaldTest's minmu before it forms the
+        # weights of the covariance (pydeseq2 does not: a gene with an all-zero group then gets
+        # a standard error half again as large as R's)
+        mu = np.maximum(mu, WALD_MIN_MU)
         weights = mu / (1.0 + mu * disp)
         gram = _gram(design_matrix, weights)
         covariance = np.linalg.inv(gram + ridge_factor)
@@ -218,3 +211,8 @@ class VectorizedInference(DefaultInference):
         se = np.sqrt(np.einsum("gi,gij,gj->g", hc, gram, hc))
         stat = ((lfc - lfc_null) @ contrast) / se
         return 2.0 * norm.sf(np.abs(stat)), stat, se
+
+
+def _fingerprint(counts: np.ndarray) -> tuple:
+    """Identifies a count matrix cheaply (shape and a hash of its bytes)."""
+    return counts.shape, hash(np.ascontiguousarray(counts).tobytes())

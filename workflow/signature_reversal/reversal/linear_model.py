@@ -144,14 +144,29 @@ class VariancePrior:
         return (self.df * self.scale + df_residual * sigma2) / total, total
 
 
+def least_squares(expression: np.ndarray, design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (genes × columns) and residual sums of squares of every gene (rows)."""
+    x = design.matrix
+    coefficients = expression @ x @ design.unscaled
+    residuals = expression - coefficients @ x.T
+    return coefficients, (residuals**2).sum(axis=1)
+
+
 def fit(expression: np.ndarray, design: Design, prior: VariancePrior | None = None) -> Fit:
     """Least squares of every gene (rows) on the design; ``prior`` given = reuse it (nulls)."""
-    x = design.matrix
-    unscaled = design.unscaled
-    coefficients = expression @ x @ unscaled
-    residuals = expression - coefficients @ x.T
+    return fit_from(*least_squares(expression, design), design, prior)
+
+
+def fit_from(
+    coefficients: np.ndarray,
+    rss: np.ndarray,
+    design: Design,
+    prior: VariancePrior | None = None,
+) -> Fit:
+    """The contrasts, moderated variances and standard errors of a least-squares fit (the
+    null draws compute coefficients and residual sums of squares in batches, ``nulls``)."""
     df = design.df_residual
-    sigma2 = (residuals**2).sum(axis=1) / df
+    sigma2 = rss / df
     prior = prior or VariancePrior.fit(sigma2, df)
     moderated, df_total = prior.moderate(sigma2, df)
     t = coefficients @ design.treatment

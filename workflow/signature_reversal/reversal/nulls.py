@@ -89,32 +89,100 @@ def draws(
 ) -> Iterator[np.ndarray]:
     """Null copies of ``expression`` (genes × samples), one per draw."""
     if plan.method == "relabelling":
-        yield from _relabelled(expression, design, plan, seed)
+        pool = _pool(design)
+        for order in _orders(design, plan, seed):
+            shuffled = expression.copy()
+            shuffled[:, pool] = expression[:, pool[order]]
+            yield shuffled
     else:
-        yield from _rotated(expression, design, plan.draws, seed)
+        block, basis = rotation_basis(design)
+        coordinates = expression[:, block] @ basis  # genes × k residual coordinates
+        base = expression[:, block] - coordinates @ basis.T
+        for rotation in _rotations(basis.shape[1], plan.draws, seed):
+            rotated = expression.copy()
+            rotated[:, block] = base + coordinates @ rotation @ basis.T
+            yield rotated
 
 
-def _relabelled(expression: np.ndarray, design: Design, plan: NullPlan, seed: int):
-    disease, treatment = design.role_columns("disease"), design.role_columns("treatment")
-    pool = np.concatenate([disease, treatment])
-    if plan.exact:
-        orders = (
-            np.concatenate([list(chosen), [i for i in range(len(pool)) if i not in chosen]])
-            for chosen in itertools.combinations(range(len(pool)), len(disease))
+def fitted_draws(
+    expression: np.ndarray, design: Design, plan: NullPlan, seed: int, batch: int = 32
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The least-squares fit (coefficients, residual sums of squares; as
+    ``linear_model.least_squares``) of each of ``draws``' null copies, without forming them.
+
+    Both kinds of draw only remix the disease+treatment columns, so a draw's coefficients are
+    the fixed part plus ``Y @ M`` for a small per-draw matrix M (Y: the block's columns, or
+    their residual coordinates for rotations), and its residual sum of squares is ``y'y −
+    β'X'Xβ`` with ``y'y`` unchanged by any relabelling or rotation. ``batch`` draws share one
+    matrix product, which turns the null from one genes × samples pass per draw into a few
+    genes × (columns × batch) products (``benchmarks/bench.py reversal``).
+    """
+    # centring each gene changes no contrast or residual and keeps y'y − β'X'Xβ accurate
+    centred = expression - expression.mean(axis=1, keepdims=True)
+    hat = design.matrix @ design.unscaled  # samples × columns: β = y @ hat
+    gram = design.matrix.T @ design.matrix
+    total = (centred**2).sum(axis=1)
+    if plan.method == "relabelling":
+        pool = _pool(design)
+        rest = np.setdiff1d(np.arange(len(design.roles)), pool)
+        fixed = centred[:, rest] @ hat[rest]
+        remixed = centred[:, pool]
+
+        def mixing(order: np.ndarray) -> np.ndarray:
+            matrix = np.empty((len(pool), hat.shape[1]))
+            matrix[order] = hat[pool]
+            return matrix
+
+        mixings = (mixing(order) for order in _orders(design, plan, seed))
+    else:
+        block, basis = rotation_basis(design)
+        rest = np.setdiff1d(np.arange(len(design.roles)), block)
+        remixed = centred[:, block] @ basis
+        base = centred[:, block] - remixed @ basis.T
+        fixed = centred[:, rest] @ hat[rest] + base @ hat[block]
+        projected = basis.T @ hat[block]  # k × columns
+        mixings = (
+            rotation @ projected for rotation in _rotations(basis.shape[1], plan.draws, seed)
         )
+    while chunk := list(itertools.islice(mixings, batch)):
+        stacked = np.concatenate(chunk, axis=1)  # block × (columns · draws)
+        coefficients = (remixed @ stacked).reshape(len(fixed), len(chunk), -1)
+        coefficients += fixed[:, None, :]
+        explained = np.einsum("gdp,pq,gdq->gd", coefficients, gram, coefficients)
+        rss = np.maximum(total[:, None] - explained, 0.0)
+        for i in range(len(chunk)):
+            yield coefficients[:, i, :], rss[:, i]
+
+
+def _pool(design: Design) -> np.ndarray:
+    return np.concatenate([design.role_columns("disease"), design.role_columns("treatment")])
+
+
+def _orders(design: Design, plan: NullPlan, seed: int) -> Iterator[np.ndarray]:
+    """Each relabelling as an order of the pooled disease+treatment columns: draw column i
+    takes the data of pooled column order[i]; with exact enumeration the first is the observed
+    split."""
+    n_disease, n_pool = len(design.role_columns("disease")), len(_pool(design))
+    if plan.exact:
+        for chosen in itertools.combinations(range(n_pool), n_disease):
+            rest = [i for i in range(n_pool) if i not in chosen]
+            yield np.asarray([*chosen, *rest], dtype=int)
     else:
         rng = np.random.default_rng(seed)
-        orders = (rng.permutation(len(pool)) for _ in range(plan.draws))
-    for order in orders:
-        shuffled = expression.copy()
-        shuffled[:, pool] = expression[:, pool[np.asarray(order, dtype=int)]]
-        yield shuffled
+        for _ in range(plan.draws):
+            yield rng.permutation(n_pool)
+
+
+def _rotations(k: int, n_draws: int, seed: int) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    for _ in range(n_draws):
+        yield random_orthogonal(k, rng)
 
 
 def rotation_basis(design: Design) -> tuple[np.ndarray, np.ndarray]:
     """The disease+treatment columns and an orthonormal basis of their residual space: vectors
     over those samples orthogonal to their common mean and to the covariates."""
-    block = np.concatenate([design.role_columns("disease"), design.role_columns("treatment")])
+    block = _pool(design)
     fixed = design.covariates[block]  # covariates within the block
     spanned = (
         np.column_stack([np.ones(len(block)), fixed]) if fixed.size else np.ones((len(block), 1))
@@ -122,18 +190,6 @@ def rotation_basis(design: Design) -> tuple[np.ndarray, np.ndarray]:
     u, singular, _ = np.linalg.svd(spanned, full_matrices=True)
     rank = int((singular > 1e-10 * singular.max()).sum())
     return block, u[:, rank:]
-
-
-def _rotated(expression: np.ndarray, design: Design, n_draws: int, seed: int):
-    block, basis = rotation_basis(design)
-    coordinates = expression[:, block] @ basis  # genes × k residual coordinates
-    base = expression[:, block] - coordinates @ basis.T
-    rng = np.random.default_rng(seed)
-    k = basis.shape[1]
-    for _ in range(n_draws):
-        rotated = expression.copy()
-        rotated[:, block] = base + coordinates @ random_orthogonal(k, rng) @ basis.T
-        yield rotated
 
 
 def random_orthogonal(k: int, rng: np.random.Generator) -> np.ndarray:

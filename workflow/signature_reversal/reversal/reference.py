@@ -156,7 +156,8 @@ def _unshrunk(d: np.ndarray, t: np.ndarray, se_t: np.ndarray) -> CorrectedEffect
 
 
 def _fast_statistics(
-    expression: np.ndarray,
+    coefficients: np.ndarray,
+    rss: np.ndarray,
     design: linear_model.Design,
     weights: np.ndarray,
     up: np.ndarray,
@@ -165,7 +166,7 @@ def _fast_statistics(
 ) -> np.ndarray:
     """Slope, % improvement up and down, connectivity: the reference (selection and weights)
     fixed, T from the linear model."""
-    fit = linear_model.fit(expression, design, variance_prior)
+    fit = linear_model.fit_from(coefficients, rss, design, variance_prior)
     values = [
         scale * through_origin(weights[genes], fit.t[genes]) if genes.sum() >= 2 else math.nan
         for genes, scale in ((up | down, 1.0), (up, -100.0), (down, -100.0))
@@ -234,15 +235,15 @@ def run_reference(
     sigma2 = linear_model.fit(expression, design).sigma2
     variance_prior = linear_model.VariancePrior.fit(sigma2, design.df_residual)
 
-    def statistics(values: np.ndarray) -> np.ndarray:
-        return _fast_statistics(values, design, weights, up, down, variance_prior)
+    def statistics(coefficients: np.ndarray, rss: np.ndarray) -> np.ndarray:
+        return _fast_statistics(coefficients, rss, design, weights, up, down, variance_prior)
 
-    observed = statistics(expression)
+    observed = statistics(*linear_model.least_squares(expression, design))
     null = np.array(
         [
-            statistics(draw)
+            statistics(*draw)
             for draw in tracked(
-                nulls.draws(expression, design, plan, rule.seed),
+                nulls.fitted_draws(expression, design, plan, rule.seed),
                 plan.draws,
                 f"{spec.name}: null ({plan.method})",
             )

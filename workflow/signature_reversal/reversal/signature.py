@@ -126,7 +126,11 @@ class FastStatistic:
         return cls(design, n_top, pooled.variance_prior, fit_prior(pooled.d, pooled.se_d), kappa)
 
     def __call__(self, expression: np.ndarray) -> np.ndarray:
-        fit = linear_model.fit(expression, self.design, self.variance_prior)
+        return self.from_fit(*linear_model.least_squares(expression, self.design))
+
+    def from_fit(self, coefficients: np.ndarray, rss: np.ndarray) -> np.ndarray:
+        """The statistics of a least-squares fit (one null draw of ``nulls.fitted_draws``)."""
+        fit = linear_model.fit_from(coefficients, rss, self.design, self.variance_prior)
         top = np.argpartition(-np.abs(fit.stat_d), self.n_top - 1)[: self.n_top]
         d, t = fit.d[top], fit.t[top]
         m = self.disease_prior.posterior_mean(d, fit.se_d[top])
@@ -190,9 +194,9 @@ def signature_verdict(
     observed = statistic(expression)
     null = np.array(
         [
-            statistic(draw)
+            statistic.from_fit(*draw)
             for draw in tracked(
-                nulls.draws(expression, design, plan, rule.seed),
+                nulls.fitted_draws(expression, design, plan, rule.seed),
                 plan.draws,
                 f"signature null ({plan.method})",
             )

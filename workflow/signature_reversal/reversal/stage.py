@@ -10,7 +10,8 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .. import enrichment, genes_of_interest
+from .. import genes_of_interest
+from ..gene_ranking import ranking, running_score
 from ..genesets import GeneSet, restrict_to_genes
 from ..settings import VerdictRule
 from . import linear_model, nulls
@@ -136,7 +137,7 @@ def run(
         interest_expression=interest_expression,
         running_scores={
             name: {
-                c: enrichment.running_score(enrichment.ranking(tables[c]), usable[name])
+                c: running_score(ranking(tables[c]), usable[name])
                 for c in ("disease_vs_control", "treatment_vs_disease")
             }
             for name in judged
