@@ -6,6 +6,8 @@ repeated; medians are printed with the machine. Figures are recorded in docs/ben
     python benchmarks/bench.py de                 # 20,000 genes x 12 and x 60 samples, both engines
     python benchmarks/bench.py pipeline           # snakemake on the example and on 60 samples
     python benchmarks/bench.py singlecell         # 200,000 cells x 20,000 genes, 12 samples
+    python benchmarks/bench.py r                  # side by side with R DESeq2 (and fgsea)
+    python benchmarks/bench.py scaling            # 12 to 1,000 samples; 1, 5, 20 datasets
 
 Inputs are seeded and cached under --work (default: .bench/), so reruns skip generation.
 """
@@ -54,11 +56,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_environment() -> dict[str, str]:
+    """The environment of child processes: the package importable from the checkout."""
+    return {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
+
+
 def run_child(args: list[str]) -> dict:
     """Run this script's hidden subcommand in a fresh process; it prints one JSON line."""
-    env = {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        env=child_environment(),
+        check=False,
     )
     if done.returncode != 0:
         sys.exit(f"benchmark step failed: {' '.join(args)}\n{done.stderr[-3000:]}")
@@ -248,10 +258,13 @@ def snakemake_run(workdir: Path, config: dict, cores: int) -> dict:
     if done.returncode != 0:
         sys.exit(f"snakemake failed in {workdir}:\n{done.stderr[-3000:]}")
     per_rule: dict[str, float] = {}
+    peak_rss: dict[str, float] = {}
     for table in sorted(workdir.glob("logs/*/benchmarks/*.tsv")):
-        seconds = float(pd.read_csv(table, sep="\t")["s"].iloc[0])
-        per_rule[f"{table.parents[1].name}/{table.stem}"] = seconds
-    return {"wall_s": wall, "rules": per_rule}
+        row = pd.read_csv(table, sep="\t").iloc[0]
+        name = f"{table.parents[1].name}/{table.stem}"
+        per_rule[name] = float(row["s"])
+        peak_rss[name] = float(row["max_rss"]) if row["max_rss"] != "-" else float("nan")
+    return {"wall_s": wall, "rules": per_rule, "peak_rss_mb": peak_rss}
 
 
 def bench_pipeline(args: argparse.Namespace) -> None:
@@ -410,6 +423,9 @@ def bench_singlecell(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    import scaling
+    import versus_r
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", default=str(REPO / ".bench"), help="cache and scratch folder")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -440,6 +456,8 @@ def main() -> None:
     child.add_argument("--data", required=True)
     child.add_argument("--out", required=True)
     child.set_defaults(func=child_singlecell)
+    versus_r.add_parsers(sub)
+    scaling.add_parsers(sub)
     args = parser.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)
     args.func(args)

@@ -92,12 +92,18 @@ def main() -> None:
         )
     )
     started = time.perf_counter()
+    rows = []
     with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(
-            pool.map(
-                partial(run_one, curated=curated, rule=rule, n_genes=args.genes), jobs, chunksize=4
-            )
-        )
+        work = partial(run_one, curated=curated, rule=rule, n_genes=args.genes)
+        for row in pool.map(work, jobs, chunksize=4):
+            rows.append(row)
+            if len(rows) % 50 == 0 or len(rows) == len(jobs):
+                elapsed = time.perf_counter() - started
+                print(
+                    f"  {len(rows)}/{len(jobs)} datasets, {elapsed:.0f} s "
+                    f"(about {elapsed / len(rows) * (len(jobs) - len(rows)):.0f} s to go)",
+                    flush=True,
+                )
     results = pd.DataFrame(rows)
     table = calibration.summarise(results)
     shown = table.set_index(["scenario", "structure", "n_per_group"])[list(SHOWN)]

@@ -26,6 +26,9 @@ rule reversal:
         log_file("{analysis}", "reversal"),
     benchmark:
         benchmark_file("{analysis}", "reversal")
+    # the longest step on the way to the report: it starts before the residual GSEA and the
+    # reference comparisons, which run beside it
+    priority: 10
     conda:
         ENV
     threads: 1

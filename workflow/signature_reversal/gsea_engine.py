@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from gseapy.algorithm import gsea_significance
 
+DRAWS_PER_BLOCK = 100  # random orderings drawn at once (100 × 20,000 keys = 16 MB)
+
 
 def _scores(
     positions: np.ndarray, weights: np.ndarray, n_genes: int
@@ -75,13 +77,14 @@ def prerank(
     # the null: the first k of one shared random ordering per draw
     rng = np.random.default_rng(seed)
     largest = max(len(p) for p in hits)
-    keys = rng.random((permutations, n))
-    # the `largest` smallest keys of each row, in key order: a random ordered sample of
-    # positions (argpartition is O(n); a full argsort would be O(n log n))
-    draws = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
-    draws = np.take_along_axis(
-        draws, np.argsort(np.take_along_axis(keys, draws, axis=1), axis=1), axis=1
-    )
+    draws = np.empty((permutations, largest), dtype=np.int64)
+    for start in range(0, permutations, DRAWS_PER_BLOCK):  # bounded memory at any size
+        keys = rng.random((min(DRAWS_PER_BLOCK, permutations - start), n))
+        # the `largest` smallest keys of each row, in key order: a random ordered sample of
+        # positions (argpartition is O(n); a full argsort would be O(n log n))
+        block = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
+        order = np.argsort(np.take_along_axis(keys, block, axis=1), axis=1)
+        draws[start : start + len(block)] = np.take_along_axis(block, order, axis=1)
     null = np.empty((len(names), permutations))
     by_size: dict[int, np.ndarray] = {}
     for i, positions in enumerate(hits):
