@@ -3,6 +3,7 @@ whole stage gives the same tables in any process."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -93,8 +94,22 @@ def test_stage_run_tests_every_collection_and_ora_direction(disease_table, curat
     """run(): GSEA rows per collection, ORA of up and down genes, leading edges in symbols."""
     sets = genesets.read_gmt(MOUSE_CURATED)
     settings = EnrichmentSettings.from_config({"permutations": 50, "ora_padj": 0.05})
-    result = enrichment.run(disease_table, {"curated": sets, "copy": sets}, settings)
-    assert set(result.gsea["collection"]) == {"curated", "copy"}
+    # a second collection repeating one set (as Hallmark repeats the curated file's Hallmark
+    # sets), holding another under the same name with other genes, and one of its own
+    jak = next(s for s in sets if s.name == "SKIN_JAK_STAT_AD_SIGNALING")
+    barrier = next(s for s in sets if s.name == "SKIN_BARRIER_CORNIFIED_ENVELOPE")
+    copy = [
+        jak,
+        dataclasses.replace(barrier, genes=barrier.genes[:-3]),
+        dataclasses.replace(barrier, name="OWN_SET"),
+    ]
+    result = enrichment.run(disease_table, {"curated": sets, "copy": copy}, settings)
+    rows = result.gsea.set_index(["collection", "gene_set"])
+    assert ("copy", "SKIN_JAK_STAT_AD_SIGNALING") not in rows.index  # tested once …
+    assert rows.at[("curated", "SKIN_JAK_STAT_AD_SIGNALING"), "also_in"] == "copy"  # … said so
+    assert ("copy", "SKIN_BARRIER_CORNIFIED_ENVELOPE") in rows.index  # other genes: both tested
+    assert ("copy", "OWN_SET") in rows.index
+    assert rows.at[("curated", "SKIN_BARRIER_CORNIFIED_ENVELOPE"), "also_in"] == ""
     assert set(result.ora["direction"]) == {"up", "down"}
     expected = enrichment.de_genes(disease_table, settings)
     up = disease_table[(disease_table["padj"] < 0.05) & (disease_table["log2FC"] >= 1)]

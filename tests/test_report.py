@@ -28,6 +28,39 @@ def test_answer_questions_picks_the_judged_sets():
     assert answers[1]["sets"][0]["verdict"] == "aggravates"
 
 
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ({"verdict": "reverses"}, "nmn reverses the eczema signature."),
+        ({"verdict": "partially reverses"}, "nmn partially reverses the eczema signature."),
+        (
+            {"verdict": "no evidence"},
+            "No evidence that nmn reverses or aggravates the eczema signature.",
+        ),
+        (
+            {"verdict": "aggravates"},
+            "nmn aggravates the eczema signature: disease genes move further from control.",
+        ),
+        (
+            {"verdict": "no evidence", "not_judged": "too few genes", "n_disease_genes": 4},
+            "Not judged: the eczema signature has only 4 genes passing the thresholds, too few "
+            "to tell whether nmn reverses it.",
+        ),
+        (
+            {
+                "verdict": "no evidence",
+                "not_judged": "too few samples",
+                "null": {"smallest_p": 0.05},
+            },
+            "Not judged: with these replicates no p-value small enough (0.05) is attainable, so "
+            "whether nmn reverses the eczema signature cannot be decided.",
+        ),
+    ],
+)
+def test_every_verdict_reads_as_a_sentence(summary, expected):
+    assert report.verdict_sentence("nmn", "eczema", summary) == expected
+
+
 def test_script_json_cannot_close_its_element():
     assert "</" not in report.script_json(json.dumps({"x": "</script><b>"}))
 
@@ -101,7 +134,7 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
     drawn: list = []
     save = plots._save
 
-    def record(fig, path, crop=False):
+    def record(fig, path, crop=False, **options):
         drawn.append((Path(path).name, [ax for ax in fig.axes if ax.axison]))
         unlabelled = [
             (Path(path).name, ax.get_title())
@@ -111,7 +144,7 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
             and (not ax.get_xlabel().strip() or not ax.get_ylabel().strip())
         ]
         assert unlabelled == [], f"axes without x or y label: {unlabelled}"
-        save(fig, path, crop)
+        save(fig, path, crop, **options)
 
     monkeypatch.setattr(plots, "_save", record)
     data = simulate_skin(curated_sets, n_genes=400, n_per_group=3, seed=5)

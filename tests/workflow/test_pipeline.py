@@ -73,7 +73,7 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     assert html == (results / "report.html").read_text()  # one analysis: same page
     assert "SIMULATED" in html
     expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
-    sentence = verdict_sentence("nmn", "eczema", expected[scenario])
+    sentence = verdict_sentence("nmn", "eczema", {"verdict": expected[scenario]})
     assert f"<b>{sentence}</b>" in html
     assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):

@@ -55,11 +55,14 @@ def run(
         len(ranked),
     )
     frames, ora_frames = [], []
+    first_home: dict[str, tuple[str, frozenset[str]]] = {}  # set name → (collection, genes)
+    also_in: dict[tuple[str, str], list[str]] = {}  # (collection, set) → later collections
     for collection, sets in collections.items():
         # set members found among the ranked genes; sets outside min/max size are logged
         usable, matched = restrict_to_genes(
             sets, ranked.index, settings.min_size, settings.max_size
         )
+        usable = _test_once(usable, collection, first_home, also_in)
         log.info("%s: %d of %d sets tested", collection, len(usable), len(sets))
         for _, row in matched[matched["status"] != "tested"].iterrows():
             log.info("  %s %s", row["gene_set"], row["status"])
@@ -89,9 +92,34 @@ def run(
             ora = over_representation(genes, list(ranked.index), usable, collection, direction)
             ora["genes"] = as_symbols(ora["genes"], symbol_of)
             ora_frames.append(ora)
-    return EnrichmentResult(
-        gsea=pd.concat(frames, ignore_index=True), ora=pd.concat(ora_frames, ignore_index=True)
-    )
+    gsea = pd.concat(frames, ignore_index=True)
+    homes = zip(gsea["collection"], gsea["gene_set"], strict=True)
+    gsea["also_in"] = [";".join(also_in.get(home, [])) for home in homes]
+    return EnrichmentResult(gsea=gsea, ora=pd.concat(ora_frames, ignore_index=True))
+
+
+def _test_once(
+    usable: dict[str, list[str]],
+    collection: str,
+    first_home: dict[str, tuple[str, frozenset[str]]],
+    also_in: dict[tuple[str, str], list[str]],
+) -> dict[str, list[str]]:
+    """Drop sets an earlier collection already tested with the same name and genes (the
+    Hallmark sets a curated file copies): one set, one result, found under its first
+    collection with the later ones in ``also_in``. Same name with other genes is kept."""
+    kept = {}
+    for name, genes in usable.items():
+        home = first_home.get(name)
+        if home is not None and home[1] == frozenset(genes):
+            also_in.setdefault((home[0], name), []).append(collection)
+            log.info("  %s: the same set as in %s, tested once there", name, home[0])
+            continue
+        if home is not None:
+            log.info("  %s: also in %s with other genes, tested in both", name, home[0])
+        else:
+            first_home[name] = (collection, frozenset(genes))
+        kept[name] = genes
+    return kept
 
 
 def de_genes(table: pd.DataFrame, settings: EnrichmentSettings) -> dict[str, list[str]]:
@@ -111,6 +139,7 @@ def as_symbols(gene_lists: pd.Series, symbol_of: Mapping[str, str]) -> list[str]
 
 
 COLUMNS = ("collection", "gene_set", "size", "ES", "NES", "pvalue", "fdr", "leading_edge")
+# the tables also carry ``also_in``: later collections holding the same set (tested once)
 
 
 def prerank(

@@ -349,20 +349,21 @@ def _strips(ax: plt.Axes, values: pd.Series, roles: np.ndarray, labels: dict[str
         ax.scatter(x + jitter, y, s=14, color=ROLE_COLOURS[role])
         ax.hlines(np.mean(y), x - 0.25, x + 0.25, color="black", lw=1)
     ax.set_xticks(range(3), [labels[r] for r in ("control", "disease", "treatment")], fontsize=7)
+    ax.set_xlabel("group", fontsize=7)
     ax.tick_params(axis="y", labelsize=7)
 
 
 def _grid_margins(fig: plt.Figure, rows: int, columns: int) -> None:
     """Fixed margins for a grid of equal panels: room for titles (two lines), tick labels and
-    the left column's axis label, in inches so they do not depend on the grid's size."""
+    axis labels, in inches so they do not depend on the grid's size."""
     width, height = fig.get_size_inches()
     fig.subplots_adjust(
         left=0.75 / width,
         right=1 - 0.15 / width,
-        bottom=0.45 / height,
+        bottom=0.55 / height,
         top=1 - 0.75 / height,
-        wspace=0.35,
-        hspace=0.55 if rows > 1 else 0.2,
+        wspace=0.45,
+        hspace=0.7 if rows > 1 else 0.2,
     )
 
 
@@ -394,11 +395,10 @@ def _panel_grid(
     columns = min(4, n)
     rows = int(np.ceil(n / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.4 * rows + 0.6), squeeze=False)
-    for number, (ax, name) in enumerate(zip(axes.flat, table.columns, strict=False)):
+    for ax, name in zip(axes.flat, table.columns, strict=False):
         _strips(ax, table[name].to_numpy(), roles, labels)
         ax.set_title(_wrapped(name), fontsize=7)
-        if number % columns == 0:
-            ax.set_ylabel(ylabel, fontsize=7)
+        ax.set_ylabel(ylabel, fontsize=7)
     for ax in list(axes.flat)[len(table.columns) :]:
         ax.set_axis_off()
     if table.empty:
@@ -473,9 +473,8 @@ def running_scores(curves: dict[str, dict[str, np.ndarray]], path: str | Path) -
         ax.tick_params(labelsize=7)
         if len(fig.axes) and ax is axes.flat[0]:
             ax.legend(fontsize=6, loc="upper right")  # "best" would test every point: slow
-    for number, ax in enumerate(axes.flat):
-        if number % columns == 0 and number < len(names):
-            ax.set_ylabel("running ES", fontsize=7)
+    for ax in list(axes.flat)[: len(names)]:
+        ax.set_ylabel("running ES", fontsize=7)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_axis_off()
     fig.suptitle("GSEA running enrichment scores")

@@ -126,10 +126,30 @@ def script_json(payload: str) -> str:
     return payload.replace("</", "<\\/")
 
 
-def verdict_sentence(treatment: str, disease: str, verdict: str) -> str:
-    """The overall answer as a sentence, grammatical for every verdict."""
+def verdict_sentence(treatment: str, disease: str, summary: dict) -> str:
+    """The overall answer as a sentence, grammatical for every verdict and every reason for
+    making none (``summary`` is a signature's part of a reversal or reference summary)."""
+    verdict = summary["verdict"]
+    if summary.get("not_judged") == "too few genes":
+        genes = summary.get("n_disease_genes", summary.get("n_reference_genes"))
+        return (
+            f"Not judged: the {disease} signature has only {genes} genes passing the "
+            f"thresholds, too few to tell whether {treatment} reverses it."
+        )
+    if summary.get("not_judged") == "too few samples":
+        smallest = summary.get("null", {}).get("smallest_p")
+        bound = f" ({smallest:.2g})" if isinstance(smallest, int | float) else ""
+        return (
+            f"Not judged: with these replicates no p-value small enough{bound} is attainable, "
+            f"so whether {treatment} reverses the {disease} signature cannot be decided."
+        )
     if verdict == "no evidence":
         return f"No evidence that {treatment} reverses or aggravates the {disease} signature."
+    if verdict == "aggravates":
+        return (
+            f"{treatment} aggravates the {disease} signature: disease genes move further from "
+            "control."
+        )
     return f"{treatment} {verdict} the {disease} signature."
 
 
@@ -366,7 +386,7 @@ def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> di
         "summary": summary,
         "sets": _set_records(sets),
         "headline": verdict_sentence(
-            conditions["treatment"], conditions["disease"], summary["signature"]["verdict"]
+            conditions["treatment"], conditions["disease"], summary["signature"]
         ),
         "figures": headline_figures(summary["signature"]),
         "sets_table": html_table(sets.reindex(columns=SET_COLUMNS)) if len(sets) else "",
@@ -405,9 +425,7 @@ def _reference_context(
         "anchor": f"{anchor(analysis)}-reference-{anchor(reference)}",
         "description": entry.get("description", ""),
         "summary": summary,
-        "headline": verdict_sentence(
-            conditions["treatment"], f"{reference} reference", summary["verdict"]
-        ),
+        "headline": verdict_sentence(conditions["treatment"], f"{reference} reference", summary),
         "figures": headline_figures(summary),
         "mapping_note": (
             f"{counts['selected_genes']} of its {counts['reference_genes']} genes pass its "

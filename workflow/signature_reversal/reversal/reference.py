@@ -63,6 +63,7 @@ class ReferenceResult:
     p_reversal: float = math.nan
     p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
+    not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
 
     def summary(self, treatment: str) -> dict:
         def number(value):
@@ -76,6 +77,7 @@ class ReferenceResult:
             "treatment": treatment,
             "verdict": self.verdict,
             "reason": self.reason,
+            "not_judged": self.not_judged,
             **{name: figure.to_dict() for name, figure in self.figures.items()},
             "percent_moved_toward_control": {k: number(v) for k, v in self.moved.items()},
             "connectivity": {k: number(v) for k, v in self.connectivity.items()},
@@ -226,6 +228,7 @@ def run_reference(
         null=plan,
     )
     if selected.sum() < max(rule.min_disease_genes, 3):
+        result.not_judged = "too few genes"
         result.reason = (
             f"only {int(selected.sum())} selected reference genes are tested in the data; at "
             f"least {rule.min_disease_genes} are needed"
@@ -269,6 +272,7 @@ def run_reference(
     }
     result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
     if plan.smallest_p >= rule.alpha:
+        result.not_judged = "too few samples"
         result.reason = (
             f"too few samples: the smallest p-value {plan.describe()} can give is "
             f"{plan.smallest_p:.3g}; use reversal.null_method: rotation"

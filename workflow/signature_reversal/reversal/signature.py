@@ -58,11 +58,13 @@ class SignatureResult:
     p_reversal: float = math.nan
     p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
+    not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
 
     def to_dict(self) -> dict:
         return {
             "verdict": self.verdict,
             "reason": self.reason,
+            "not_judged": self.not_judged,
             "n_disease_genes": self.n_disease_genes,
             "n_disease_up": self.n_disease_up,
             "n_disease_down": self.n_disease_down,
@@ -180,6 +182,7 @@ def signature_verdict(
     too_few_genes = n_disease < max(rule.min_disease_genes, 3)
     too_few_samples = plan.smallest_p >= rule.alpha
     if too_few_genes:
+        result.not_judged = "too few genes"
         result.reason = (
             f"only {n_disease} disease genes (padj < {rule.disease_padj}, |log2FC| ≥ "
             f"{rule.disease_min_abs_log2fc}); at least {rule.min_disease_genes} are needed to "
@@ -232,6 +235,7 @@ def signature_verdict(
     }
     result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
     if too_few_samples:
+        result.not_judged = "too few samples"
         result.reason = _too_few_samples(plan, rule)
         return result
     result.verdict, result.reason = decide(
