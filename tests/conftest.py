@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 from helpers import (
     EVIL_SAMPLE,
+    HOSTILE_GENE,
+    HOSTILE_SAMPLE,
+    HOSTILE_SET,
+    HOSTILE_TREATMENT,
     MOUSE_CURATED,
     STAGE_CONFIG,
     run_stages,
@@ -32,11 +36,29 @@ def small_dataset(tmp_path: Path, curated_sets) -> tuple[Path, Path, pd.DataFram
 
 @pytest.fixture(scope="session")
 def evil_results(tmp_path_factory, curated_sets):
-    """A full CLI run where a sample name, a gene name and the analysis name contain HTML."""
+    """A full CLI run with HTML and comment openers in every field a user supplies: sample
+    names, gene names, a condition label, a gene-set name, genes of interest, the analysis name
+    and the title."""
     root = tmp_path_factory.mktemp("evil")
     data = simulate_skin(curated_sets, n_genes=500, n_per_group=3, seed=3)
     data.counts = data.counts.rename(
-        columns={"nmn_1": EVIL_SAMPLE}, index={"Gene00001": "<b>bold</b>"}
+        columns={"nmn_1": EVIL_SAMPLE, "nmn_2": HOSTILE_SAMPLE},
+        index={"Gene00001": "<b>bold</b>", "Gene00002": HOSTILE_GENE},
+    )
+    data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = EVIL_SAMPLE
+    data.samples.loc[data.samples["sample"] == "nmn_2", "sample"] = HOSTILE_SAMPLE
+    data.samples["condition"] = data.samples["condition"].replace("nmn", HOSTILE_TREATMENT)
+    counts, samples = write_dataset(data, root / "input")
+    gmt = root / "curated.gmt"
+    gmt.write_text(MOUSE_CURATED.read_text().replace("SKIN_BARRIER_TIGHT_JUNCTION", HOSTILE_SET, 1))
+    config = {
+        **STAGE_CONFIG,
+        "conditions": {**STAGE_CONFIG["conditions"], "treatment": HOSTILE_TREATMENT},
+        "gene_sets": {"curated": {"path": str(gmt), "species": "mouse"}},
+        "genes_of_interest": [*STAGE_CONFIG["genes_of_interest"], HOSTILE_GENE],
+    }
+    return run_stages(
+        {"path": str(counts), "samples": str(samples)}, root / "results", config, "evil<b><!--"
     )
     data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = EVIL_SAMPLE
     counts, samples = write_dataset(data, root / "input")

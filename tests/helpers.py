@@ -181,6 +181,11 @@ def _sheet(data: simulate.SimulatedData, folder: Path) -> str:
 # --- the CLI stages, as the rules call them ---------------------------------------------------
 
 EVIL_SAMPLE = "nmn<script>alert(1)</script>"
+# an unclosed comment and script opener inside embedded data once silenced the rest of the page
+HOSTILE_SAMPLE = "nmn<!--<script>2"
+HOSTILE_GENE = "Gene<!--<script>&amp;>"
+HOSTILE_TREATMENT = "nmn<!--<script>"
+HOSTILE_SET = "SKIN_BARRIER<!--<script>&"
 # a small, fast configuration for runs through the CLI stages
 STAGE_CONFIG = {
     "conditions": CONDITIONS,

@@ -1,9 +1,10 @@
-"""Interactive report pieces: plotly JSON with gene names on hover, table payloads without NaN."""
+"""Interactive report pieces: packed payloads that round-trip exactly and the same every run,
+table payloads without NaN, rows most significant first."""
 
 from __future__ import annotations
 
-import base64
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -22,30 +23,38 @@ TABLE = pd.DataFrame(
 )
 
 
-def values(column) -> np.ndarray:
-    """Plotly JSON stores numeric arrays base64-encoded (``bdata``) or as lists."""
-    if isinstance(column, dict):
-        return np.frombuffer(base64.b64decode(column["bdata"]), dtype=column["dtype"])
-    return np.asarray(column)
-
-
-def test_volcano_splits_significant_genes_and_names_them_on_hover():
-    figure = json.loads(interactive.volcano(TABLE, 0.05, "disease vs control"))
-    grey, red = figure["data"]
-    assert len(values(red["x"])) == 1 and len(values(grey["x"])) == 1  # NaN row left out
-    assert values(red["y"])[0] == 8.0  # −log10 p
-    assert red["text"][0].startswith("Jak2 (ENSMUSG1)")
-    assert figure["layout"]["xaxis"]["title"]["text"] == "log2 fold change"
-
-
-def test_ma_plot_uses_log10_mean_for_counts():
-    figure = json.loads(interactive.ma_plot(TABLE, 0.05, "t", "counts"))
-    xs = sorted(x for trace in figure["data"] for x in values(trace["x"]))
-    assert np.allclose(xs, sorted(np.log10([100.0, 5.0])), atol=1e-4)
-
-
 def test_table_payload_rounds_and_nulls():
     payload = json.loads(interactive.table_payload(TABLE, digits=3))
     assert payload["columns"] == list(TABLE.columns)
-    assert payload["rows"][2][3] is None and payload["rows"][2][1] is None
-    assert payload["rows"][0][4] == 1e-8
+    gene, symbol, base_mean, log2fc, pvalue, _ = payload["data"]
+    assert log2fc[2] is None and symbol[2] is None
+    assert pvalue[0] == 1e-8 and base_mean == [100.0, 5.0, 50.0]
+
+
+def test_table_payload_sends_a_repeated_column_once():
+    table = TABLE.assign(symbol=TABLE["gene"], pi=[3.14159, 2.0, 1.0])
+    payload = json.loads(interactive.table_payload(table, digits=3))
+    assert payload["data"][1] == {"copy": "gene"}
+    assert payload["data"][-1] == [3.14, 2.0, 1.0]
+
+
+def test_packed_payload_round_trips_is_inert_and_deterministic():
+    hostile = json.dumps({"name": "<!--<script>&</script>", "x": list(range(2000))})
+    data = interactive.packed(hostile)
+    assert interactive.unpacked(data) == hostile
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", data)  # nothing HTML can read as markup
+    assert interactive.packed(hostile) == data  # no timestamp: same page every run
+    assert len(data) < len(hostile) / 1.5  # compressed even after base64
+
+
+def test_plotly_is_packed_to_under_half_its_size():
+    from plotly.offline import get_plotlyjs
+
+    code = get_plotlyjs()
+    assert interactive.unpacked(interactive.plotly_js()) == code
+    assert len(interactive.plotly_js()) < 0.5 * len(code)
+
+
+def test_rows_most_significant_first_untested_last():
+    ordered = interactive.by_significance(TABLE.iloc[[1, 2, 0]])
+    assert list(ordered["gene"]) == ["ENSMUSG1", "G2", "G3"]

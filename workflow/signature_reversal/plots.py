@@ -33,6 +33,10 @@ CLASS_COLOURS = {
 }
 
 
+# print resolution of the PNG files (journals ask for 300 dpi); the report embeds screen copies
+DPI = 300
+
+
 def _save(fig: plt.Figure, path: str | Path, crop: bool = False, tight: bool = True) -> None:
     """``crop`` (bbox "tight") keeps colour-bar labels inside the image; it draws the figure
     twice, so the many-panel grids, which need no crop, skip it. Figures laid out by their
@@ -40,7 +44,7 @@ def _save(fig: plt.Figure, path: str | Path, crop: bool = False, tight: bool = T
     ``_grid_margins``, as tight_layout measures every label of every panel."""
     if tight and fig.get_layout_engine() is None:
         fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight" if crop else None, metadata={"Software": None})
+    fig.savefig(path, dpi=DPI, bbox_inches="tight" if crop else None, metadata={"Software": None})
     plt.close(fig)
 
 

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import base64
 import importlib.metadata
+import io
 import json
 import math
+import os
 import platform
 import re
+import urllib.parse
 from dataclasses import asdict
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 import yaml
+from PIL import Image
 
 from . import genes_of_interest, interactive
 from .layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout
@@ -101,12 +106,30 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
+# figures are saved for papers at ``plots.DPI``; the page shows them at screen resolution
+EMBED_DPI = 100
+
+
 def embed_png(path: str | Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+    """A figure as a data URI for the page: resampled from its print resolution to
+    ``EMBED_DPI``, reduced to a 256-colour palette and stored as lossless WebP, a fifth of
+    the print file's bytes with the same look on screen."""
+    with Image.open(path) as image:
+        dpi = float(image.info.get("dpi", (EMBED_DPI, EMBED_DPI))[0])
+        picture = image.convert("RGB")
+    if dpi > EMBED_DPI:
+        size = (round(picture.width * EMBED_DPI / dpi), round(picture.height * EMBED_DPI / dpi))
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        buffer, format="WEBP", lossless=True, method=4
+    )
+    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
-    return frame.to_html(
+    """A static table (escaped), scrolling sideways inside the page when it is wider."""
+    table = frame.to_html(
         index=False,
         escape=True,
         border=0,
@@ -114,16 +137,12 @@ def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
         na_rep="–",
         float_format=lambda v: float_format.format(v),
     )
+    return f'<div class="scroll">{table}</div>'
 
 
 def anchor(name: str) -> str:
     """A safe HTML id fragment for an analysis name."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
-def script_json(payload: str) -> str:
-    """JSON safe inside <script type="application/json">: no '</' can close the element."""
-    return payload.replace("</", "<\\/")
 
 
 def verdict_sentence(treatment: str, disease: str, summary: dict) -> str:
@@ -260,15 +279,27 @@ def analysis_design(config: dict, name: str) -> tuple[dict, list[str], bool, lis
 
 
 def analysis_context(
-    name: str, files: AnalysisLayout, config: dict, alpha: float, questions: dict
+    name: str,
+    files: AnalysisLayout,
+    config: dict,
+    alpha: float,
+    questions: dict,
+    own_report: str | None = None,
 ) -> dict:
-    """Everything the template shows for one analysis, read from its result files."""
+    """Everything the template shows for one analysis, read from its result files.
+
+    ``own_report`` (in a combined report): the analysis's own report, relative to the page;
+    its gene tables and interactive plots are linked there instead of embedded again, so the
+    combined report stays small however many analyses it holds."""
     conditions, contrast_names, own_signature, references = analysis_design(config, name)
     dataset = config["datasets"][name.split(".")[0]]
     kind = dataset.get("kind", "counts")
     metrics = pd.read_csv(files.sample_metrics, sep="\t", dtype={"sample": str})
     coverage = pd.read_csv(files.gene_set_coverage, sep="\t")
-    contrasts = [_contrast_context(contrast_by_name(c), files, alpha, kind) for c in contrast_names]
+    contrasts = [
+        _contrast_context(contrast_by_name(c), files, alpha, kind, own_report is not None)
+        for c in contrast_names
+    ]
     own = _own_context(files, conditions, questions) if own_signature else None
     interest = "" if own else _interest_from_treatment(files, config, dataset)
     reference_contexts = [
@@ -298,6 +329,7 @@ def analysis_context(
             pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
         ),
         "metrics": html_table(metrics),
+        "qc_note": _qc_note(metrics),
         "coverage": html_table(coverage[coverage["collection"] == "curated"]),
         "coverage_note": _coverage_note(coverage),
         "images": {
@@ -305,6 +337,7 @@ def analysis_context(
             "gsea_dotplot": embed_png(files.gsea_dotplot),
         },
         "contrasts": contrasts,
+        "own_report": own_report,
     }
 
 
@@ -324,31 +357,44 @@ def _verdict_row(target: str, signature: str, context: dict, conditions: dict) -
     }
 
 
-def _contrast_context(contrast, files: AnalysisLayout, alpha: float, kind: str) -> dict:
-    """The DE section of one contrast."""
+def _contrast_context(
+    contrast, files: AnalysisLayout, alpha: float, kind: str, linked: bool
+) -> dict:
+    """The DE section of one contrast; ``linked``: the gene table and interactive plots stay in
+    the analysis's own report (a combined report shows the static volcano and links there)."""
     table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
     gsea = pd.read_csv(files.gsea_table(contrast.name), sep="\t")
     ora = pd.read_csv(files.ora_table(contrast.name), sep="\t")
-    ora_top = ora.sort_values("pvalue").groupby("direction", sort=False).head(8)
+    ora_top = ora.sort_values(["pvalue", "gene_set"]).groupby("direction", sort=False).head(8)
+    ora_top.insert(0, "call", np.where(ora_top["fdr"] < alpha, "enriched", "n.s."))
+    gsea = interactive.by_significance(gsea, "fdr")
     curated = gsea[gsea["collection"] == "curated"]
     top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
-    title = contrast.name.replace("_", " ")
     return {
         "name": contrast.name,
         "meaning": contrast.meaning,
         "n_tested": len(table),
         "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
         "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
-        "volcano": embed_png(files.volcano(contrast.name)),
         "top_genes": html_table(top),
-        "volcano_json": script_json(interactive.volcano(table, alpha, title)),
-        "ma_json": script_json(interactive.ma_plot(table, alpha, title, kind)),
-        "table_json": script_json(interactive.table_payload(table)),
-        "gsea_json": script_json(interactive.table_payload(gsea)),
+        "table_json": ""
+        if linked
+        else interactive.packed_table(interactive.by_significance(table)),
+        "volcano": embed_png(files.volcano(contrast.name)) if linked else "",
+        "gsea_json": interactive.packed_table(gsea),
         "gsea_curated": html_table(curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)),
         "ora": html_table(
             ora_top[
-                ["direction", "collection", "gene_set", "overlap", "odds_ratio", "pvalue", "fdr"]
+                [
+                    "direction",
+                    "call",
+                    "collection",
+                    "gene_set",
+                    "overlap",
+                    "odds_ratio",
+                    "pvalue",
+                    "fdr",
+                ]
             ]
         ),
         "gsea_other": html_table(
@@ -390,9 +436,13 @@ def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> di
         ),
         "figures": headline_figures(summary["signature"]),
         "sets_table": html_table(sets.reindex(columns=SET_COLUMNS)) if len(sets) else "",
-        "sets_json": script_json(interactive.table_payload(sets)) if len(sets) else "",
-        "genes_json": script_json(
-            interactive.table_payload(genes[genes["disease_gene"]].drop(columns=["disease_gene"]))
+        "sets_json": interactive.packed_table(interactive.by_significance(sets, "fdr"))
+        if len(sets)
+        else "",
+        "genes_json": interactive.packed_table(
+            interactive.by_significance(
+                genes[genes["disease_gene"]].drop(columns=["disease_gene"]), "disease_padj"
+            )
         ),
         "answers": answer_questions(sets, questions),
         "class_counts": html_table(class_counts),
@@ -436,7 +486,9 @@ def _reference_context(
         ),
         "scatter": embed_png(files.reference_scatter(reference)),
         "sets": records,
-        "genes_json": script_json(interactive.table_payload(genes[genes["reference_selected"]])),
+        "genes_json": interactive.packed_table(
+            interactive.by_significance(genes[genes["reference_selected"]], "reference_padj")
+        ),
     }
 
 
@@ -480,6 +532,14 @@ def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(convert)
 
 
+def _qc_note(metrics: pd.DataFrame) -> str:
+    """One line for the collapsed QC section: samples and any flagged outlier."""
+    flagged = metrics.loc[metrics["outlier"].fillna("") != "", "sample"].astype(str).tolist()
+    return f"{len(metrics)} samples; " + (
+        f"possible outliers: {', '.join(flagged)}" if flagged else "no sample flagged"
+    )
+
+
 def _coverage_note(coverage: pd.DataFrame) -> str:
     rows = []
     for collection, table in coverage.groupby("collection", sort=False):
@@ -489,6 +549,12 @@ def _coverage_note(coverage: pd.DataFrame) -> str:
             f"matching {int(table['genes_in_data'].sum())} data genes"
         )
     return "; ".join(rows)
+
+
+def _relative_link(target: str | Path, page: Path) -> str:
+    """``target`` as a link from ``page`` (both under the results folder)."""
+    relative = os.path.relpath(Path(target).resolve(), Path(page).resolve().parent)
+    return urllib.parse.quote(Path(relative).as_posix())
 
 
 def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> None:
@@ -505,10 +571,25 @@ def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> N
         title=settings.title,
         simulated_note=settings.simulated_note,
         analyses=[
-            analysis_context(name, files, config, alpha, questions)
+            analysis_context(
+                name,
+                files,
+                config,
+                alpha,
+                questions,
+                _relative_link(files.report, out) if len(analyses) > 1 else None,
+            )
             for name, files in analyses.items()
         ],
         plotly_js=interactive.plotly_js(),
+        engines={
+            "de": "R DESeq2's estimators reimplemented in NumPy"
+            if config["de"].get("engine", "vectorized") == "vectorized"
+            else "pydeseq2",
+            "gsea": "fgsea's simple algorithm, vectorized"
+            if config.get("enrichment", {}).get("engine", "vectorized") == "vectorized"
+            else "gseapy",
+        },
         config_yaml=yaml.safe_dump(config, sort_keys=False),
         versions=software_versions(),
     )
