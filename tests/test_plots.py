@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.text import Text
 from PIL import Image
 
 from signature_reversal import plots
@@ -73,3 +74,36 @@ def test_sample_figures_stop_growing_past_a_few_dozen_samples(tmp_path):
     for width, height in sizes[400]:
         assert width <= 1700 and height <= 1000
     assert sizes[12][0][0] < sizes[90][0][0]  # the small one is not blown up either
+
+
+def test_nes_pair_names_never_overlap(tmp_path, monkeypatch):
+    """Crowded sets (near-equal NES, long names, as GO's two oxidative-stress sets were) get
+    names whose boxes do not intersect."""
+    rng = np.random.default_rng(0)
+    n = 24
+    disease = np.r_[rng.normal(-1.7, 0.05, n // 2), rng.normal(1.7, 0.05, n // 2)]
+    sets = pd.DataFrame(
+        {
+            "gene_set": [f"GO_RESPONSE_TO_SOMETHING_OXIDATIVE_{i}" for i in range(n)],
+            "disease_NES": disease,
+            "treatment_NES": -disease + rng.normal(0, 0.03, n),
+        }
+    )
+    boxes = []
+
+    def keep_boxes(fig, path, crop=False, **options):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        # the name itself, without its connector line (Annotation's own extent includes it)
+        boxes.extend(Text.get_window_extent(t, renderer) for t in fig.axes[0].texts)
+        plots.plt.close(fig)
+
+    monkeypatch.setattr(plots, "_save", keep_boxes)
+    plots.nes_pairs(sets, tmp_path / "nes.png")
+    assert len(boxes) == n
+    overlapping = [
+        (i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])
+    ]
+    assert overlapping == []
+    top = max(b.y1 for b in boxes)
+    assert top <= plots.plt.gcf().dpi * 5.5  # inside the figure

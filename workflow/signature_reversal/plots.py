@@ -13,7 +13,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from adjustText import adjust_text  # noqa: E402
 
 from .roles import contrast_by_name  # noqa: E402
 
@@ -308,9 +307,6 @@ def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
     _save(fig, path)
 
 
-LABEL_ITERATIONS = 300  # label-repulsion iterations of the NES-pair figure
-
-
 def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     """NES in the disease contrast against NES in the treatment contrast, one point per set."""
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
@@ -320,29 +316,58 @@ def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     ax.set_xlabel("NES, disease vs control")
     ax.set_ylabel("NES, treatment vs disease")
     ax.set_title("Curated gene sets: opposite signs = reversal")
-    # names point toward the middle, where there is room, and are then pushed apart vertically
-    labels = [
-        ax.text(
-            row["disease_NES"],
-            row["treatment_NES"],
-            row["gene_set"],
-            fontsize=6,
-            ha="right" if row["disease_NES"] > 0 else "left",
-        )
-        for _, row in sets.iterrows()
-    ]
-    if labels:  # neighbouring sets have near-equal NES; push their names apart
-        # a fixed number of iterations: adjustText's default stops after 1 s, so the figure
-        # (and the report) would depend on the machine's speed
-        adjust_text(
-            labels,
-            ax=ax,
-            expand=(1.1, 1.8),
-            only_move={"text": "y", "static": "y", "explode": "y", "pull": "y"},
-            arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4},
-            iter_lim=LABEL_ITERATIONS,
-        )
+    _stacked_labels(
+        ax,
+        sets["disease_NES"].to_numpy(float),
+        sets["treatment_NES"].to_numpy(float),
+        sets["gene_set"].astype(str).tolist(),
+    )
     _save(fig, path)
+
+
+LABEL_POINTS = 6  # font size of point labels
+
+
+def _stacked_labels(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
+    """Name each point without overlap, deterministically: names point toward the middle
+    (where there is room); on each side they are stacked bottom-up at least one text line
+    apart, each as close to its point's height as the stack allows, joined to it by a thin
+    line. The y range grows to hold the stack, so a line is sized for the final range."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return
+    ax.figure.canvas.draw()  # the layout fixes the axes' height in pixels
+    pixels_per_line = LABEL_POINTS * 1.4 * ax.figure.dpi / 72
+    axes_pixels = ax.get_window_extent().height
+    start_low, start_high = ax.get_ylim()
+    sides = [
+        [i for i in np.argsort(y, kind="mergesort") if finite[i] and (x[i] > 0) == right]
+        for right in (True, False)
+    ]
+    span = start_high - start_low
+    for _ in range(50):
+        line = span * pixels_per_line / axes_pixels
+        placed = {}
+        for order in sides:
+            previous = -np.inf
+            for i in order:
+                previous = placed[i] = max(y[i], previous + line)
+        low = min(start_low, min(placed.values()) - line)
+        high = max(start_high, max(placed.values()) + line)
+        if high - low <= span * (1 + 1e-9):
+            break
+        span = high - low
+    for i, label_y in placed.items():
+        ax.annotate(
+            names[i],
+            (x[i], y[i]),
+            xytext=(x[i] - 0.12 if x[i] > 0 else x[i] + 0.12, label_y),
+            fontsize=LABEL_POINTS,
+            ha="right" if x[i] > 0 else "left",
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4, "shrinkB": 3},
+        )
+    ax.set_ylim(low, low + span)
 
 
 def _strips(ax: plt.Axes, values: pd.Series, roles: np.ndarray, labels: dict[str, str]) -> None:
