@@ -101,9 +101,7 @@ def test_nes_pair_names_never_overlap(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "_save", keep_boxes)
     plots.nes_pairs(sets, tmp_path / "nes.png")
     assert len(boxes) == n
-    overlapping = [
-        (i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])
-    ]
+    overlapping = [(i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])]
     assert overlapping == []
     top = max(b.y1 for b in boxes)
     assert top <= plots.plt.gcf().dpi * 5.5  # inside the figure

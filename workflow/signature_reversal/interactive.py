@@ -12,17 +12,18 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import math
 from functools import cache
 
-import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
 
 def packed(text: str) -> str:
     """gzip (no timestamp, so the same text packs to the same bytes) then base64: safe inside
-    any ``<script>`` element, whatever the text holds."""
-    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode()
+    any ``<script>`` element, whatever the text holds. Level 6: within 1% of level 9's size,
+    at a fraction of its time."""
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode()
 
 
 def unpacked(data: str) -> str:
@@ -56,7 +57,11 @@ def table_payload(frame: pd.DataFrame, digits: int = 4) -> str:
             columns.append({"copy": twin})
             continue
         if pd.api.types.is_float_dtype(values):
-            values = values.map(lambda v: float(f"{v:.{digits}g}") if np.isfinite(v) else None)
+            spec = f".{digits}g"
+            columns.append(
+                [float(format(v, spec)) if math.isfinite(v) else None for v in values.tolist()]
+            )
+            continue
         columns.append(values.astype(object).where(values.notna(), None).tolist())
     return json.dumps(
         {"columns": list(frame.columns), "data": columns}, allow_nan=False, separators=(",", ":")
