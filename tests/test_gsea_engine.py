@@ -66,3 +66,24 @@ def test_same_seed_same_table_and_sizes_share_draws():
     pd.testing.assert_frame_equal(first, gsea_engine.prerank(ranked, sets, 200, 3))
     unchanged = first.set_index("Term").loc[[f"SET{s}" for s in range(1, 24, 3)]]
     assert (unchanged["NOM p-val"] > 0.01).mean() >= 0.75  # unshifted sets are not significant
+
+
+def test_significance_is_gseapy_arithmetic():
+    """NES, p and FDR equal gseapy.algorithm's (kept there only as a reference module) on
+    scores of both signs, including ties between observed and null scores."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from gseapy.algorithm import gsea_significance
+
+    rng = np.random.default_rng(3)
+    null = np.round(rng.normal(0, 0.3, (40, 500)), 2)
+    observed = np.round(rng.normal(0, 0.5, 40), 2)
+    observed[:3] = null[:3, 0]  # ties
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = list(gsea_significance(observed, null))
+    nes, pvalues, fdr = gsea_engine.significance(observed, null)
+    np.testing.assert_allclose(nes, [r[1] for r in expected], rtol=1e-12)
+    np.testing.assert_allclose(pvalues, [r[2] for r in expected], rtol=1e-12)
+    np.testing.assert_allclose(fdr, [r[3] for r in expected], rtol=1e-12)

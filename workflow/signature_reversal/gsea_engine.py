@@ -9,9 +9,10 @@ gseapy, computed the way fgsea's "simple" algorithm does (Korotkevich et al., bi
   One random permutation of the ranking's positions per draw is shared by every set, its first
   k positions giving the random set of size k, so all sizes come from the same draws at the
   cost of sorting a prefix.
-- NES, nominal p and FDR follow GSEA exactly as gseapy implements them
-  (``gseapy.algorithm.gsea_significance``, called as is); p has the floor 1/(permutations + 1)
-  applied by the enrichment stage.
+- NES, nominal p and FDR follow GSEA exactly as gseapy implements them (``gsea_pval``,
+  ``normalize`` and ``gsea_fdr`` in ``gseapy.algorithm``, a module gseapy keeps only for
+  reference; ``significance`` below is the same arithmetic, vectorized, and is tested equal to
+  it); p has the floor 1/(permutations + 1) applied by the enrichment stage.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from gseapy.algorithm import gsea_significance
 
 DRAWS_PER_BLOCK = 100  # random orderings drawn at once (100 × 20,000 keys = 16 MB)
 
@@ -92,15 +92,70 @@ def prerank(
         if k not in by_size:
             by_size[k] = _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
         null[i] = by_size[k]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        results = list(gsea_significance(observed, null))
+    nes, pvalues, fdr = significance(observed, null)
     return pd.DataFrame(
         {
             "Term": names,
-            "ES": [r[0] for r in results],
-            "NES": [r[1] for r in results],
-            "NOM p-val": [r[2] for r in results],
-            "FDR q-val": [r[3] for r in results],
+            "ES": observed,
+            "NES": nes,
+            "NOM p-val": pvalues,
+            "FDR q-val": fdr,
             "Lead_genes": leading,
         }
     )
+
+
+def significance(
+    observed: np.ndarray, null: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NES, nominal p and FDR of GSEA (Subramanian et al. 2005) as gseapy computes them.
+
+    p: the share of the set's null scores of the observed sign at least as extreme. NES: the
+    score over the mean null score of its sign (per set). FDR: the share of all sets' null NES
+    of that sign at least as extreme, over the share of observed NES of that sign at least as
+    extreme, capped at 1.
+    """
+    es = np.asarray(observed, float)
+    null = np.asarray(null, float)
+    positive = es >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_positive = (null >= es[:, None]).sum(axis=1) / (null >= 0).sum(axis=1)
+        p_negative = (null < es[:, None]).sum(axis=1) / (null < 0).sum(axis=1)
+        pvalues = np.where(positive, p_positive, p_negative)
+        mean_positive = np.array(
+            [row[row >= 0].mean() if (row >= 0).any() else np.nan for row in null]
+        )
+        mean_negative = np.array(
+            [row[row < 0].mean() if (row < 0).any() else np.nan for row in null]
+        )
+        nes = np.where(positive, es / mean_positive, -es / mean_negative)
+        null_nes = np.where(
+            null >= 0, null / mean_positive[:, None], -null / mean_negative[:, None]
+        )
+        fdr = _gsea_fdr(nes, null_nes)
+    return nes, pvalues, fdr
+
+
+def _gsea_fdr(nes: np.ndarray, null_nes: np.ndarray) -> np.ndarray:
+    all_null = np.sort(null_nes.ravel())
+    all_observed = np.sort(nes)
+    n_null, n_observed = len(all_null), len(all_observed)
+    fdr = np.empty(len(nes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, value in enumerate(nes):
+            if value >= 0:
+                null_side = n_null - np.searchsorted(all_null, 0, side="left")
+                null_beyond = n_null - np.searchsorted(all_null, value, side="left")
+                observed_side = n_observed - np.searchsorted(all_observed, 0, side="left")
+                observed_beyond = n_observed - np.searchsorted(all_observed, value, side="left")
+            else:
+                null_side = np.searchsorted(all_null, 0, side="left")
+                null_beyond = np.searchsorted(all_null, value, side="right")
+                observed_side = np.searchsorted(all_observed, 0, side="left")
+                observed_beyond = np.searchsorted(all_observed, value, side="right")
+            if null_side == 0 or observed_side == 0 or observed_beyond == 0:
+                fdr[i] = 1e9  # gseapy's value for an undefined ratio
+                continue
+            ratio = (null_beyond / null_side) / (observed_beyond / observed_side)
+            fdr[i] = ratio if ratio < 1 else 1.0
+    return fdr

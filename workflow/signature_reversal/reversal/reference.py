@@ -153,7 +153,7 @@ def _unshrunk(d: np.ndarray, t: np.ndarray, se_t: np.ndarray) -> CorrectedEffect
         residual_sd=se_t,
         prior=prior,
         disease=d,
-        disease_se=np.full_like(d, np.inf),
+        disease_se=zeros,  # effects taken as given: no error to shrink, none to average over
     )
 
 
