@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from helpers import (
 )
 
 from signature_reversal import genesets
+from signature_reversal.layout import AnalysisLayout
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +34,14 @@ def small_dataset(tmp_path: Path, curated_sets) -> tuple[Path, Path, pd.DataFram
     data = simulate_skin(curated_sets, n_genes=400, n_per_group=3)
     counts, samples = write_dataset(data, tmp_path / "input")
     return counts, samples, data.truth
+
+
+@dataclasses.dataclass(frozen=True)
+class EvilRun(AnalysisLayout):
+    """The hostile-names run's files, and the configuration its report was rendered with."""
+
+    config: dict = dataclasses.field(default_factory=dict)
+    analysis: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +67,9 @@ def evil_results(tmp_path_factory, curated_sets):
         "gene_sets": {"curated": {"path": str(gmt), "species": "mouse"}},
         "genes_of_interest": [*STAGE_CONFIG["genes_of_interest"], HOSTILE_GENE],
     }
-    return run_stages(
-        {"path": str(counts), "samples": str(samples)}, root / "results", config, "evil<b><!--"
-    )
+    dataset = {"path": str(counts), "samples": str(samples)}
+    files = run_stages(dataset, root / "results", config, "evil<b><!--")
+    return EvilRun(files.root, {**config, "datasets": {"evil<b><!--": dataset}}, "evil<b><!--")
     data.samples.loc[data.samples["sample"] == "nmn_1", "sample"] = EVIL_SAMPLE
     counts, samples = write_dataset(data, root / "input")
     return run_stages(

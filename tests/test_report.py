@@ -3,7 +3,9 @@ and it works in a real browser."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from html import escape as html_escape
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from helpers import (
 )
 
 from signature_reversal import report
+from signature_reversal.layout import AnalysisLayout
 
 
 def test_answer_questions_picks_the_judged_sets():
@@ -60,8 +63,8 @@ def test_answer_questions_picks_the_judged_sets():
                 "not_judged": "too few samples",
                 "null": {"smallest_p": 0.05},
             },
-            "Not judged: with these replicates no p-value small enough (0.05) is attainable, so "
-            "whether nmn reverses the eczema signature cannot be decided.",
+            "Not judged: the smallest p-value these replicates allow (0.05) is too large for a "
+            "call, so whether nmn reverses the eczema signature cannot be decided.",
         ),
     ],
 )
@@ -189,3 +192,62 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
     # the interactive plots are drawn in the browser (their axis titles are checked there)
     kinds = re.findall(r'<div class="plotly-figure" [^>]*data-kind="(\w+)"', html)
     assert sorted(kinds) == ["ma"] * 3 + ["volcano"] * 3
+
+
+VERDICT_KINDS = {
+    "reverses": {"verdict": "reverses"},
+    "partially reverses": {"verdict": "partially reverses"},
+    "no evidence": {"verdict": "no evidence"},
+    "aggravates": {"verdict": "aggravates"},
+    "too few genes": {"verdict": "no evidence", "not_judged": "too few genes"},
+    "too few samples": {"verdict": "no evidence", "not_judged": "too few samples"},
+}
+
+
+def test_every_verdict_kind_renders_in_chromium(evil_results, tmp_path):
+    """The report of each outcome — four verdicts and both reasons for making none — opens
+    without a JavaScript error, states its own sentence, and draws every table and plot;
+    screenshots of each verdict go to test-artifacts/verdict_<kind>.png."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages = {}
+    for kind, fields in VERDICT_KINDS.items():
+        root = tmp_path / kind.replace(" ", "_")
+        shutil.copytree(evil_results.root, root)
+        files = AnalysisLayout(str(root))
+        summary_path = Path(files.reversal_summary)
+        summary = json.loads(summary_path.read_text())
+        summary["signature"].update({"not_judged": None, **fields})
+        summary_path.write_text(json.dumps(summary))
+        out = root / "report.html"
+        report.render(config=evil_results.config, analyses={evil_results.analysis: files}, out=out)
+        sentence = report.verdict_sentence(HOSTILE_TREATMENT, "eczema", summary["signature"])
+        pages[kind] = (out, sentence)
+    seen = {}
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for kind, (out, _) in pages.items():
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error, e=errors: e.append(str(error)))
+            page.goto(out.as_uri())
+            headline = page.locator("[id$='-overall-verdict'] b").first.inner_text()
+            page.screenshot(path=str(ARTIFACTS / f"verdict_{kind.replace(' ', '_')}.png"))
+            page.click("#expand-all")
+            widgets = page.locator("div.data-table, div.plotly-figure").count()
+            page.wait_for_function(
+                f"document.querySelectorAll('[data-drawn=\"yes\"]').length === {widgets}",
+                timeout=60_000,
+            )
+            seen[kind] = (headline, errors, widgets)
+            page.close()
+        browser.close()
+    for kind, (_, sentence) in pages.items():
+        headline, errors, widgets = seen[kind]
+        assert errors == [], kind
+        assert headline == sentence, kind
+        assert widgets >= 11, kind  # 3 gene tables, 3 GSEA tables, 6 plots, set and gene tables
+    assert len({sentence for _, sentence in pages.values()}) == len(VERDICT_KINDS)

@@ -158,8 +158,8 @@ def verdict_sentence(treatment: str, disease: str, summary: dict) -> str:
         smallest = summary.get("null", {}).get("smallest_p")
         bound = f" ({smallest:.2g})" if isinstance(smallest, int | float) else ""
         return (
-            f"Not judged: with these replicates no p-value small enough{bound} is attainable, "
-            f"so whether {treatment} reverses the {disease} signature cannot be decided."
+            f"Not judged: the smallest p-value these replicates allow{bound} is too large for "
+            f"a call, so whether {treatment} reverses the {disease} signature cannot be decided."
         )
     if verdict == "no evidence":
         return f"No evidence that {treatment} reverses or aggravates the {disease} signature."
