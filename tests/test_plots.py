@@ -71,8 +71,8 @@ def test_sample_figures_stop_growing_past_a_few_dozen_samples(tmp_path):
         plots.disease_gene_heatmap(heatmap, np.asarray(roles), tmp_path / f"h{n}.png")
         sizes[n] = [_is_png(tmp_path / f"{kind}{n}.png") for kind in "clh"]
     assert sizes[90] == sizes[400]
-    for width, height in sizes[400]:
-        assert width <= 1700 and height <= 1000
+    for width, height in sizes[400]:  # at most ~15 × 9 inches at the print resolution
+        assert width <= 15.5 * plots.DPI and height <= 9 * plots.DPI
     assert sizes[12][0][0] < sizes[90][0][0]  # the small one is not blown up either
 
 

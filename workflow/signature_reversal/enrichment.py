@@ -92,10 +92,12 @@ def run(
             ora = over_representation(genes, list(ranked.index), usable, collection, direction)
             ora["genes"] = as_symbols(ora["genes"], symbol_of)
             ora_frames.append(ora)
-    gsea = pd.concat(frames, ignore_index=True)
+    # an all-empty collection (every set already tested elsewhere) adds no rows
+    gsea = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     homes = zip(gsea["collection"], gsea["gene_set"], strict=True)
     gsea["also_in"] = [";".join(also_in.get(home, [])) for home in homes]
-    return EnrichmentResult(gsea=gsea, ora=pd.concat(ora_frames, ignore_index=True))
+    ora = pd.concat([f for f in ora_frames if len(f)] or ora_frames[:1], ignore_index=True)
+    return EnrichmentResult(gsea=gsea, ora=ora)
 
 
 def _test_once(
