@@ -296,7 +296,7 @@ def analysis_context(
     metrics = pd.read_csv(files.sample_metrics, sep="\t", dtype={"sample": str})
     coverage = pd.read_csv(files.gene_set_coverage, sep="\t")
     contrasts = [
-        _contrast_context(contrast_by_name(c), files, alpha, kind, own_report is not None)
+        _contrast_context(contrast_by_name(c), files, alpha, own_report is not None)
         for c in contrast_names
     ]
     own = _own_context(files, conditions, questions) if own_signature else None
@@ -356,9 +356,7 @@ def _verdict_row(target: str, signature: str, context: dict, conditions: dict) -
     }
 
 
-def _contrast_context(
-    contrast, files: AnalysisLayout, alpha: float, kind: str, linked: bool
-) -> dict:
+def _contrast_context(contrast, files: AnalysisLayout, alpha: float, linked: bool) -> dict:
     """The DE section of one contrast; ``linked``: the gene table and interactive plots stay in
     the analysis's own report (a combined report shows the static volcano and links there)."""
     table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
@@ -368,14 +366,12 @@ def _contrast_context(
     ora_top.insert(0, "call", np.where(ora_top["fdr"] < alpha, "enriched", "n.s."))
     gsea = interactive.by_significance(gsea, "fdr")
     curated = gsea[gsea["collection"] == "curated"]
-    top = table.dropna(subset=["padj"]).nsmallest(15, "padj")
     return {
         "name": contrast.name,
         "meaning": contrast.meaning,
         "n_tested": len(table),
         "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
         "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
-        "top_genes": html_table(top),
         "table_json": ""
         if linked
         else interactive.packed_table(interactive.by_significance(table)),
@@ -395,11 +391,6 @@ def _contrast_context(
                     "fdr",
                 ]
             ]
-        ),
-        "gsea_other": html_table(
-            gsea[gsea["collection"] != "curated"][
-                ["collection", "gene_set", "size", "NES", "pvalue", "fdr"]
-            ].head(20)
         ),
     }
 
