@@ -81,6 +81,31 @@ class SetScores:
         return estimate, low, high
 
 
+def judged_fdr(p_rev: np.ndarray, p_agg: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg FDR of the two-sided set p-values, across the judged sets only
+    (NaN for the others)."""
+    two_sided = np.minimum(1.0, 2 * np.minimum(p_rev, p_agg))
+    fdr = np.full(len(two_sided), np.nan)
+    if judged.any():
+        fdr[judged] = stats.false_discovery_control(two_sided[judged])
+    return fdr
+
+
+def set_verdict(
+    figure: Headline, p_rev: float, p_agg: float, fdr: float, rule: VerdictRule
+) -> tuple[str, str]:
+    """A judged set's verdict: its FDR counts on the side its one-sided p-values favour."""
+    reversal_side = p_rev <= p_agg
+    return decide(
+        figure,
+        fdr if reversal_side else 1.0,
+        fdr if not reversal_side else 1.0,
+        rule,
+        "fraction",
+        test="FDR",
+    )
+
+
 def membership_matrix(genes: pd.Series, gene_sets: Mapping[str, list[str]]):
     """Names of the sets with at least one tested gene, and their sets × genes 0/1 matrix."""
     index = {g: i for i, g in enumerate(genes)}
@@ -125,10 +150,7 @@ def gene_set_verdicts(
     nes_t = gsea_treatment.set_index("gene_set")
     disease_fdr = np.array([float(nes_d["fdr"].get(n, np.nan)) for n in names])
     judged = disease_fdr < rule.gene_set_disease_fdr
-    two_sided = np.minimum(1.0, 2 * np.minimum(p_rev, p_agg))
-    fdr = np.full(len(names), np.nan)
-    if judged.any():
-        fdr[judged] = stats.false_discovery_control(two_sided[judged])
+    fdr = judged_fdr(p_rev, p_agg, judged)
 
     rows = []
     for i, name in enumerate(names):
@@ -142,15 +164,7 @@ def gene_set_verdicts(
                 ci_high=high,
             )
         if judged[i]:
-            reversal_side = p_rev[i] <= p_agg[i]
-            verdict, reason = decide(
-                figure,
-                fdr[i] if reversal_side else 1.0,
-                fdr[i] if not reversal_side else 1.0,
-                rule,
-                "fraction",
-                test="FDR",
-            )
+            verdict, reason = set_verdict(figure, p_rev[i], p_agg[i], fdr[i], rule)
         else:
             verdict = NOT_CHANGED
             reason = (

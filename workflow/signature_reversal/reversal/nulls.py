@@ -58,6 +58,17 @@ class NullPlan:
         kind = "all" if self.exact else "random"
         return f"{self.draws} {kind} relabellings of the disease and treatment samples"
 
+    def to_dict(self) -> dict:
+        """The summaries' ``null`` entry: which null, and what it can resolve."""
+        return {
+            "method": self.method,
+            "draws": self.draws,
+            "exact": self.exact,
+            "smallest_p": self.smallest_p,
+            "why": self.reason,
+            "description": self.describe(),
+        }
+
 
 def plan(design: Design, requested: str, draws: int) -> NullPlan:
     """Choose the null: ``requested`` is auto, rotation or relabelling (config reversal.null)."""

@@ -36,7 +36,14 @@ from .estimates import (
     slope_figure,
     through_origin,
 )
-from .gene_sets import NOT_CHANGED, SetScores, fieller, membership_matrix
+from .gene_sets import (
+    NOT_CHANGED,
+    SetScores,
+    fieller,
+    judged_fdr,
+    membership_matrix,
+    set_verdict,
+)
 from .shrinkage import NormalMixturePrior
 from .verdicts import decide
 
@@ -83,14 +90,7 @@ class ReferenceResult:
             "connectivity": {k: number(v) for k, v in self.connectivity.items()},
             "p_reversal": number(self.p_reversal),
             "p_aggravation": number(self.p_aggravation),
-            "null": {
-                "method": self.null.method,
-                "draws": self.null.draws,
-                "exact": self.null.exact,
-                "smallest_p": self.null.smallest_p,
-                "why": self.null.reason,
-                "description": self.null.describe(),
-            },
+            "null": self.null.to_dict(),
             "mapping": self.counts,
             "n_reference_genes": int(self.genes["reference_selected"].sum()),
             "n_reference_up": int(
@@ -339,10 +339,7 @@ def _set_verdicts(
         stat = scores.t / np.sqrt(scores.sigma2 * scores.v_tt) * np.sign(mean_d)
     stat = np.nan_to_num(stat)
     p_rev, p_agg = stats.t.cdf(stat, scores.df), stats.t.sf(stat, scores.df)
-    fdr = np.full(len(names), np.nan)
-    if judged.any():
-        two_sided = np.minimum(1.0, 2 * np.minimum(p_rev, p_agg))
-        fdr[judged] = stats.false_discovery_control(two_sided[judged])
+    fdr = judged_fdr(p_rev, p_agg, judged)
     quantile = float(stats.t.ppf(0.975, scores.df))
     rows = []
     for i, name in enumerate(names):
@@ -356,15 +353,7 @@ def _set_verdicts(
             ci_high=high,
         )
         if judged[i]:
-            reversal_side = p_rev[i] <= p_agg[i]
-            verdict, reason = decide(
-                figure,
-                fdr[i] if reversal_side else 1.0,
-                fdr[i] if not reversal_side else 1.0,
-                rule,
-                "fraction",
-                test="FDR",
-            )
+            verdict, reason = set_verdict(figure, p_rev[i], p_agg[i], fdr[i], rule)
         else:
             verdict = NOT_CHANGED
             reason = (

@@ -73,14 +73,7 @@ class SignatureResult:
             "connectivity": _plain(self.connectivity),
             "p_reversal": _number(self.p_reversal),
             "p_aggravation": _number(self.p_aggravation),
-            "null": {
-                "method": self.null.method,
-                "draws": self.null.draws,
-                "exact": self.null.exact,
-                "smallest_p": self.null.smallest_p,
-                "why": self.null.reason,
-                "description": self.null.describe(),
-            },
+            "null": self.null.to_dict(),
             "estimator": ESTIMATOR,
             "correlation_ratio": _plain(self.correlation_ratio),
         }
