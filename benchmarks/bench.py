@@ -118,7 +118,7 @@ def de_dataset(path: Path, n_genes: int, n_per_group: int, seed: int = 7) -> Pat
 def child_de(args: argparse.Namespace) -> None:
     import anndata as ad
 
-    from signature_reversal import de
+    from signature_reversal.de import stage as de
     from signature_reversal.settings import DESettings
 
     adata = ad.read_h5ad(args.data)

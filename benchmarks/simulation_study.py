@@ -2,7 +2,8 @@
 gene structure and replicate count.
 
 Every simulated dataset (skin pattern of planted effects, negative-binomial counts) goes
-through the pipeline's own DE step and reversal statistics (``signature_reversal.calibration``).
+through the pipeline's own DE step and reversal statistics
+(``signature_reversal.validation.calibration``).
 Prints one row per scenario × structure × replicates and, with --out, writes the per-dataset
 rows and the summary as TSV. Targets (issue "numbers you can trust"):
 
@@ -29,9 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from signature_reversal import calibration
-from signature_reversal.genesets import read_gmt
+from signature_reversal.inputs.gene_sets import read_gmt
 from signature_reversal.settings import VerdictRule
+from signature_reversal.validation import calibration
 
 CURATED = Path(__file__).resolve().parents[1] / "config" / "genesets" / "mouse" / "skin_curated.gmt"
 SHOWN = {

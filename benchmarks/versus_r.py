@@ -81,7 +81,7 @@ def prepared(work: Path, n_samples: int) -> tuple[Path, Path, Path]:
     genes): an h5ad for the pipeline, counts and sample TSVs for R."""
     import anndata as ad
 
-    from signature_reversal import de
+    from signature_reversal.de import stage as de
     from signature_reversal.settings import DESettings
 
     folder = work / f"versus_r_{n_samples}"
@@ -228,8 +228,8 @@ def compare_gsea(args: argparse.Namespace, work: Path) -> pd.DataFrame:
 
 
 def child_gsea(args: argparse.Namespace) -> None:
-    from signature_reversal import enrichment
-    from signature_reversal.genesets import read_gmt
+    from signature_reversal.enrichment import stage as enrichment
+    from signature_reversal.inputs.gene_sets import read_gmt
 
     ranked = pd.read_csv(args.ranking, sep="\t").set_index("gene")["stat"]
     ranked = ranked.sort_values(ascending=False)

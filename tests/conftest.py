@@ -20,7 +20,7 @@ from helpers import (
     write_dataset,
 )
 
-from signature_reversal import genesets
+from signature_reversal.inputs import gene_sets as genesets
 from signature_reversal.layout import AnalysisLayout
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 import yaml
 
-from signature_reversal import calibration, cli, load, simulate
+from signature_reversal import cli
+from signature_reversal.inputs import load
 from signature_reversal.layout import (
     QC_FIGURES,
     REVERSAL_FIGURES,
@@ -24,6 +25,7 @@ from signature_reversal.layout import (
 )
 from signature_reversal.roles import CONTRAST_NAMES
 from signature_reversal.settings import DatasetSpec, VerdictRule
+from signature_reversal.validation import calibration, simulate
 
 REPO = Path(__file__).resolve().parents[1]
 MOUSE_CURATED = REPO / "config" / "genesets" / "mouse" / "skin_curated.gmt"

@@ -12,7 +12,8 @@ import yaml
 from helpers import REPO
 from scipy import stats
 
-from signature_reversal import de, load
+from signature_reversal.de import stage as de
+from signature_reversal.inputs import load
 from signature_reversal.settings import DESettings, LoadSettings
 
 

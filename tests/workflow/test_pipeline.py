@@ -14,7 +14,7 @@ import pytest
 import yaml
 from helpers import REPO, make_config, run_snakemake, simulate_skin, table_dataset, write_dataset
 
-from signature_reversal.report import verdict_sentence
+from signature_reversal.report.html import verdict_sentence
 
 pytestmark = pytest.mark.workflow
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from helpers import make_config, run_snakemake
 
-from signature_reversal import calibration
 from signature_reversal.settings import ReferenceSpec
+from signature_reversal.validation import calibration
 
 pytestmark = pytest.mark.workflow
 

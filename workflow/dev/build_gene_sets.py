@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from signature_reversal.genesets import GeneSet, map_to_species, read_gmt, write_gmt
+from signature_reversal.inputs.gene_sets import GeneSet, map_to_species, read_gmt, write_gmt
 
 # Literature genes per curated set (human symbols). Sources: docs cited in the description.
 LITERATURE = {

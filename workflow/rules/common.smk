@@ -26,7 +26,7 @@ from signature_reversal.layout import (
     benchmark_file,
     log_file,
 )
-from signature_reversal.preflight import PreflightError, check_config
+from signature_reversal.inputs.preflight import PreflightError, check_config
 from signature_reversal.roles import CONTRAST_NAMES
 
 CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
@@ -81,7 +81,7 @@ def cell_types(name, dataset):
     if single_cell.get("cell_types"):
         return list(single_cell["cell_types"])
     try:
-        from signature_reversal.anndata_input import cell_types_in
+        from signature_reversal.inputs.anndata_input import cell_types_in
     except ImportError as err:
         raise WorkflowError(
             f"datasets.{name}.single_cell: list the cell types to analyse under 'cell_types' "

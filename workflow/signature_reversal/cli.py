@@ -57,7 +57,7 @@ def _parent(path: str | Path) -> Path:
 
 def cmd_simulate(args: argparse.Namespace) -> None:
     """Write a simulated counts matrix, sample sheet and truth table with planted effects."""
-    from . import simulate
+    from .validation import simulate
 
     options = ("n_genes", "n_per_group", "seed", "treatment", "gene_names", "gene_column")
     data = simulate.example_dataset(args.gene_sets, **{k: getattr(args, k) for k in options})
@@ -67,7 +67,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 def cmd_load(args: argparse.Namespace) -> None:
     """Read and check one dataset into the canonical AnnData, and every gene-set collection
     in its gene IDs: all input checks of the first job, before anything is written."""
-    from . import genesets, load
+    from .inputs import gene_sets as genesets
+    from .inputs import load
     from .settings import GeneSetSettings, LoadSettings
 
     adata = load.run(LoadSettings.from_config(json.loads(args.settings)))
@@ -86,8 +87,9 @@ def cmd_qc(args: argparse.Namespace) -> None:
     """Sample metrics, PCA and correlation: tables and plots."""
     import anndata as ad
 
-    from . import plots, qc
     from .layout import QC_FIGURES
+    from .qc import stage as qc
+    from .report import plots
 
     figures = named_paths(args.figures, QC_FIGURES)
     result = qc.run(ad.read_h5ad(args.adata))
@@ -101,7 +103,8 @@ def cmd_de(args: argparse.Namespace) -> None:
     """Fit the model once and write one table and volcano plot per contrast."""
     import anndata as ad
 
-    from . import de, plots
+    from .de import stage as de
+    from .report import plots
     from .settings import DESettings
 
     settings = DESettings.from_config(json.loads(args.settings))
@@ -122,8 +125,9 @@ def cmd_de(args: argparse.Namespace) -> None:
 
 def cmd_enrich(args: argparse.Namespace) -> None:
     """Preranked GSEA and over-representation of one contrast against every collection."""
-    from . import enrichment, genesets
-    from .de_tables import read_table
+    from .de.tables import read_table
+    from .enrichment import stage as enrichment
+    from .inputs import gene_sets as genesets
     from .settings import EnrichmentSettings
 
     settings = EnrichmentSettings.from_config(json.loads(args.settings))
@@ -137,7 +141,7 @@ def cmd_enrich(args: argparse.Namespace) -> None:
 
 def cmd_dotplot(args: argparse.Namespace) -> None:
     """Dot plot of the curated sets' GSEA across the contrasts."""
-    from . import plots
+    from .report import plots
 
     gsea = {name: pd.read_csv(path, sep="\t") for name, path in named_paths(args.gsea).items()}
     plots.gsea_dotplot(gsea, args.out)
@@ -147,9 +151,11 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     """Per-gene and per-set reversal statistics, the verdict, and their plots."""
     import anndata as ad
 
-    from . import genesets, plots, reversal
-    from .de_tables import read_size_factors, read_table
+    from . import reversal
+    from .de.tables import read_size_factors, read_table
+    from .inputs import gene_sets as genesets
     from .layout import REVERSAL_FIGURES, REVERSAL_GSEA_CONTRASTS
+    from .report import plots
     from .settings import VerdictRule
 
     figures = named_paths(args.figures, REVERSAL_FIGURES)
@@ -179,9 +185,11 @@ def cmd_reference(args: argparse.Namespace) -> None:
     """Judge the treatment against one reference disease signature (e.g. human AD)."""
     import anndata as ad
 
-    from . import genesets, plots, references
-    from .de_tables import read_size_factors, read_table
-    from .reversal.reference import run_reference
+    from .de.tables import read_size_factors, read_table
+    from .inputs import gene_sets as genesets
+    from .inputs import reference_signatures as references
+    from .report import plots
+    from .reversal.reference_verdict import run_reference
     from .settings import ReferenceSpec, VerdictRule
 
     spec = ReferenceSpec.from_config(args.name, json.loads(args.reference))
@@ -215,7 +223,9 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 def cmd_signatures(args: argparse.Namespace) -> None:
     """Descriptive reversal between two published DE tables (no samples, no permutation p)."""
-    from . import genesets, plots, published_comparison
+    from .inputs import gene_sets as genesets
+    from .report import plots
+    from .reversal import published_comparison
     from .settings import VerdictRule
 
     rule = VerdictRule.from_config(json.loads(args.settings))
@@ -236,8 +246,8 @@ def cmd_signatures(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
-    from . import report
     from .layout import AnalysisLayout
+    from .report import html as report
 
     analyses = {name: AnalysisLayout(root) for name, root in named_paths(args.analysis).items()}
     report.render(config=json.loads(args.config_json), analyses=analyses, out=Path(args.out))

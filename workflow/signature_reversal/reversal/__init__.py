@@ -3,10 +3,13 @@
 Modules by role:
 
 - ``genes``: per-gene D, T, R and reversal classes;
-- ``relabelling``: the treatment-does-nothing null (relabelled samples, fast fold changes);
+- ``estimates``, ``shrinkage``: the corrected headline figures and the prior behind them;
+- ``linear_model``, ``nulls``: the fast per-gene model and the treatment-does-nothing null;
 - ``connectivity``: the Connectivity Map score;
 - ``signature``: signature-level statistics and the overall verdict;
-- ``gene_sets``: per-set statistics and verdicts;
+- ``set_verdicts``, ``pathway_scores``: per-set statistics and verdicts;
+- ``reference_verdict``: the same judgement against a published (reference) signature;
+- ``genes_of_interest``, ``published_comparison``: the user's genes; two published tables;
 - ``verdicts``: the rule that turns numbers into words;
 - ``stage``: ``run``, the recipe that calls them in order.
 """

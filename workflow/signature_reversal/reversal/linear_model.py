@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import limma
+from ..de import limma
 from ..roles import ROLES
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from scipy import stats
 
 from ..roles import ROLES
-from .gene_sets import fieller
 from .linear_model import Design, contrasts_of, residual_variance
+from .set_verdicts import fieller
 
 
 def zscore_scores(

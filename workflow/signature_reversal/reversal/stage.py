@@ -10,14 +10,13 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .. import genes_of_interest
-from ..gene_ranking import ranking, running_score
-from ..genesets import GeneSet, restrict_to_genes
+from ..enrichment.gene_ranking import ranking, running_score
+from ..inputs.gene_sets import GeneSet, restrict_to_genes
 from ..settings import VerdictRule
-from . import linear_model, nulls
-from .gene_sets import NOT_CHANGED, gene_set_verdicts
+from . import genes_of_interest, linear_model, nulls
 from .genes import gene_table
 from .pathway_scores import restoration, zscore_scores
+from .set_verdicts import NOT_CHANGED, gene_set_verdicts
 from .signature import SignatureResult, signature_verdict
 
 log = logging.getLogger("signature_reversal")

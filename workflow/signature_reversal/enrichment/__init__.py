@@ -1,0 +1,1 @@
+"""Gene-set enrichment: preranked GSEA and over-representation."""

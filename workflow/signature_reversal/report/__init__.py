@@ -1,0 +1,1 @@
+"""Figures, packed tables and the HTML report."""

@@ -1,0 +1,587 @@
+"""Render the one-file HTML report: verdicts first, then the evidence, for one or more analyses.
+
+Images are embedded as base64 and no external URL is referenced, so the file opens offline and
+can be e-mailed. Every user-supplied string reaches the page through Jinja2 autoescaping or
+pandas' escaped ``to_html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import io
+import json
+import math
+import os
+import platform
+import re
+import urllib.parse
+from dataclasses import asdict
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+import yaml
+from PIL import Image
+
+from ..layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout
+from ..reversal import genes_of_interest
+from ..roles import contrast_by_name, contrasts_for, present_roles
+from ..settings import ReportSettings, VerdictRule
+from . import interactive
+
+DEFAULT_QUESTIONS = {
+    "oxidative stress": [
+        "SKIN_ROS_OXIDATIVE_STRESS",
+        "SKIN_NRF2_ANTIOXIDANT_RESPONSE",
+        "HALLMARK_REACTIVE_OXYGEN_SPECIES_PATHWAY",
+    ],
+    "JAK-STAT signalling": [
+        "SKIN_JAK_STAT_AD_SIGNALING",
+        "SKIN_JAK2_STAT5_AXIS",
+        "HALLMARK_IL6_JAK_STAT3_SIGNALING",
+    ],
+    "the epidermal barrier": ["SKIN_BARRIER_CORNIFIED_ENVELOPE", "SKIN_BARRIER_TIGHT_JUNCTION"],
+    "NAD+ metabolism": ["NAD_METABOLISM", "GO_NAD_BIOSYNTHETIC_PROCESS"],
+}
+
+PACKAGES = (
+    "signature-reversal",
+    "snakemake",
+    "pydeseq2",
+    "gseapy",
+    "anndata",
+    "scanpy",
+    "pandas",
+    "numpy",
+    "scipy",
+    "matplotlib",
+)
+SET_COLUMNS = [
+    "gene_set",
+    "verdict",
+    "fraction_restored",
+    "fraction_restored_ci_low",
+    "fraction_restored_ci_high",
+    "fraction_restored_observed",
+    "fraction_restored_null_expected",
+    "p_reversal",
+    "fdr",
+    "disease_NES",
+    "disease_fdr",
+    "treatment_NES",
+    "treatment_fdr",
+    "percent_restored",
+    "percent_restored_ci_low",
+    "percent_restored_ci_high",
+    "p_disease_vs_control",
+    "p_treatment_vs_disease",
+    "shared_with",
+    "reason",
+]
+FIGURE_LABELS = {
+    "slope": ("slope of T on D (−1 = full reversal)", "{:.2f}"),
+    "percent_improvement_up": ("% improvement, disease-up genes", "{:.0f}%"),
+    "percent_improvement_down": ("% improvement, disease-down genes", "{:.0f}%"),
+}
+INTEREST_COLUMNS = [
+    "requested",
+    "symbol",
+    "how",
+    "disease_log2FC",
+    "disease_padj",
+    "treatment_log2FC",
+    "treatment_padj",
+    "reversal_class",
+]
+
+
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+# figures are saved for papers at ``plots.DPI``; the page shows them at screen resolution
+EMBED_DPI = 100
+
+
+def embed_png(path: str | Path) -> str:
+    """A figure as a data URI for the page: reduced from its print resolution to about
+    ``EMBED_DPI`` (averaging whole pixel blocks: fast, and sharp enough for a screen), to a
+    256-colour palette, and stored as lossless WebP — a fifth of the print file's bytes with
+    the same look on screen."""
+    with Image.open(path) as image:
+        dpi = float(image.info.get("dpi", (EMBED_DPI, EMBED_DPI))[0])
+        factor = max(1, round(dpi / EMBED_DPI))
+        picture = image.reduce(factor) if factor > 1 else image.copy()
+    buffer = io.BytesIO()
+    picture.convert("RGB").quantize(
+        256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    ).save(buffer, format="WEBP", lossless=True, method=4)
+    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def html_table(frame: pd.DataFrame, float_format: str = "{:.3g}") -> str:
+    """A static table (escaped), scrolling sideways inside the page when it is wider."""
+    table = frame.to_html(
+        index=False,
+        escape=True,
+        border=0,
+        classes="table",
+        na_rep="–",
+        float_format=lambda v: float_format.format(v),
+    )
+    return f'<div class="scroll">{table}</div>'
+
+
+def anchor(name: str) -> str:
+    """A safe HTML id fragment for an analysis name."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def verdict_sentence(treatment: str, disease: str, summary: dict) -> str:
+    """The overall answer as a sentence, grammatical for every verdict and every reason for
+    making none (``summary`` is a signature's part of a reversal or reference summary)."""
+    verdict = summary["verdict"]
+    if summary.get("not_judged") == "too few genes":
+        genes = summary.get("n_disease_genes", summary.get("n_reference_genes"))
+        return (
+            f"Not judged: the {disease} signature has only {genes} genes passing the "
+            f"thresholds, too few to tell whether {treatment} reverses it."
+        )
+    if summary.get("not_judged") == "too few samples":
+        smallest = summary.get("null", {}).get("smallest_p")
+        bound = f" ({smallest:.2g})" if isinstance(smallest, int | float) else ""
+        return (
+            f"Not judged: the smallest p-value these replicates allow{bound} is too large for "
+            f"a call, so whether {treatment} reverses the {disease} signature cannot be decided."
+        )
+    if verdict == "no evidence":
+        return f"No evidence that {treatment} reverses or aggravates the {disease} signature."
+    if verdict == "aggravates":
+        return (
+            f"{treatment} aggravates the {disease} signature: disease genes move further from "
+            "control."
+        )
+    return f"{treatment} {verdict} the {disease} signature."
+
+
+def _format(value, template: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return template.format(value)
+
+
+def headline_figures(signature: dict) -> list[dict]:
+    """Rows of the headline table: observed, expected if the treatment did nothing, estimate."""
+    rows = []
+    for name, (label, template) in FIGURE_LABELS.items():
+        figure = signature.get(name) or {}
+        if figure.get("estimate") is None:
+            continue
+        rows.append(
+            {
+                "label": label,
+                "observed": _format(figure["observed"], template),
+                "null_expected": _format(figure["null_expected"], template),
+                "estimate": _format(figure["estimate"], template),
+                "ci": f"{_format(figure['ci_low'], template)} to "
+                f"{_format(figure['ci_high'], template)}",
+            }
+        )
+    moved = signature.get("percent_moved_toward_control") or {}
+    if moved.get("observed") is not None:
+        rows.append(
+            {
+                "label": "% of disease genes moved toward control",
+                "observed": _format(moved["observed"], "{:.0f}%"),
+                "null_expected": _format(moved["null_expected"], "{:.0f}%"),
+                "estimate": "–",
+                "ci": "",
+            }
+        )
+    connectivity = signature.get("connectivity") or {}
+    if connectivity.get("observed") is not None:
+        rows.append(
+            {
+                "label": "CMap connectivity (−1 = perfect reversal)",
+                "observed": _format(connectivity["observed"], "{:.2f}"),
+                "null_expected": _format(connectivity["null_expected"], "{:.2f}"),
+                "estimate": f"p = {_format(connectivity['p'], '{:.3g}')}",
+                "ci": "",
+            }
+        )
+    return rows
+
+
+def interval_text(value, low, high, template: str) -> str:
+    """'0.82 (95% CI 0.61 to 1.03)', saying so when the interval is unbounded."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return f"{template.format(value)} (95% CI unbounded: the disease shift is too uncertain)"
+    return f"{template.format(value)} (95% CI {template.format(low)} to {template.format(high)})"
+
+
+def variability_note(table: pd.DataFrame) -> str:
+    """A warning sentence when one group's variability differs strongly from the others."""
+    flagged = table[table["flagged"]]
+    if flagged.empty:
+        return ""
+    groups = ", ".join(
+        f"{row.condition} ({row.relative_variance:.1f}× a typical group's)"
+        for row in flagged.itertuples()
+    )
+    return (
+        f"Group variability differs: {groups}. A joint DESeq2 fit shares each gene's dispersion "
+        "across groups, which then misstates the others' variability; compare with separate "
+        "fits per contrast (de.fit: per_contrast)."
+    )
+
+
+def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> list[dict]:
+    """One answer per question: the verdict of each of its sets that disease changed."""
+    by_set = sets.set_index("gene_set") if len(sets) else pd.DataFrame()
+    answers = []
+    records = {r["gene_set"]: r for r in _set_records(sets)}
+    for question, names in questions.items():
+        present = [n for n in names if n in by_set.index]
+        judged = [n for n in present if by_set.at[n, "verdict"] != "not changed by disease"]
+        answers.append(
+            {
+                "question": question,
+                "sets": [records[n] for n in judged],
+                "unchanged": [n for n in present if n not in judged],
+                "missing": [n for n in names if n not in by_set.index],
+            }
+        )
+    return answers
+
+
+def analysis_design(config: dict, name: str) -> tuple[dict, list[str], bool, list[str]]:
+    """An analysis's condition labels, contrasts, whether it has its own disease signature
+    (a control group) and its reference signatures, from the run's config."""
+    dataset = config["datasets"][name.split(".")[0]]
+    conditions = dataset.get("conditions", config["conditions"])
+    contrasts = [c.name for c in contrasts_for(present_roles(conditions))]
+    return (
+        conditions,
+        contrasts,
+        "control" in conditions,
+        list(config.get("reference_signatures", {})),
+    )
+
+
+def analysis_context(
+    name: str,
+    files: AnalysisLayout,
+    config: dict,
+    alpha: float,
+    questions: dict,
+    own_report: str | None = None,
+) -> dict:
+    """Everything the template shows for one analysis, read from its result files.
+
+    ``own_report`` (in a combined report): the analysis's own report, relative to the page;
+    its gene tables and interactive plots are linked there instead of embedded again, so the
+    combined report stays small however many analyses it holds."""
+    conditions, contrast_names, own_signature, references = analysis_design(config, name)
+    dataset = config["datasets"][name.split(".")[0]]
+    kind = dataset.get("kind", "counts")
+    metrics = pd.read_csv(files.sample_metrics, sep="\t", dtype={"sample": str})
+    coverage = pd.read_csv(files.gene_set_coverage, sep="\t")
+    contrasts = [
+        _contrast_context(contrast_by_name(c), files, alpha, own_report is not None)
+        for c in contrast_names
+    ]
+    own = _own_context(files, conditions, questions) if own_signature else None
+    interest = "" if own else _interest_from_treatment(files, config, dataset)
+    reference_contexts = [
+        _reference_context(name, files, r, conditions, config["reference_signatures"][r])
+        for r in references
+    ]
+    verdicts = []
+    if own:
+        verdicts.append(_verdict_row(anchor(name) + "-verdict", "own", own, conditions))
+    verdicts += [_verdict_row(r["anchor"], r["name"], r, conditions) for r in reference_contexts]
+    return {
+        "name": name,
+        "anchor": anchor(name),
+        "meta": {
+            "conditions": conditions,
+            "rule": asdict(VerdictRule.from_config(config.get("reversal"))),
+            "kind": kind,
+            "replicates": {
+                role: int((metrics["role"] == role).sum()) for role in present_roles(conditions)
+            },
+        },
+        "own": own,
+        "interest": interest,
+        "references": reference_contexts,
+        "verdicts": verdicts,
+        "variability": variability_note(
+            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
+        ),
+        "metrics": html_table(metrics),
+        "qc_note": _qc_note(metrics),
+        "coverage": html_table(coverage[coverage["collection"] == "curated"]),
+        "coverage_note": _coverage_note(coverage),
+        "images": {
+            **{name: embed_png(files.qc_figure(name)) for name in QC_FIGURES},
+            "gsea_dotplot": embed_png(files.gsea_dotplot),
+        },
+        "contrasts": contrasts,
+        "own_report": own_report,
+    }
+
+
+def _verdict_row(target: str, signature: str, context: dict, conditions: dict) -> dict:
+    """One row of the overview table."""
+    summary = context["summary"].get("signature", context["summary"])
+    slope = summary.get("slope") or {}
+    return {
+        "anchor": target,
+        "signature": "own (disease vs control)" if signature == "own" else signature,
+        "sentence": context["headline"],
+        "slope": interval_text(
+            slope.get("estimate"), slope.get("ci_low"), slope.get("ci_high"), "{:.2f}"
+        ),
+        "p": _format(summary.get("p_reversal"), "{:.3g}"),
+        "genes": summary.get("n_disease_genes", summary.get("n_reference_genes", "–")),
+    }
+
+
+def _contrast_context(contrast, files: AnalysisLayout, alpha: float, linked: bool) -> dict:
+    """The DE section of one contrast; ``linked``: the gene table and interactive plots stay in
+    the analysis's own report (a combined report shows the static volcano and links there)."""
+    table = pd.read_csv(files.de_table(contrast.name), sep="\t", dtype={"gene": str})
+    gsea = pd.read_csv(files.gsea_table(contrast.name), sep="\t")
+    ora = pd.read_csv(files.ora_table(contrast.name), sep="\t")
+    ora_top = ora.sort_values(["pvalue", "gene_set"]).groupby("direction", sort=False).head(8)
+    ora_top.insert(0, "call", np.where(ora_top["fdr"] < alpha, "enriched", "n.s."))
+    gsea = interactive.by_significance(gsea, "fdr")
+    curated = gsea[gsea["collection"] == "curated"]
+    return {
+        "name": contrast.name,
+        "meaning": contrast.meaning,
+        "n_tested": len(table),
+        "n_up": int(((table["padj"] < alpha) & (table["log2FC"] > 0)).sum()),
+        "n_down": int(((table["padj"] < alpha) & (table["log2FC"] < 0)).sum()),
+        "table_json": ""
+        if linked
+        else interactive.packed_table(interactive.by_significance(table)),
+        "volcano": embed_png(files.volcano(contrast.name)) if linked else "",
+        "gsea_json": interactive.packed_table(gsea),
+        "gsea_curated": html_table(curated[["gene_set", "size", "NES", "pvalue", "fdr"]].head(40)),
+        "ora": html_table(
+            ora_top[
+                [
+                    "direction",
+                    "call",
+                    "collection",
+                    "gene_set",
+                    "overlap",
+                    "odds_ratio",
+                    "pvalue",
+                    "fdr",
+                ]
+            ]
+        ),
+    }
+
+
+def _interest_from_treatment(files: AnalysisLayout, config: dict, dataset: dict) -> str:
+    """Genes of interest in the treatment contrast (a two-arm study has no reversal table)."""
+    table = pd.read_csv(files.de_table("treatment_vs_disease"), sep="\t", dtype={"gene": str})
+    symbols = table.set_index("gene")["symbol"].astype(str)
+    matched = genes_of_interest.match_genes(
+        list(config.get("genes_of_interest", [])), symbols, dataset.get("species", "mouse"), None
+    )
+    rows = matched.merge(table.drop(columns=["symbol"]), on="gene", how="left")
+    return html_table(rows[["requested", "symbol", "how", "baseMean", "log2FC", "padj"]])
+
+
+def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> dict:
+    """The dataset's own signature: verdict, figures, sets, genes and their figures."""
+    summary = json.loads(Path(files.reversal_summary).read_text())
+    sets = pd.read_csv(files.gene_set_reversal, sep="\t")
+    genes = pd.read_csv(files.gene_reversal, sep="\t", dtype={"gene": str})
+    interest = pd.read_csv(files.genes_of_interest, sep="\t", dtype=str)
+    class_counts = (
+        genes.loc[genes["disease_gene"], "reversal_class"]
+        .value_counts()
+        .rename_axis("class")
+        .reset_index(name="disease genes")
+    )
+    return {
+        "summary": summary,
+        "sets": _set_records(sets),
+        "headline": verdict_sentence(
+            conditions["treatment"], conditions["disease"], summary["signature"]
+        ),
+        "figures": headline_figures(summary["signature"]),
+        "sets_table": html_table(sets.reindex(columns=SET_COLUMNS)) if len(sets) else "",
+        "sets_json": interactive.packed_table(interactive.by_significance(sets, "fdr"))
+        if len(sets)
+        else "",
+        "genes_json": interactive.packed_table(
+            interactive.by_significance(
+                genes[genes["disease_gene"]].drop(columns=["disease_gene"]), "disease_padj"
+            )
+        ),
+        "answers": answer_questions(sets, questions),
+        "class_counts": html_table(class_counts),
+        "interest": html_table(_numeric(interest[INTEREST_COLUMNS])),
+        "images": {name: embed_png(files.reversal_figure(name)) for name in REVERSAL_FIGURES},
+    }
+
+
+def _reference_context(
+    analysis: str, files: AnalysisLayout, reference: str, conditions: dict, entry: dict
+) -> dict:
+    """One reference signature: verdict, figures, mapping, scatter and pathways."""
+    summary = json.loads(Path(files.reference_summary(reference)).read_text())
+    sets = pd.read_csv(files.reference_sets(reference), sep="\t")
+    genes = pd.read_csv(files.reference_genes(reference), sep="\t", dtype={"gene": str})
+    counts = summary["mapping"]
+    judged = sets[sets["verdict"] != "not changed by disease"] if len(sets) else sets
+    records = []
+    for row in judged.astype(object).where(judged.notna(), None).to_dict("records"):
+        row["fraction_text"] = interval_text(
+            row["fraction_restored"],
+            row["fraction_restored_ci_low"],
+            row["fraction_restored_ci_high"],
+            "{:.2f}",
+        )
+        row["fdr"] = row["fdr"] if row["fdr"] is not None else math.nan
+        records.append(row)
+    return {
+        "name": reference,
+        "anchor": f"{anchor(analysis)}-reference-{anchor(reference)}",
+        "description": entry.get("description", ""),
+        "summary": summary,
+        "headline": verdict_sentence(conditions["treatment"], f"{reference} reference", summary),
+        "figures": headline_figures(summary),
+        "mapping_note": (
+            f"{counts['selected_genes']} of its {counts['reference_genes']} genes pass its "
+            f"thresholds; of these, {counts['selected_mapped']} map to a tested gene of this "
+            f"dataset, {counts['selected_ambiguous_ortholog']} have ambiguous orthologs, "
+            f"{counts['selected_no_ortholog']} have no ortholog and "
+            f"{counts['selected_not_among_the_tested_genes']} are not among the tested genes."
+        ),
+        "scatter": embed_png(files.reference_scatter(reference)),
+        "sets": records,
+        "genes_json": interactive.packed_table(
+            interactive.by_significance(genes[genes["reference_selected"]], "reference_padj")
+        ),
+    }
+
+
+def _set_records(sets: pd.DataFrame) -> list[dict]:
+    """Curated-set rows for the template, with their intervals as text."""
+    if not len(sets):
+        return []
+    table = sets.reindex(columns=SET_COLUMNS)
+    records = table.astype(object).where(table.notna(), None)
+    out = []
+    for row in records.to_dict("records"):
+        row["fraction_text"] = interval_text(
+            row["fraction_restored"],
+            row["fraction_restored_ci_low"],
+            row["fraction_restored_ci_high"],
+            "{:.2f}",
+        )
+        row["percent_text"] = interval_text(
+            row["percent_restored"],
+            row["percent_restored_ci_low"],
+            row["percent_restored_ci_high"],
+            "{:.0f}%",
+        )
+        row["fdr"] = row["fdr"] if row["fdr"] is not None else math.nan
+        row["shared_with"] = row["shared_with"] or ""
+        out.append(row)
+    return out
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as text turned back into numbers where they are numbers (for formatting)."""
+
+    def convert(column: pd.Series) -> pd.Series:
+        if column.name == "symbol":
+            return column
+        try:
+            return pd.to_numeric(column)
+        except (ValueError, TypeError):
+            return column
+
+    return frame.apply(convert)
+
+
+def _qc_note(metrics: pd.DataFrame) -> str:
+    """One line for the collapsed QC section: samples and any flagged outlier."""
+    flagged = metrics.loc[metrics["outlier"].fillna("") != "", "sample"].astype(str).tolist()
+    return f"{len(metrics)} samples; " + (
+        f"possible outliers: {', '.join(flagged)}" if flagged else "no sample flagged"
+    )
+
+
+def _coverage_note(coverage: pd.DataFrame) -> str:
+    rows = []
+    for collection, table in coverage.groupby("collection", sort=False):
+        rows.append(
+            f"{collection}: {len(table)} sets with {int(table['genes_in_file'].sum())} gene "
+            f"entries ({int(table['genes_after_orthologs'].sum())} after ortholog mapping) "
+            f"matching {int(table['genes_in_data'].sum())} data genes"
+        )
+    return "; ".join(rows)
+
+
+def _relative_link(target: str | Path, page: Path) -> str:
+    """``target`` as a link from ``page`` (both under the results folder)."""
+    relative = os.path.relpath(Path(target).resolve(), Path(page).resolve().parent)
+    return urllib.parse.quote(Path(relative).as_posix())
+
+
+def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> None:
+    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)."""
+    alpha = config["de"]["alpha"]
+    settings = ReportSettings.from_config(config.get("report"))
+    questions = settings.questions or DEFAULT_QUESTIONS
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("signature_reversal", "report/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = environment.get_template("report.html").render(
+        title=settings.title,
+        simulated_note=settings.simulated_note,
+        analyses=[
+            analysis_context(
+                name,
+                files,
+                config,
+                alpha,
+                questions,
+                _relative_link(files.report, out) if len(analyses) > 1 else None,
+            )
+            for name, files in analyses.items()
+        ],
+        plotly_js=interactive.plotly_js(),
+        engines={
+            "de": "R DESeq2's estimators reimplemented in NumPy"
+            if config["de"].get("engine", "vectorized") == "vectorized"
+            else "pydeseq2",
+            "gsea": "fgsea's simple algorithm, vectorized"
+            if config.get("enrichment", {}).get("engine", "vectorized") == "vectorized"
+            else "gseapy",
+        },
+        config_yaml=yaml.safe_dump(config, sort_keys=False),
+        versions=software_versions(),
+    )
+    out.write_text(html, encoding="utf-8")
