@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from signature_reversal.inputs.gene_sets import read_gmt
+from signature_reversal.inputs.gmt import read_gmt
 from signature_reversal.settings import VerdictRule
 from signature_reversal.validation import calibration
 

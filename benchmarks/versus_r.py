@@ -229,7 +229,7 @@ def compare_gsea(args: argparse.Namespace, work: Path) -> pd.DataFrame:
 
 def child_gsea(args: argparse.Namespace) -> None:
     from signature_reversal.enrichment import stage as enrichment
-    from signature_reversal.inputs.gene_sets import read_gmt
+    from signature_reversal.inputs.gmt import read_gmt
 
     ranked = pd.read_csv(args.ranking, sep="\t").set_index("gene")["stat"]
     ranked = ranked.sort_values(ascending=False)

@@ -20,13 +20,13 @@ from helpers import (
     write_dataset,
 )
 
-from signature_reversal.inputs import gene_sets as genesets
+from signature_reversal.inputs.gmt import read_gmt
 from signature_reversal.layout import AnalysisLayout
 
 
 @pytest.fixture(scope="session")
 def curated_sets() -> dict[str, tuple[str, ...]]:
-    return {s.name: s.genes for s in genesets.read_gmt(MOUSE_CURATED)}
+    return {s.name: s.genes for s in read_gmt(MOUSE_CURATED)}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ input format the pipeline reads, and runners for the CLI stages and for Snakemak
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 import yaml
 
@@ -28,6 +30,29 @@ from signature_reversal.settings import DatasetSpec, VerdictRule
 from signature_reversal.validation import calibration, simulate
 
 REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose tool is missing on a developer's machine; under CI (``CI=true``),
+    where ``.ci/run`` installs every tool, a missing tool fails the run instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: every tool must be present)")
+    pytest.skip(reason)
+
+
+def chromium_driver():
+    """Playwright's sync API for Debian's Chromium, or skip/fail (see ``skip_or_fail``)."""
+    if not CHROMIUM.exists():
+        skip_or_fail("Debian's chromium is not installed (.ci/run installs it)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
+    return sync_api
+
+
+CHROMIUM = Path("/usr/bin/chromium")
 MOUSE_CURATED = REPO / "config" / "genesets" / "mouse" / "skin_curated.gmt"
 MOUSE_HALLMARK = REPO / "config" / "genesets" / "mouse" / "hallmark_v7.0.gmt"
 ORTHOLOGS = REPO / "config" / "orthologs" / "human_mouse_orthologs.tsv.gz"

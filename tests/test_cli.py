@@ -45,5 +45,5 @@ def test_cli_input_error_exits_2_with_message(tmp_path):
     )
     assert result.returncode == 2
     assert "ERROR:" in result.stderr and "Traceback" not in result.stderr
-    assert "sample sheet not found" in result.stderr
+    assert "sample sheet does not exist" in result.stderr
     assert not (tmp_path / "o").exists()

@@ -32,7 +32,7 @@ def test_cli_log_file_receives_input_errors(tmp_path, capsys):
     code = cli.main(["--log", str(log_file), *load_command(settings, tmp_path / "out")])
     assert code == 2
     text = log_file.read_text()
-    assert "[example/load_data] ERROR:" in text and "sample sheet not found" in text
+    assert "[example/load_data] ERROR:" in text and "sample sheet does not exist" in text
     assert "Traceback" not in text  # input errors are messages, not crashes
     assert "[example/load_data] ERROR:" in capsys.readouterr().err  # the console gets a copy
 

@@ -10,6 +10,7 @@ import yaml
 from helpers import REPO
 
 from signature_reversal import settings
+from signature_reversal.errors import InputError
 
 
 def test_defaults_come_from_the_schema():
@@ -45,3 +46,25 @@ def test_shipped_config_builds_every_stage_setting():
     dataset = settings.DatasetSpec.from_config(config["datasets"]["example"])
     assert dataset.single_cell.min_cells == 10 and not dataset.single_cell_configured
     assert settings.ReportSettings.from_config(config["report"]).title.startswith("NMN")
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: settings.VerdictRule.from_config({"permutation": 500}), "'permutation'"),
+        (lambda: settings.DESettings.from_config({"desing": "~batch + condition"}), "'desing'"),
+        (lambda: settings.DatasetSpec.from_config({"path": "x", "sample": "s.tsv"}), "'sample'"),
+        (
+            lambda: settings.ReferenceSpec.from_config("r", {"path": "x", "pdaj": 0.1}),
+            "'pdaj'",
+        ),
+        (
+            lambda: settings.LoadSettings.from_config({"dataset": {}, "condition": {}}),
+            "'condition'",
+        ),
+    ],
+)
+def test_a_mistyped_key_is_refused_not_ignored(build, key):
+    """A typo in --settings (or a config key the schema lacks) once changed nothing silently."""
+    with pytest.raises(InputError, match=f"unknown key\\(s\\) {key}.*\\nFix: use"):
+        build()

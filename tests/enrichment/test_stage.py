@@ -16,6 +16,7 @@ from helpers import MOUSE_CURATED, build_anndata, simulate_skin, write_dataset
 from signature_reversal.de import stage as de
 from signature_reversal.enrichment import stage as enrichment
 from signature_reversal.inputs import gene_sets as genesets
+from signature_reversal.inputs.gmt import read_gmt
 from signature_reversal.settings import DESettings, EnrichmentSettings
 
 
@@ -29,7 +30,7 @@ def disease_table(tmp_path_factory, curated_sets):
 
 def test_gsea_finds_planted_sets(disease_table):
     ranked = enrichment.ranking(disease_table)
-    sets, _ = genesets.restrict_to_genes(genesets.read_gmt(MOUSE_CURATED), ranked.index, 10, 500)
+    sets, _ = genesets.restrict_to_genes(read_gmt(MOUSE_CURATED), ranked.index, 10, 500)
     rng = np.random.default_rng(0)
     unplanted = [g for g in ranked.index if g.startswith("Gene")]
     sets["RANDOM_CONTROL_SET"] = list(rng.choice(unplanted, 30, replace=False))
@@ -94,7 +95,7 @@ def test_over_representation_uses_the_tested_background():
 
 def test_stage_run_tests_every_collection_and_ora_direction(disease_table, curated_sets):
     """run(): GSEA rows per collection, ORA of up and down genes, leading edges in symbols."""
-    sets = genesets.read_gmt(MOUSE_CURATED)
+    sets = read_gmt(MOUSE_CURATED)
     settings = EnrichmentSettings.from_config({"permutations": 50, "ora_padj": 0.05})
     # a second collection repeating one set (as Hallmark repeats the curated file's Hallmark
     # sets), holding another under the same name with other genes, and one of its own

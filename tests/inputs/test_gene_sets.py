@@ -1,4 +1,4 @@
-"""GMT reading/writing, ortholog mapping and matching sets to the data's genes."""
+"""Ortholog mapping and matching sets to the data's genes."""
 
 import pandas as pd
 import pytest
@@ -6,40 +6,9 @@ from helpers import MOUSE_CURATED, MOUSE_HALLMARK, ORTHOLOGS
 
 from signature_reversal.errors import InputError
 from signature_reversal.inputs import gene_sets as genesets
-from signature_reversal.inputs.gene_sets import (
-    GeneSet,
-    map_to_species,
-    read_gmt,
-    restrict_to_genes,
-    write_gmt,
-)
+from signature_reversal.inputs.gene_sets import map_to_species, restrict_to_genes
+from signature_reversal.inputs.gmt import GeneSet, read_gmt
 from signature_reversal.settings import GeneSetSettings
-
-
-def test_roundtrip(tmp_path):
-    sets = [GeneSet("A", "first", ("x", "y")), GeneSet("B", "second", ("z",))]
-    write_gmt(sets, tmp_path / "s.gmt")
-    assert read_gmt(tmp_path / "s.gmt") == sets
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("", "contains no gene sets"),
-        ("A\tdesc\n", "line 1 has 2"),
-        ("A\td\tx\nA\td\ty\n", "used twice"),
-    ],
-)
-def test_bad_gmt(tmp_path, content, message):
-    path = tmp_path / "bad.gmt"
-    path.write_text(content)
-    with pytest.raises(InputError, match=message):
-        read_gmt(path)
-
-
-def test_missing_gmt(tmp_path):
-    with pytest.raises(InputError, match="gene-set file not found"):
-        read_gmt(tmp_path / "none.gmt")
 
 
 def test_map_to_species_uses_all_orthologs():

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import gzip
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from signature_reversal.errors import InputError
 from signature_reversal.inputs import reference_signatures as references
@@ -69,7 +71,7 @@ def test_custom_columns_and_clear_errors(tmp_path):
     assert table["selected"].all()
     with pytest.raises(InputError, match="column 'nope'.*not found"):
         references.read_reference(spec(path=str(path), gene_column="nope"))
-    with pytest.raises(InputError, match="reference signature not found"):
+    with pytest.raises(InputError, match="reference signature does not exist"):
         references.read_reference(spec(path=str(tmp_path / "missing.tsv")))
 
 
@@ -136,3 +138,39 @@ def test_nothing_mapped_is_an_error_naming_why():
         references.map_to_data(reference, spec(species="human"), data, "mouse", ORTHOLOGS)
     with pytest.raises(InputError, match="needs an ortholog table"):
         references.map_to_data(reference, spec(species="human"), data, "mouse", None)
+
+
+def test_a_decimal_comma_is_refused_naming_the_row_not_read_as_missing(tmp_path):
+    path = tmp_path / "excel.tsv"
+    path.write_text("gene\tlog2FoldChange\tpadj\nIL13\t5,5\t0,001\nFLG\t-1,2\t0,01\n")
+    with pytest.raises(InputError, match=r"column 'log2FoldChange'.*row 2: '5,5' \(a decimal"):
+        references.read_reference(spec(path=str(path)))
+
+
+def test_na_and_blank_cells_are_missing_values_not_errors(tmp_path):
+    path = tmp_path / "deseq2.tsv"
+    path.write_text("gene\tlog2FoldChange\tlfcSE\tpadj\nIL13\t5.5\t0.5\t0.001\nX\t0.1\tNA\t\n")
+    table = references.read_reference(spec(path=str(path)))
+    assert table.set_index("gene").loc["X", "padj"] == 1.0  # DESeq2's filtered: not significant
+
+
+def test_published_p_of_zero_gives_a_finite_upper_bound_standard_error(tmp_path):
+    """MADAD prints p = 0 for 122 genes and no standard errors."""
+    path = tmp_path / "madad.tsv"
+    path.write_text(
+        "gene\tlog2FoldChange\tpvalue\tpadj\n"
+        "DEFB4A\t4.2\t0.0\t0.0\nSERPINB4\t3.9\t5.09e-10\t1.6e-08\nFLG\t-1.5\t1e-4\t1e-3\n"
+    )
+    table = references.read_reference(spec(path=str(path)))
+    se = table.set_index("gene")["se"]
+    assert np.isfinite(se).all()
+    # p = 0 taken at the smallest printed p (5.09e-10): |log2FC| / z(5.09e-10)
+    assert se["DEFB4A"] == pytest.approx(4.2 / stats.norm.isf(5.09e-10 / 2))
+    assert any("1 rows with p = 0" in note for note in table.attrs["notes"])
+
+
+def test_gene_list_files_with_comments_commas_and_a_header(tmp_path):
+    path = tmp_path / "up.txt"
+    path.write_text("# IL-13 axis, from Tsoi 2019\ngene\nIL13, CCL17;CCL18\nSERPINB4  # top\n\n")
+    table = references.read_reference(spec(up=str(path), species="human"))
+    assert table["gene"].tolist() == ["IL13", "CCL17", "CCL18", "SERPINB4"]

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from helpers import (
+    CHROMIUM,
     HOSTILE_GENE,
     HOSTILE_SAMPLE,
     HOSTILE_SET,
     HOSTILE_TREATMENT,
     STAGE_CONFIG,
+    chromium_driver,
     run_stages,
     simulate_skin,
     write_dataset,
@@ -93,7 +95,6 @@ def test_report_is_self_contained(evil_results):
     assert html.count('id="plotly-js"') == 1  # inlined once, packed
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -108,9 +109,7 @@ def test_report_in_headless_chromium(evil_results):
     """The report loads in a real browser with no JS errors, unpacks and draws every table and
     plot once its section is opened, draws each volcano from every tested gene, shows hostile
     names as text, and its table widget searches; screenshots go to test-artifacts/."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = chromium_driver()
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with playwright.sync_playwright() as p:
@@ -208,9 +207,7 @@ def test_every_verdict_kind_renders_in_chromium(evil_results, tmp_path):
     """The report of each outcome — four verdicts and both reasons for making none — opens
     without a JavaScript error, states its own sentence, and draws every table and plot;
     screenshots of each verdict go to test-artifacts/verdict_<kind>.png."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = chromium_driver()
     ARTIFACTS.mkdir(exist_ok=True)
     pages = {}
     for kind, fields in VERDICT_KINDS.items():

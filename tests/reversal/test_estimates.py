@@ -45,16 +45,29 @@ def test_decorrelation_factor_comes_from_the_three_standard_errors():
     np.testing.assert_allclose(effects.kappa, -0.5)  # equal groups: Cov(d, t) = −Var(d)/2
 
 
-@pytest.mark.parametrize("treatment", ["none", "reverse", "aggravate"])
+WIDE_WHEN_GENES_DIFFER = pytest.mark.xfail(
+    strict=True,
+    reason="the sandwich interval counts the spread of per-gene reversal (some genes reversed, "
+    "some not) as noise: ~3x too wide for the slope over the selected genes",
+)
+
+
+@pytest.mark.parametrize(
+    "treatment", ["none", pytest.param("reverse", marks=WIDE_WHEN_GENES_DIFFER), "aggravate"]
+)
 def test_corrected_slope_is_unbiased_and_covered_where_the_naive_one_is_not(treatment):
-    errors, covered, naive_errors = [], 0, []
+    errors, covered, naive_errors, half_widths = [], 0, [], []
     for seed in range(10):
         figure, truth, _, _ = _figures(_de_estimates(seed, treatment))
         errors.append(figure.estimate - truth)
         naive_errors.append(figure.observed - truth)
         covered += figure.ci_low <= truth <= figure.ci_high
+        half_widths.append((figure.ci_high - figure.ci_low) / 2)
     assert abs(np.mean(errors)) < 0.02
     assert covered >= 8  # of 10
+    # and not by being too wide: the interval's standard error matches the estimates' spread
+    implied_se = np.median(half_widths) / stats.norm.ppf(0.975)
+    assert 0.6 <= implied_se / np.std(errors, ddof=1) <= 1.6
     if treatment == "none":
         assert np.mean(naive_errors) < -0.03  # shared samples fake a reversal
 

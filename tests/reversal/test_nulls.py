@@ -89,6 +89,16 @@ def test_permutation_pvalues():
     assert lower == 1.0 and upper == pytest.approx(1 / 5)
 
 
+def test_a_non_finite_statistic_never_becomes_a_p_value():
+    """NaN compares false with everything: both tails once came out as 1/(n + 1)."""
+    null = np.array([0.0, 1.0, 2.0, 3.0])
+    with pytest.raises(nulls.NonFiniteStatistic, match="nan"):
+        nulls.permutation_pvalues(np.nan, null, exact=False)
+    # draws whose statistic is not finite are left out, not counted as extreme
+    lower, upper = nulls.permutation_pvalues(1.5, np.array([0.0, np.nan, 2.0, np.inf]), True)
+    assert (lower, upper) == (0.5, 0.5)
+
+
 @pytest.mark.parametrize(
     ("n", "batch", "method", "draws"),
     [

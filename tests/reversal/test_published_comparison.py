@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from helpers import REPO
 
-from signature_reversal.inputs import gene_sets as genesets
+from signature_reversal.inputs.gmt import read_gmt
 from signature_reversal.reversal import published_comparison
 from signature_reversal.settings import VerdictRule
 
@@ -58,7 +58,7 @@ def test_real_atopic_dermatitis_signature_shows_known_biology():
     FLG and LORICRIN down; non-lesional skin of the same patients moves most genes back."""
     disease = published_comparison.read_published_table(GSE / "cLS_CO.deseq2.tsv.gz")
     back = published_comparison.read_published_table(GSE / "cLS_NL.deseq2.tsv.gz", invert=True)
-    sets = {s.name: list(s.genes) for s in genesets.read_gmt(HUMAN_CURATED)}
+    sets = {s.name: list(s.genes) for s in read_gmt(HUMAN_CURATED)}
     keep = {
         k: sets[k]
         for k in (

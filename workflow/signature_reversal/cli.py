@@ -68,7 +68,7 @@ def cmd_load(args: argparse.Namespace) -> None:
     """Read and check one dataset into the canonical AnnData, and every gene-set collection
     in its gene IDs: all input checks of the first job, before anything is written."""
     from .inputs import gene_sets as genesets
-    from .inputs import load
+    from .inputs import gmt, load
     from .settings import GeneSetSettings, LoadSettings
 
     adata = load.run(LoadSettings.from_config(json.loads(args.settings)))
@@ -79,7 +79,7 @@ def cmd_load(args: argparse.Namespace) -> None:
     adata.write_h5ad(args.out)
     for name, sets in prepared.collections.items():
         _parent(outputs[name])
-        genesets.write_gmt(sets, outputs[name])
+        gmt.write_gmt(sets, outputs[name])
     write_tsv(prepared.coverage, args.coverage)
 
 
@@ -127,13 +127,11 @@ def cmd_enrich(args: argparse.Namespace) -> None:
     """Preranked GSEA and over-representation of one contrast against every collection."""
     from .de.tables import read_table
     from .enrichment import stage as enrichment
-    from .inputs import gene_sets as genesets
+    from .inputs import gmt
     from .settings import EnrichmentSettings
 
     settings = EnrichmentSettings.from_config(json.loads(args.settings))
-    collections = {
-        name: genesets.read_gmt(path) for name, path in named_paths(args.gene_sets).items()
-    }
+    collections = {name: gmt.read_gmt(path) for name, path in named_paths(args.gene_sets).items()}
     result = enrichment.run(read_table(args.de), collections, settings, args.threads)
     write_tsv(result.gsea, args.gsea)
     write_tsv(result.ora, args.ora)
@@ -153,7 +151,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
 
     from . import reversal
     from .de.tables import read_size_factors, read_table
-    from .inputs import gene_sets as genesets
+    from .inputs import gmt, orthologs
     from .layout import REVERSAL_FIGURES, REVERSAL_GSEA_CONTRASTS
     from .report import plots
     from .settings import VerdictRule
@@ -163,7 +161,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         tables={n: read_table(p) for n, p in named_paths(args.de, CONTRAST_NAMES).items()},
         adata=ad.read_h5ad(args.adata),
         size_factors=read_size_factors(args.size_factors),
-        curated=genesets.read_gmt(args.curated),
+        curated=gmt.read_gmt(args.curated),
         gsea={
             n: pd.read_csv(p, sep="\t")
             for n, p in named_paths(args.gsea, REVERSAL_GSEA_CONTRASTS).items()
@@ -171,7 +169,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         rule=VerdictRule.from_config(json.loads(args.settings)),
         design_formula=args.design,
         requested_genes=json.loads(args.genes_of_interest),
-        orthologs=genesets.read_orthologs(args.orthologs) if args.orthologs else None,
+        orthologs=orthologs.read_orthologs(args.orthologs) if args.orthologs else None,
     )
     write_tsv(result.pathway_scores.reset_index(), args.pathway_scores, float_format="%.5g")
     write_tsv(result.genes_of_interest, args.genes_of_interest_table)
@@ -186,7 +184,8 @@ def cmd_reference(args: argparse.Namespace) -> None:
     import anndata as ad
 
     from .de.tables import read_size_factors, read_table
-    from .inputs import gene_sets as genesets
+    from .inputs import gmt
+    from .inputs import orthologs as ortholog_tables
     from .inputs import reference_signatures as references
     from .report import plots
     from .reversal.reference_verdict import run_reference
@@ -195,7 +194,7 @@ def cmd_reference(args: argparse.Namespace) -> None:
     spec = ReferenceSpec.from_config(args.name, json.loads(args.reference))
     adata = ad.read_h5ad(args.adata)
     treatment = read_table(args.treatment)
-    orthologs = genesets.read_orthologs(args.orthologs) if args.orthologs else None
+    orthologs = ortholog_tables.read_orthologs(args.orthologs) if args.orthologs else None
     mapped = references.map_to_data(
         references.read_reference(spec),
         spec,
@@ -209,7 +208,7 @@ def cmd_reference(args: argparse.Namespace) -> None:
         treatment,
         adata,
         read_size_factors(args.size_factors),
-        genesets.read_gmt(args.curated),
+        gmt.read_gmt(args.curated),
         VerdictRule.from_config(json.loads(args.settings)),
         args.design,
     )
@@ -223,7 +222,7 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 def cmd_signatures(args: argparse.Namespace) -> None:
     """Descriptive reversal between two published DE tables (no samples, no permutation p)."""
-    from .inputs import gene_sets as genesets
+    from .inputs import gmt
     from .report import plots
     from .reversal import published_comparison
     from .settings import VerdictRule
@@ -233,7 +232,7 @@ def cmd_signatures(args: argparse.Namespace) -> None:
     treatment = published_comparison.read_published_table(
         args.treatment, invert=args.invert_treatment
     )
-    sets = {s.name: list(s.genes) for s in genesets.read_gmt(args.curated)}
+    sets = {s.name: list(s.genes) for s in gmt.read_gmt(args.curated)}
     summary, table, genes = published_comparison.compare(disease, treatment, sets, rule)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,21 @@ from typing import Any
 
 import yaml
 
+from .errors import InputError
+
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 
 
 @functools.cache
 def _schema() -> dict:
     return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+
+
+def _node(*path: str) -> dict:
+    node = _schema()
+    for key in path:
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
+    return node
 
 
 def schema_defaults(*path: str) -> dict[str, Any]:
@@ -33,14 +42,29 @@ def schema_defaults(*path: str) -> dict[str, Any]:
         Keys from the top of the config, ``"*"`` standing for any entry of a mapping
         (e.g. ``("datasets", "*", "single_cell")``).
     """
-    node = _schema()
-    for key in path:
-        node = node["additionalProperties"] if key == "*" else node["properties"][key]
-    return {k: v["default"] for k, v in node.get("properties", {}).items() if "default" in v}
+    properties = _node(*path).get("properties", {})
+    return {k: v["default"] for k, v in properties.items() if "default" in v}
+
+
+def refuse_unknown_keys(section: Mapping[str, Any] | None, *path: str) -> None:
+    """A key the schema does not know is a typo (``permutation`` for ``permutations``) that
+    would otherwise be ignored without a word: refuse it, naming the valid keys."""
+    known = _node(*path).get("properties", {})
+    unknown = sorted(set(section or {}) - set(known))
+    if unknown:
+        where = ".".join("<name>" if key == "*" else key for key in path) or "the config"
+        raise InputError(
+            f"unknown key(s) {', '.join(map(repr, unknown))} in {where}",
+            source="the settings given to the stage",
+            fix=f"use the keys of {where} in workflow/schemas/config.schema.yaml: "
+            + ", ".join(sorted(known)),
+        )
 
 
 def _build(cls, section: Mapping[str, Any] | None, *path: str):
-    """``cls`` from a config section, missing keys taken from the schema's defaults."""
+    """``cls`` from a config section, missing keys taken from the schema's defaults; keys the
+    schema does not know are refused."""
+    refuse_unknown_keys(section, *path)
     values = {**schema_defaults(*path), **(section or {})}
     return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
@@ -98,6 +122,7 @@ class GeneSetSettings:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> GeneSetSettings:
+        refuse_unknown_keys(section, "gene_sets")
         curated = section["curated"]
         collections = [GeneSetCollection("curated", curated["path"], curated["species"])]
         collections += [
@@ -179,6 +204,7 @@ class DatasetSpec:
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> DatasetSpec:
+        refuse_unknown_keys(entry, "datasets", "*")
         values = {
             "samples": None,
             "gene_id_column": None,
@@ -204,6 +230,13 @@ class LoadSettings:
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> LoadSettings:
         """From ``{"dataset", "conditions", "min_replicates", "cell_type", "annotation_dir"}``."""
+        unknown = sorted(set(section) - {f.name for f in fields(cls)})
+        if unknown:
+            raise InputError(
+                f"unknown key(s) {', '.join(map(repr, unknown))} in the load settings",
+                source="the settings given to the load stage",
+                fix="use: " + ", ".join(f.name for f in fields(cls)),
+            )
         return cls(
             dataset=DatasetSpec.from_config(section["dataset"]),
             conditions=dict(section["conditions"]),
@@ -235,6 +268,7 @@ class ReferenceSpec:
 
     @classmethod
     def from_config(cls, name: str, entry: Mapping[str, Any]) -> ReferenceSpec:
+        refuse_unknown_keys(entry, "reference_signatures", "*")
         values = {
             "name": name,
             "path": None,

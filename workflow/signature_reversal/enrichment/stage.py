@@ -14,7 +14,8 @@ import gseapy
 import numpy as np
 import pandas as pd
 
-from ..inputs.gene_sets import GeneSet, restrict_to_genes
+from ..inputs.gene_sets import restrict_to_genes
+from ..inputs.gmt import GeneSet
 from ..settings import EnrichmentSettings
 from . import gsea_engine
 from .gene_ranking import ranking, running_score  # noqa: F401  (part of this module's API)

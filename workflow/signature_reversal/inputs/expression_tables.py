@@ -5,18 +5,16 @@ optional annotation columns. The result is one numeric genes × samples frame pl
 
 from __future__ import annotations
 
-import gzip
 import logging
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, require_file
-from . import preflight
+from ..errors import InputError
+from . import text
 from .geneids import strip_versions
 
 log = logging.getLogger(__name__)
@@ -35,36 +33,26 @@ class ExpressionTable:
     source: str
 
 
-def separator(path: Path) -> str:
-    """Comma for ``.csv`` (optionally gzipped), tab otherwise."""
-    return "," if ".csv" in [s.lower() for s in path.suffixes] else "\t"
-
-
 def read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a delimited text table as strings; '#' lines (featureCounts' header) are skipped,
-    a byte-order mark is dropped, a damaged gzip file and a repeated column name are refused."""
-    require_file(path, "expression file")
-    preflight.check_table_header(str(path), "path", "the dataset's config")
+    """Read a delimited text table as strings by the shared text rules (``text``): whole-line
+    ``#`` comments skipped (featureCounts' header), delimiter from the extension or the header,
+    byte-order mark dropped; a damaged gzip file and a repeated column name are refused."""
+    path = Path(path)
+    _, sep = text.table_header(path, "expression file", "sample column", "datasets.<name>.path")
     try:
         # index_col=False: a line ending in a delimiter (Excel's trailing tab) must not make
         # pandas take the gene IDs for an index and shift every column
         table = pd.read_csv(
             path,
-            sep=separator(path),
+            sep=sep,
             dtype=str,
-            comment="#",
+            skiprows=text.comment_line_indices(path, "expression file"),
             encoding="utf-8-sig",
             index_col=False,
         )
-    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, *text.DAMAGED) as err:
         raise InputError(
-            f"is a damaged gzip file ({err})",
-            source=str(path),
-            fix="download or compress it again (gzip -t checks a file)",
-        ) from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
-        raise InputError(
-            f"cannot be read as a {'CSV' if separator(path) == ',' else 'TSV'} table ({err})",
+            f"cannot be read as a {'CSV' if sep == ',' else 'TSV'} table ({err})",
             source=str(path),
             fix="save the table as tab- or comma-separated text (optionally .gz) with gene IDs "
             "in the first column and one column per sample",

@@ -1,86 +1,30 @@
-"""Gene sets: read and write GMT files, map them across species through orthologs, and express
-every configured collection in the dataset's gene IDs (the gene-set stage)."""
+"""Gene-set collections prepared for a dataset: mapped across species through orthologs and
+expressed in the dataset's gene IDs (the gene-set step of the load job). GMT files are read by
+``gmt``, ortholog tables by ``orthologs``."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, require_file
+from ..errors import InputError
 from ..settings import GeneSetSettings
+from . import orthologs as orthologs_reader
 from .geneids import guess_id_type
+from .gmt import GeneSet, read_gmt
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class GeneSet:
-    """A named gene set, its provenance note, and its member genes (in file order)."""
-
-    name: str
-    description: str
-    genes: tuple[str, ...]
-
-
-def read_gmt(path: str | Path) -> list[GeneSet]:
-    """Read a GMT file (name, description, genes… per tab-separated line)."""
-    path = Path(path)
-    require_file(path, "gene-set file", "gene_sets")
-    sets: list[GeneSet] = []
-    opener = _open_text(path)
-    with opener as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = [f.strip() for f in line.rstrip("\n\r").split("\t")]
-            if not any(fields):
-                continue
-            if len(fields) < 3:
-                raise InputError(
-                    f"line {number} has {len(fields)} tab-separated field(s); a GMT line needs a "
-                    "name, a description and at least one gene",
-                    source=str(path),
-                    fix="separate fields with tabs: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2…",
-                )
-            genes = tuple(dict.fromkeys(g for g in fields[2:] if g))
-            if any(s.name == fields[0] for s in sets):
-                raise InputError(
-                    f"gene set name {fields[0]!r} on line {number} is used twice",
-                    source=str(path),
-                    fix="give every set in the file a unique name",
-                )
-            sets.append(GeneSet(fields[0], fields[1], genes))
-    if not sets:
-        raise InputError(
-            "contains no gene sets",
-            source=str(path),
-            fix="point the config at a GMT file with at least one set, or remove it from the list",
-        )
-    return sets
-
-
-def _open_text(path: Path):
-    if path.suffix == ".gz":
-        import gzip
-
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
-def write_gmt(sets: Iterable[GeneSet], path: str | Path) -> None:
-    """Write sets as GMT, one line each."""
-    with Path(path).open("w", encoding="utf-8") as handle:
-        for gene_set in sets:
-            handle.write("\t".join([gene_set.name, gene_set.description, *gene_set.genes]) + "\n")
 
 
 def map_to_species(
     sets: Iterable[GeneSet], orthologs: pd.DataFrame, source_column: str, target_column: str
 ) -> list[GeneSet]:
     """Translate every set's genes through an ortholog table (one gene may give several)."""
-    lookup = orthologs.groupby(source_column)[target_column].agg(list).to_dict()
+    table = orthologs_reader.pairs(orthologs, source_column, target_column, "the gene sets")
+    lookup = table.groupby(source_column)[target_column].agg(list).to_dict()
     mapped = []
     for gene_set in sets:
         targets = [t for g in gene_set.genes for t in lookup.get(g, [])]
@@ -120,18 +64,6 @@ def restrict_to_genes(
             }
         )
     return usable, pd.DataFrame(rows)
-
-
-def read_orthologs(path: str | Path) -> pd.DataFrame:
-    """The shipped human/mouse ortholog table (columns ``human``, ``mouse``, ``source``)."""
-    path = Path(path)
-    require_file(
-        path,
-        "ortholog table",
-        "gene_sets.orthologs",
-        "; the shipped one is config/orthologs/human_mouse_orthologs.tsv.gz",
-    )
-    return pd.read_csv(path, sep="\t", dtype=str).dropna(subset=["human", "mouse"])
 
 
 def prepare_for_data(
@@ -212,7 +144,7 @@ def run(settings: GeneSetSettings, symbols: pd.Series, species: str) -> Prepared
     species
         Species of the data's genes.
     """
-    orthologs = read_orthologs(settings.orthologs) if settings.orthologs else None
+    orthologs = orthologs_reader.read_orthologs(settings.orthologs) if settings.orthologs else None
     collections, coverage = {}, []
     for collection in settings.collections:
         sets = read_gmt(collection.path)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
+from . import text
+
 _ENSEMBL_VERSIONED = re.compile(r"^(ENS[A-Z]*G\d{11})\.\d+$")
 _ENSEMBL = re.compile(r"^ENS([A-Z]*)G\d{11}")
 
@@ -42,7 +45,45 @@ def is_ensembl(ids: Iterable[str]) -> bool:
     return bool(ids) and sum(bool(_ENSEMBL.match(i)) for i in ids) >= 0.5 * len(ids)
 
 
-def read_annotation(path: str | Path) -> pd.Series:
-    """Ensembl gene ID → symbol from a shipped table with columns ``ensembl`` and ``symbol``."""
-    table = pd.read_csv(path, sep="\t", dtype=str).dropna()
-    return table.drop_duplicates("ensembl").set_index("ensembl")["symbol"]
+def is_entrez(ids: Iterable[str]) -> bool:
+    """Mostly NCBI GeneIDs (whole numbers), as in GEO's own RNA-seq count tables."""
+    ids = [str(i) for i in ids][:2000]
+    return bool(ids) and sum(i.isdigit() for i in ids) >= 0.5 * len(ids)
+
+
+ID_TABLES = {
+    "ensembl": "{species}_ensembl_symbols.tsv.gz",
+    "entrez": "{species}_entrez_symbols.tsv.gz",
+}
+
+
+def annotation_file(annotation_dir: str | Path, species: str, kind: str) -> Path:
+    """The shipped ID → symbol table of a species (``kind``: ensembl or entrez)."""
+    return Path(annotation_dir) / ID_TABLES[kind].format(species=species)
+
+
+def read_annotation(path: str | Path, kind: str = "ensembl") -> pd.Series:
+    """Gene ID → symbol from a table with columns ``<kind>`` (ensembl or entrez) and ``symbol``.
+
+    A missing file names the species' table and what to do instead; a table without those
+    columns is refused with the columns it has."""
+    path = Path(path)
+    what = f"{kind.capitalize()} → symbol table"
+    text.require_file(path, what, "gene_sets.annotation_dir")
+    header, sep = text.table_header(path, what)
+    missing = [c for c in (kind, "symbol") if c not in header]
+    if missing:
+        raise InputError(
+            f"no column {', '.join(map(repr, missing))}; the table has: "
+            f"{', '.join(map(repr, header))}",
+            source=str(path),
+            fix=f"give the table the columns '{kind}' (the ID) and 'symbol', tab-separated",
+        )
+    table = pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        usecols=[kind, "symbol"],
+        skiprows=text.comment_line_indices(path, what),
+    ).dropna()
+    return table.drop_duplicates(kind).set_index(kind)["symbol"]

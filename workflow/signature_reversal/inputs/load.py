@@ -15,64 +15,20 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, require_file
+from ..errors import InputError
 from ..roles import ROLES, present_roles
 from ..settings import DatasetSpec, LoadSettings
-from . import anndata_input, expression_tables
-from .geneids import guess_id_type, is_ensembl, read_annotation
+from . import anndata_input, expression_tables, sample_sheet, text
+from .geneids import annotation_file, guess_id_type, is_ensembl, is_entrez, read_annotation
 
 log = logging.getLogger(__name__)
-
-REQUIRED_SHEET_COLUMNS = ("sample", "condition")
-
 
 # --- sample sheet ---------------------------------------------------------------------------
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """Read the sample sheet (``sample``, ``condition``, optional covariates) indexed by sample."""
-    path = Path(path)
-    require_file(path, "sample sheet")
-    sheet = pd.read_csv(
-        path,
-        sep=expression_tables.separator(path),
-        dtype=str,
-        comment="#",
-        encoding="utf-8-sig",  # Excel's "CSV UTF-8" starts with a byte-order mark
-        index_col=False,  # trailing delimiters do not shift the columns
-    )
-    sheet = sheet.loc[:, [not str(c).startswith("Unnamed:") for c in sheet.columns]]
-    return check_sheet(sheet, str(path))
-
-
-def check_sheet(sheet: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Required columns present and filled, names unique; returns the sheet indexed by sample."""
-    missing = [c for c in REQUIRED_SHEET_COLUMNS if c not in sheet.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(map(str, sheet.columns))})",
-            source=source,
-            fix="add a header line with at least the columns 'sample' and 'condition'",
-        )
-    for column in REQUIRED_SHEET_COLUMNS:
-        empty = np.flatnonzero(sheet[column].isna().to_numpy())
-        if len(empty):
-            raise InputError(
-                f"empty '{column}' in row(s) {', '.join(str(i + 2) for i in empty[:5])}",
-                source=source,
-                fix=f"fill in the '{column}' of every sample",
-            )
-    sheet = sheet.copy()
-    sheet["sample"] = sheet["sample"].astype(str).str.strip()
-    sheet["condition"] = sheet["condition"].astype(str).str.strip()
-    duplicated = sheet["sample"][sheet["sample"].duplicated()].unique()
-    if len(duplicated):
-        raise InputError(
-            f"{len(duplicated)} duplicated sample name(s): {', '.join(duplicated[:5])}",
-            source=source,
-            fix="make every sample name unique",
-        )
-    return sheet.set_index("sample")
+    """The checked sample sheet (``sample``, ``condition``, covariates) indexed by sample."""
+    return sample_sheet.read(path).to_frame()
 
 
 def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str) -> pd.DataFrame:
@@ -220,23 +176,35 @@ def to_log_scale(values: pd.DataFrame, policy: str, source: str) -> pd.DataFrame
 def gene_symbols(
     ids: pd.Index, given: pd.Series | None, species: str, annotation_dir: Path | None
 ) -> pd.Series:
-    """A symbol per gene: a symbol column if given, else Ensembl → symbol, else the ID itself."""
+    """A symbol per gene: a symbol column if given, else Ensembl or NCBI GeneID → symbol from
+    the shipped table of the species, else the ID itself."""
     if given is not None:
         symbols = given.reindex(ids)
         return symbols.where(symbols.notna() & (symbols != ""), pd.Series(ids, index=ids))
-    if is_ensembl(ids) and annotation_dir is not None:
-        table = annotation_dir / f"{species}_ensembl_symbols.tsv.gz"
-        mapping = read_annotation(table)
-        symbols = pd.Series(ids, index=ids).map(mapping)
-        log.info(
-            "Ensembl IDs mapped to %s symbols for %d of %d genes (%s); the rest keep their ID",
-            species,
-            int(symbols.notna().sum()),
-            len(ids),
-            table.name,
+    kind = "ensembl" if is_ensembl(ids) else "entrez" if is_entrez(ids) else None
+    if kind is None or annotation_dir is None:
+        return pd.Series(ids, index=ids)
+    table = annotation_file(annotation_dir, species, kind)
+    if not table.is_file():
+        raise InputError(
+            f"the gene IDs look like {guess_id_type(ids)} and there is no {kind} → symbol "
+            f"table for species {species!r}",
+            source=str(table),
+            fix="give the dataset a symbol_column (a column of gene symbols in the table), "
+            f"add {table.name} (columns '{kind}', 'symbol') to gene_sets.annotation_dir, or "
+            "check the dataset's 'species'",
         )
-        return symbols.fillna(pd.Series(ids, index=ids))
-    return pd.Series(ids, index=ids)
+    symbols = pd.Series(ids, index=ids).map(read_annotation(table, kind))
+    log.info(
+        "%s IDs mapped to %s symbols for %d of %d genes (%.1f%%, %s); the rest keep their ID",
+        "Ensembl" if kind == "ensembl" else "NCBI Gene",
+        species,
+        int(symbols.notna().sum()),
+        len(ids),
+        100 * float(symbols.notna().mean()),
+        table.name,
+    )
+    return symbols.fillna(pd.Series(ids, index=ids))
 
 
 # --- the whole load --------------------------------------------------------------------------
@@ -248,7 +216,7 @@ def _read_values(
     """Values (genes × samples), symbols, the sample sheet, and the sheet's source name."""
     path = Path(spec.path)
     if path.suffix == ".h5ad":
-        require_file(path, "expression file")
+        text.require_file(path, "expression file", "datasets.<name>.path")
         obs = anndata_input.read_obs(path)
         settings = spec.single_cell
         if anndata_input.is_single_cell(obs, settings.sample_column, spec.single_cell_configured):
@@ -268,7 +236,8 @@ def _read_values(
                 fix="set single_cell.condition_column, or give a sample sheet with 'samples'",
             )
         sheet = sheet.rename(columns={settings.condition_column: "condition"})
-        sheet = check_sheet(sheet.rename_axis("sample").reset_index(), source)
+        sheet = sample_sheet.from_frame(sheet.rename_axis("sample").reset_index(), source)
+        sheet = sheet.to_frame()
         return values, None, sheet, source
     if not spec.samples:
         raise InputError(

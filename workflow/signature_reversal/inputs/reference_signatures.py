@@ -10,118 +10,137 @@ whether the drug moves the disease back, and lets a mouse study ask whether it m
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import InputError, require_file
+from ..errors import InputError
 from ..settings import ReferenceSpec
+from . import orthologs as orthologs_reader
+from . import reference_tables, text
 from .geneids import strip_versions
-from .preflight import REFERENCE_ALIASES as ALIASES
+from .reference_tables import OPTIONS, WHAT
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("gene", "log2FC", "se", "padj", "selected")
 
 
-def _separator(path: Path) -> str:
-    return "," if ".csv" in [s.lower() for s in path.suffixes] else "\t"
-
-
-def _find(
-    table: pd.DataFrame, role: str, configured: str | None, spec: ReferenceSpec
-) -> str | None:
-    """The column playing ``role``: the configured name, else the first alias present."""
-    if configured:
-        if configured not in table.columns:
-            raise InputError(
-                f"column {configured!r} (reference_signatures.{spec.name}.{role}_column) not "
-                f"found; the table has: {', '.join(map(str, table.columns))}",
-                source=spec.path,
-                fix=f"set reference_signatures.{spec.name}.{role}_column to one of these",
-            )
-        return configured
-    return next((name for name in ALIASES[role] if name in table.columns), None)
-
-
 def read_table(spec: ReferenceSpec) -> pd.DataFrame:
     """A published DE table as gene, log2FC, se, padj, selected (by the spec's thresholds).
 
-    The standard error comes from a standard-error column, else from the statistic, else from
-    the p-value (|log2FC| / z); without any of them it is missing and effects are not shrunk.
+    Columns are found by ``reference_tables.table_columns`` (the check the workflow ran before
+    any job). The standard error comes from a standard-error column, else from the statistic,
+    else from the p-value (|log2FC| / z); without any of them it is missing and effects are
+    not shrunk. What was done to any row is logged and kept in ``attrs["notes"]``.
     """
     path = Path(spec.path)
-    require_file(path, "reference signature", f"reference_signatures.{spec.name}.path")
+    columns, sep = reference_tables.table_columns(
+        path, spec.name, {option: getattr(spec, option) for option in OPTIONS.values()}
+    )
     try:
-        table = pd.read_csv(path, sep=_separator(path), encoding="utf-8-sig", comment="#")
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
+        table = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            skiprows=text.comment_line_indices(path, WHAT),
+            encoding="utf-8-sig",
+            index_col=False,
+            usecols=list(dict.fromkeys(c for c in columns.values() if c)),
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, *text.DAMAGED) as err:
         raise InputError(
-            f"cannot be read as a {'CSV' if _separator(path) == ',' else 'TSV'} table ({err})",
+            f"cannot be read as a {'CSV' if sep == ',' else 'TSV'} table ({err})",
             source=str(path),
             fix="save the table as comma- (.csv) or tab-separated (.tsv/.txt) text, optionally .gz",
         ) from err
-    found = {
-        "gene": _find(table, "gene", spec.gene_column, spec),
-        "log2FC": _find(table, "log2FC", spec.log2fc_column, spec),
-        "padj": _find(table, "padj", spec.padj_column, spec),
-    }
-    missing = [role for role, column in found.items() if column is None]
-    if missing:
-        raise InputError(
-            f"no column for {', '.join(missing)}; the table has: "
-            f"{', '.join(map(str, table.columns))}",
-            source=str(path),
-            fix="name the columns in the config: "
-            + ", ".join(
-                f"reference_signatures.{spec.name}.{role.lower()}_column" for role in missing
-            ),
-        )
+    notes: list[str] = []
     out = pd.DataFrame(
         {
-            "gene": strip_versions(table[found["gene"]].astype(str).str.strip()),
-            "log2FC": pd.to_numeric(table[found["log2FC"]], errors="coerce"),
-            "padj": pd.to_numeric(table[found["padj"]], errors="coerce"),
+            "gene": strip_versions(table[columns["gene"]].fillna("").astype(str).str.strip()),
+            "log2FC": _numbers(table, columns["log2FC"], path),
+            "padj": _numbers(table, columns["padj"], path),
         }
     )
-    out["se"] = _standard_errors(table, out["log2FC"], spec)
+    out["se"] = _standard_errors(table, columns, out["log2FC"], path, notes)
     empty = (out["gene"].isin(["", "nan"])) | out["log2FC"].isna()
     if empty.any():
-        log.info("%s: %d rows without a gene or a log2FC left out", spec.name, int(empty.sum()))
+        notes.append(f"{int(empty.sum())} rows without a gene or a log2FC left out")
     out = out[~empty]
     out["padj"] = out["padj"].fillna(1.0)  # DESeq2's filtered genes: not significant
     duplicated = out["gene"].duplicated(keep=False)
     if duplicated.any():
-        log.info(
-            "%s: %d genes appear more than once; the row with the smallest padj is kept",
-            spec.name,
-            int(out.loc[duplicated, "gene"].nunique()),
+        notes.append(
+            f"{int(out.loc[duplicated, 'gene'].nunique())} genes appear more than once; the row "
+            "with the smallest padj is kept"
         )
         out = out.sort_values("padj", kind="stable").drop_duplicates("gene")
     out["selected"] = (out["padj"] < spec.padj) & (out["log2FC"].abs() >= spec.min_abs_log2fc)
-    return out.reset_index(drop=True)[list(COLUMNS)]
+    for note in notes:
+        log.info("%s: %s", spec.name, note)
+    out = out.reset_index(drop=True)[list(COLUMNS)]
+    out.attrs["notes"] = notes
+    return out
 
 
-def _standard_errors(table: pd.DataFrame, log2fc: pd.Series, spec: ReferenceSpec) -> pd.Series:
-    column = _find(table, "se", spec.se_column, spec)
-    if column:
-        return pd.to_numeric(table[column], errors="coerce")
-    stat = _find(table, "stat", None, spec)
-    if stat:
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+([eE][-+]?\d+)?$")
+
+
+def _numbers(table: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """A numeric column; cells that are neither numbers nor blank/NA are refused by name (a
+    decimal comma would otherwise turn every value into "missing")."""
+    values = table[column]
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & parsed.isna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        value = str(values.iloc[first])
+        comma = bool(_DECIMAL_COMMA.match(value.strip()))
+        raise InputError(
+            f"{int(bad.sum())} value(s) in column {column!r} are not numbers, e.g. row "
+            f"{first + 2}: {value!r}" + (" (a decimal comma)" if comma else ""),
+            source=str(path),
+            fix="write numbers with a decimal point (1.5, not 1,5): in a spreadsheet, export "
+            "with English number format"
+            if comma
+            else "leave a missing value blank or NA, and write every other value as a number",
+        )
+    return parsed.astype(float)
+
+
+def _standard_errors(
+    table: pd.DataFrame,
+    columns: dict[str, str | None],
+    log2fc: pd.Series,
+    path: Path,
+    notes: list[str],
+) -> pd.Series:
+    if columns["se"]:
+        return _numbers(table, columns["se"], path)
+    if columns["stat"]:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (log2fc / pd.to_numeric(table[stat], errors="coerce")).abs()
-    pvalue = _find(table, "pvalue", None, spec)
-    if pvalue:
-        z = stats.norm.isf(pd.to_numeric(table[pvalue], errors="coerce").clip(1e-300, 1) / 2)
+            return (log2fc / _numbers(table, columns["stat"], path)).abs()
+    if columns["pvalue"]:
+        p = _numbers(table, columns["pvalue"], path)
+        zero = p == 0
+        if zero.any():
+            # published p = 0: below the table's precision. Taken at the smallest positive p
+            # the table prints, the standard error |log2FC| / z is an upper bound
+            smallest = float(p[p > 0].min()) if (p > 0).any() else 1e-300
+            p = p.where(~zero, smallest)
+            notes.append(
+                f"{int(zero.sum())} rows with p = 0 (below the table's precision) were given "
+                f"the smallest p in the table, {smallest:.3g}, so their standard errors "
+                "(|log2FC| / z) are upper bounds"
+            )
+        z = stats.norm.isf(p.clip(upper=1) / 2)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (log2fc.abs() / z).where(z > 0)
-    log.warning(
-        "%s: no standard error, statistic or p-value column: disease effects are not shrunk",
-        spec.name,
-    )
+    notes.append("no standard error, statistic or p-value column: disease effects are not shrunk")
     return pd.Series(np.nan, index=table.index)
 
 
@@ -139,7 +158,9 @@ def read_gene_list(spec: ReferenceSpec) -> pd.DataFrame:
     rows = [(g, 1.0) for g in genes["up"]] + [(g, -1.0) for g in genes["down"]]
     table = pd.DataFrame(rows, columns=["gene", "log2FC"])
     table["se"], table["padj"], table["selected"] = np.nan, 0.0, True
-    return table[list(COLUMNS)]
+    table = table[list(COLUMNS)]
+    table.attrs["notes"] = []
+    return table
 
 
 def _list(entry, spec: ReferenceSpec, direction: str) -> list[str]:
@@ -147,10 +168,7 @@ def _list(entry, spec: ReferenceSpec, direction: str) -> list[str]:
         return []
     if isinstance(entry, list):
         return list(dict.fromkeys(str(g).strip() for g in entry if str(g).strip()))
-    path = Path(entry)
-    require_file(path, f"{direction} gene list", f"reference_signatures.{spec.name}.{direction}")
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    return list(dict.fromkeys(line.split("\t")[0].strip() for line in lines if line.strip()))
+    return reference_tables.gene_list_file(entry, spec.name, direction)
 
 
 def read_reference(spec: ReferenceSpec) -> pd.DataFrame:
@@ -167,11 +185,13 @@ def read_reference(spec: ReferenceSpec) -> pd.DataFrame:
 
 # --- onto the data's genes ----------------------------------------------------------------------
 
+NO_STANDARD_ERROR = "no usable standard error"  # set by the reversal step (blank, 0 or inf)
 STATUSES = (
     "mapped",
     "ambiguous ortholog",
     "no ortholog",
     "not among the tested genes",
+    NO_STANDARD_ERROR,
 )
 
 
@@ -181,6 +201,7 @@ class MappedReference:
 
     signature: pd.DataFrame  # data gene, reference gene, log2FC, se, padj, selected
     mapping: pd.DataFrame  # reference gene, data gene, status (one row per reference gene)
+    notes: list[str] = field(default_factory=list)  # what reading did to rows (logged, reported)
 
     def counts(self) -> dict[str, int]:
         """Reference genes (all and selected) by what happened to them."""
@@ -216,7 +237,9 @@ def map_to_data(
                 source=f"reference_signatures.{spec.name}",
                 fix="set gene_sets.orthologs",
             )
-        pairs = orthologs[[spec.species, data_species]].drop_duplicates()
+        pairs = orthologs_reader.pairs(
+            orthologs, spec.species, data_species, f"reference_signatures.{spec.name}"
+        )
         forward = pairs.groupby(spec.species)[data_species].agg(list).to_dict()
         backward = pairs.groupby(data_species)[spec.species].nunique().to_dict()
         for name in names:
@@ -255,7 +278,7 @@ def map_to_data(
     # two reference genes on one data gene (possible with orthologs: any): keep the stronger
     signature = signature.sort_values("padj", kind="stable").drop_duplicates("data_gene")
     signature = signature.rename(columns={"gene": "reference_gene"}).reset_index(drop=True)
-    result = MappedReference(signature=signature, mapping=mapping)
+    result = MappedReference(signature, mapping, list(reference.attrs.get("notes", [])))
     counts = result.counts()
     log.info(
         "%s: %d reference genes (%d selected): %d mapped, %d ambiguous orthologs, %d without "
@@ -268,7 +291,7 @@ def map_to_data(
         counts["no_ortholog"],
         counts["not_among_the_tested_genes"],
     )
-    if not math.isfinite(counts["selected_mapped"]) or counts["selected_mapped"] == 0:
+    if counts["selected_mapped"] == 0:
         raise InputError(
             f"none of the {counts['selected_genes']} selected reference genes maps to a tested "
             f"gene of the data ({counts['selected_no_ortholog']} without ortholog, "

@@ -473,7 +473,15 @@ def _reference_context(
             f"thresholds; of these, {counts['selected_mapped']} map to a tested gene of this "
             f"dataset, {counts['selected_ambiguous_ortholog']} have ambiguous orthologs, "
             f"{counts['selected_no_ortholog']} have no ortholog and "
-            f"{counts['selected_not_among_the_tested_genes']} are not among the tested genes."
+            f"{counts['selected_not_among_the_tested_genes']} are not among the tested genes"
+            + (
+                f"; {counts['selected_no_usable_standard_error']} have no usable standard error "
+                "and are left out"
+                if counts.get("selected_no_usable_standard_error")
+                else ""
+            )
+            + "."
+            + "".join(f" {note[0].upper()}{note[1:]}." for note in summary.get("notes", []))
         ),
         "scatter": embed_png(files.reference_scatter(reference)),
         "sets": records,

@@ -69,13 +69,22 @@ class CorrectedEffects:
     disease: np.ndarray  # d
     disease_se: np.ndarray
 
+    def subset(self, keep: np.ndarray) -> CorrectedEffects:
+        """The same effects for the genes ``keep`` selects (the prior stays as fitted)."""
+        return CorrectedEffects(
+            **{
+                name: value[keep] if isinstance(value, np.ndarray) else value
+                for name, value in vars(self).items()
+            }
+        )
+
 
 def corrected_effects(
     d: np.ndarray, se_d: np.ndarray, t: np.ndarray, se_t: np.ndarray, se_r: np.ndarray
 ) -> CorrectedEffects:
     """Steps 1–3 above for every gene (NaN where a standard error is missing)."""
-    covariance = (se_r**2 - se_d**2 - se_t**2) / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # a missing or infinite SE: κ = 0
+        covariance = (se_r**2 - se_d**2 - se_t**2) / 2
         kappa = np.clip(covariance / se_d**2, -1.0, 0.0)
     kappa = np.where(np.isfinite(kappa), kappa, 0.0)
     prior = fit_prior(d, se_d)
@@ -84,7 +93,8 @@ def corrected_effects(
     posterior_var = np.full_like(d, np.nan)
     m[usable] = prior.posterior_mean(d[usable], se_d[usable])
     posterior_var[usable] = prior.posterior_variance(d[usable], se_d[usable])
-    residual_var = np.maximum(se_t**2 - kappa**2 * se_d**2, 0.0)
+    with np.errstate(invalid="ignore"):
+        residual_var = np.maximum(se_t**2 - kappa**2 * se_d**2, 0.0)
     return CorrectedEffects(
         kappa=kappa,
         shrunk_disease=m,

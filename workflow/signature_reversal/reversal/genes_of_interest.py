@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..inputs.orthologs import pairs as ortholog_pairs
+
 OTHER_SPECIES = {"mouse": "human", "human": "mouse"}
 NOT_TESTED = "not tested: absent, or removed by the low-count filter (de/filtered_genes.tsv)"
 
@@ -24,9 +26,10 @@ def match_genes(
     for gene, symbol in symbols.items():
         by_symbol.setdefault(str(symbol), []).append(str(gene))
     translate: dict[str, list[str]] = {}
-    if orthologs is not None:
-        other = OTHER_SPECIES[species]
-        translate = orthologs.groupby(other)[species].agg(list).to_dict()
+    other = OTHER_SPECIES.get(species)
+    if orthologs is not None and other is not None:
+        pairs = ortholog_pairs(orthologs, other, species, "the genes of interest")
+        translate = pairs.groupby(other)[species].agg(list).to_dict()
     rows = []
     for name in requested:
         found = [(g, "symbol") for g in by_symbol.get(name, [])]

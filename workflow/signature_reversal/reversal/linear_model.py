@@ -9,6 +9,7 @@ replicates per group still gets a usable standard error.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 
 from ..de import limma
 from ..roles import ROLES
+
+log = logging.getLogger("signature_reversal")
 
 
 def design_terms(formula: str) -> list[str]:
@@ -58,6 +61,19 @@ class Design:
         if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
             raise ValueError("design matrix is not of full rank: a covariate is confounded")
         return cls(matrix=matrix, roles=roles, present=present)
+
+    @classmethod
+    def from_formula(cls, obs: pd.DataFrame, formula: str) -> Design:
+        """Role means (``obs['role']``) plus the covariates of a DE design formula. A
+        covariate confounded with the roles cannot enter the model: it is left out with a
+        warning (DE would have refused the design before this is reached)."""
+        roles = obs["role"].astype(str).to_numpy()
+        covariates = [c for c in design_terms(formula) if c != "condition"]
+        try:
+            return cls.from_samples(roles, obs[covariates] if covariates else None)
+        except ValueError as err:
+            log.warning("%s; the nulls and set tests use role means only", err)
+            return cls.from_samples(roles)
 
     @property
     def n_roles(self) -> int:

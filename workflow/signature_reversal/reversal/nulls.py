@@ -210,16 +210,28 @@ def random_orthogonal(k: int, rng: np.random.Generator) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
+class NonFiniteStatistic(ValueError):
+    """An observed statistic that is NaN or infinite has no place in a null distribution."""
+
+
 def permutation_pvalues(observed: float | np.ndarray, null: np.ndarray, exact: bool):
     """One-sided p-values (lower, upper) of ``observed`` against a null along axis 0.
 
     Exact enumeration includes the observed labelling; sampled draws add it (+1 rule), so a
-    p-value is never 0.
+    p-value is never 0. A non-finite observed statistic is refused (every comparison with NaN
+    is false, which would give the smallest p-value in both tails); null draws whose
+    statistic is not finite are left out of the count.
     """
-    observed = np.asarray(observed)
-    lower = (null <= observed + 1e-12).sum(axis=0)
-    upper = (null >= observed - 1e-12).sum(axis=0)
-    n = null.shape[0]
+    observed = np.asarray(observed, dtype=float)
+    null = np.asarray(null, dtype=float)
+    if not np.all(np.isfinite(observed)):
+        raise NonFiniteStatistic(
+            f"the observed statistic is {observed}: no p-value can be computed from it"
+        )
+    finite = np.isfinite(null)
+    lower = ((null <= observed + 1e-12) & finite).sum(axis=0)
+    upper = ((null >= observed - 1e-12) & finite).sum(axis=0)
+    n = finite.sum(axis=0)
     if exact:
         return lower / n, upper / n
     return (lower + 1) / (n + 1), (upper + 1) / (n + 1)

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..inputs.gene_sets import GeneSet, restrict_to_genes
-from ..inputs.reference_signatures import MappedReference
+from ..inputs.gene_sets import restrict_to_genes
+from ..inputs.gmt import GeneSet
+from ..inputs.reference_signatures import NO_STANDARD_ERROR, MappedReference
 from ..progress import tracked
 from ..settings import ReferenceSpec, VerdictRule
 from . import linear_model, nulls
@@ -64,6 +65,7 @@ class ReferenceResult:
     mapping: pd.DataFrame  # per reference gene: what happened to it
     counts: dict
     null: nulls.NullPlan
+    notes: list[str] = field(default_factory=list)  # what reading the reference did to rows
     figures: dict[str, Headline] = field(default_factory=dict)
     moved: dict = field(default_factory=dict)
     connectivity: dict = field(default_factory=dict)
@@ -92,6 +94,7 @@ class ReferenceResult:
             "p_aggravation": number(self.p_aggravation),
             "null": self.null.to_dict(),
             "mapping": self.counts,
+            "notes": self.notes,
             "n_reference_genes": int(self.genes["reference_selected"].sum()),
             "n_reference_up": int(
                 (self.genes["reference_selected"] & (self.genes["reference_log2FC"] > 0)).sum()
@@ -201,6 +204,7 @@ def run_reference(
     """
     # per gene: reference D (shrunk), dataset T
     genes, effects = reference_gene_table(mapped.signature, treatment)
+    genes, effects, mapped = _drop_unweighted(genes, effects, mapped, spec)
     selected = genes["reference_selected"].to_numpy(bool)
     d = genes["reference_log2FC"].to_numpy(float)
     t = genes["treatment_log2FC"].to_numpy(float)
@@ -208,14 +212,7 @@ def run_reference(
     # the dataset's log2 expression of these genes, and its linear model
     tested = adata[:, genes["gene"].astype(str).to_numpy()]
     expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
-    roles = tested.obs["role"].astype(str).to_numpy()
-    covariates = [c for c in linear_model.design_terms(design_formula) if c != "condition"]
-    try:
-        design = linear_model.Design.from_samples(
-            roles, tested.obs[covariates] if covariates else None
-        )
-    except ValueError:
-        design = linear_model.Design.from_samples(roles)
+    design = linear_model.Design.from_formula(tested.obs, design_formula)
     plan = nulls.plan(design, rule.null_method, rule.permutations)
     result = ReferenceResult(
         spec=spec,
@@ -226,6 +223,7 @@ def run_reference(
         mapping=mapped.mapping,
         counts=mapped.counts(),
         null=plan,
+        notes=mapped.notes,
     )
     if selected.sum() < max(rule.min_disease_genes, 3):
         result.not_judged = "too few genes"
@@ -287,6 +285,31 @@ def run_reference(
     result.sets = _set_verdicts(genes, expression, design, usable, rule)
     log.info("%s: %s (%s)", spec.name, result.verdict, result.reason)
     return result
+
+
+def _drop_unweighted(
+    genes: pd.DataFrame, effects: CorrectedEffects, mapped: MappedReference, spec: ReferenceSpec
+) -> tuple[pd.DataFrame, CorrectedEffects, MappedReference]:
+    """Selected reference genes whose shrunken effect is not finite (a blank, zero or infinite
+    standard error in a table that has them) cannot weigh in the slope: they are left out,
+    logged, and counted as such in ``mapping.tsv``."""
+    unusable = genes["reference_selected"].to_numpy(bool) & ~np.isfinite(effects.shrunk_disease)
+    if not unusable.any():
+        return genes, effects, mapped
+    names = genes.loc[unusable, "reference_gene"]
+    log.warning(
+        "%s: %d selected reference genes have no usable standard error (blank, 0 or infinite) "
+        "and are left out of the figures: %s",
+        spec.name,
+        len(names),
+        ", ".join(names.astype(str).head(10)),
+    )
+    mapping = mapped.mapping.copy()
+    mapping.loc[mapping["reference_gene"].isin(names), "status"] = NO_STANDARD_ERROR
+    keep = ~unusable
+    signature = mapped.signature[~mapped.signature["reference_gene"].isin(names)]
+    mapped = MappedReference(signature, mapping, mapped.notes)
+    return genes[keep].reset_index(drop=True), effects.subset(keep), mapped
 
 
 def _direction_only(result: ReferenceResult, rule: VerdictRule) -> tuple[str, str]:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..enrichment.gene_ranking import ranking, running_score
-from ..inputs.gene_sets import GeneSet, restrict_to_genes
+from ..inputs.gene_sets import restrict_to_genes
+from ..inputs.gmt import GeneSet
 from ..settings import VerdictRule
 from . import genes_of_interest, linear_model, nulls
 from .genes import gene_table
@@ -87,7 +88,7 @@ def run(
     expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
     roles = tested.obs["role"].astype(str).to_numpy()
     samples = list(tested.obs_names)
-    design = _design(roles, tested.obs, design_formula)
+    design = linear_model.Design.from_formula(tested.obs, design_formula)
     plan = nulls.plan(design, rule.null_method, rule.permutations)
     log.info("null: %s (%s)", plan.describe(), plan.reason)
     # the signature as a whole
@@ -144,16 +145,6 @@ def run(
         },
         heatmap=_top_disease_genes(genes, expression, samples),
     )
-
-
-def _design(roles: np.ndarray, obs: pd.DataFrame, formula: str) -> linear_model.Design:
-    """The linear model's design: role means plus the DE design's covariates."""
-    covariates = [c for c in linear_model.design_terms(formula) if c != "condition"]
-    try:
-        return linear_model.Design.from_samples(roles, obs[covariates] if covariates else None)
-    except ValueError as err:
-        log.warning("%s; the nulls and set tests use role means only", err)
-        return linear_model.Design.from_samples(roles)
 
 
 def _genes_of_interest(

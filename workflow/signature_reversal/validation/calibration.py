@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..de import stage as de
-from ..inputs.gene_sets import GeneSet
+from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
 from ..reversal import linear_model, nulls
 from ..reversal.genes import gene_table

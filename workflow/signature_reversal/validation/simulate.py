@@ -263,7 +263,7 @@ def example_dataset(
     Gene names: every set's genes first, then (``gene_names``, a TSV) real symbols from its
     ``gene_column`` in seeded random order, then placeholders.
     """
-    from ..inputs.gene_sets import read_gmt
+    from ..inputs.gmt import read_gmt
 
     sets = {s.name: s.genes for s in read_gmt(gene_sets_path)}
     planted = skin_planted_sets(sets)
