@@ -59,7 +59,9 @@ def test_size_factors_and_dispersions_are_r_s(fitted):
         np.testing.assert_allclose(dds.var[ours], reference[theirs], rtol=1e-5, err_msg=ours)
 
 
-@pytest.mark.parametrize("contrast", ["disease_vs_control", "treatment_vs_disease"])
+@pytest.mark.parametrize(
+    "contrast", ["disease_vs_control", "treatment_vs_disease", "treatment_vs_control"]
+)
 def test_wald_results_are_r_s(fitted, contrast):
     _, tables, reference = fitted
     ours = tables[contrast]

@@ -59,3 +59,18 @@ def test_summary_table_has_rates_coverage_and_set_fdr(null_rows):
         "aggravates"
     ] == pytest.approx(100)
     assert 0 <= row["slope coverage"] <= 100 and 0 <= row["set FDR"] <= 100
+
+
+def test_reference_rows_measure_gene_set_false_calls(curated_sets, monkeypatch):
+    """Reference rows once wrote set_false_calls = 0 by construction, and the README printed it
+    as a measured 0% gene-set FDR. Under no effect every call is false: they must be counted."""
+    real = calibration.run_reference
+
+    def calling_every_set(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        outcome.sets["verdict"] = "reverses"
+        return outcome
+
+    monkeypatch.setattr(calibration, "run_reference", calling_every_set)
+    row = calibration.evaluate_reference(curated_sets, "no effect", 3, 1, RULE, n_genes=2000)
+    assert row["set_calls"] > 0 and row["set_false_calls"] == row["set_calls"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import anndata as ad
 import numpy as np
 import pandas as pd
+from pydeseq2 import dds as pydeseq2_dds
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
@@ -22,7 +23,7 @@ from ..errors import InputError
 from ..progress import stage, timed_calls
 from ..roles import ROLES, Contrast, contrasts_for, present_roles
 from ..settings import DESettings
-from . import limma
+from . import dispersion_trend, limma
 from .vectorized_inference import VectorizedInference
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,57 @@ def inference_for(engine: str, threads: int = 1) -> DefaultInference:
     )
 
 
+class RDeseqDataSet(DeseqDataSet):
+    """pydeseq2's data set with R DESeq2's dispersion trend (``dispersion_trend``): the
+    vectorized engine's fit then follows R step for step."""
+
+    def fit_dispersion_trend(self, vst: bool = False) -> None:
+        if vst:
+            super().fit_dispersion_trend(vst)
+            return
+        non_zero = self.var["non_zero"].to_numpy()
+        means = self.var["_normed_means"].to_numpy(float)
+        trend = dispersion_trend.fit(
+            means[non_zero], self.var["genewise_dispersions"].to_numpy(float)[non_zero]
+        )
+        if trend.kind == "local":
+            log.warning(
+                "the dispersion trend is not captured by a + b / mean; a local regression fit "
+                "was substituted (as R DESeq2 does with fitType = 'parametric')"
+            )
+        self.uns["dispersion_trend"] = trend
+        self.uns["disp_function_type"] = trend.kind
+        if trend.coefficients is not None:
+            self.uns["trend_coeffs"] = pd.Series(trend.coefficients, index=["a0", "a1"])
+        fitted = np.full(self.n_vars, np.nan)
+        fitted[non_zero] = trend(means[non_zero])
+        self.var["fitted_dispersions"] = fitted
+
+    def disp_function(self, x):
+        if self.uns.get("disp_function_type") == "local":
+            return self.uns["dispersion_trend"](np.asarray(x, dtype=float))
+        return super().disp_function(x)
+
+    def _refit_without_outliers(self) -> None:
+        """pydeseq2 refits outlier genes in a plain ``DeseqDataSet`` that knows only its own
+        trend types; a local trend is handed to it through a subclass for that call."""
+        if self.uns.get("disp_function_type") != "local":
+            super()._refit_without_outliers()
+            return
+        trend = self.uns["dispersion_trend"]
+
+        class WithLocalTrend(DeseqDataSet):
+            def disp_function(self, x):
+                return trend(np.asarray(x, dtype=float))
+
+        plain = pydeseq2_dds.DeseqDataSet
+        pydeseq2_dds.DeseqDataSet = WithLocalTrend
+        try:
+            super()._refit_without_outliers()
+        finally:
+            pydeseq2_dds.DeseqDataSet = plain
+
+
 def fit(
     adata: ad.AnnData, design: str, threads: int = 1, engine: str = "vectorized"
 ) -> DeseqDataSet:
@@ -113,7 +165,8 @@ def fit(
         obs=obs,
         var=pd.DataFrame({"symbol": adata.var["symbol"].to_numpy()}, index=adata.var_names),
     )
-    dds = DeseqDataSet(
+    dataset = RDeseqDataSet if engine == "vectorized" else DeseqDataSet
+    dds = dataset(
         adata=data,
         design=design,
         refit_cooks=True,
@@ -178,6 +231,10 @@ class RResultsStats(DeseqStats):
       ``lowess`` (which interpolates over points closer than 1% of the range, ``delta``),
       enough to pick another cutoff and change calls near padj = 0.05. statsmodels' lowess is
       R's algorithm (``clowess``).
+    - Cook's filtering spares a gene whose outlier count is exceeded by three or more counts
+      only in a two-group design (R's heuristic for low-count outliers); pydeseq2 spares such
+      genes in every design, which kept a real three-group outlier gene and, through the
+      number of tests, moved neighbouring padj values across 0.05.
     """
 
     def _contrast_all_zero(self) -> np.ndarray:
@@ -194,6 +251,11 @@ class RResultsStats(DeseqStats):
     def summary(self, **kwargs) -> None:
         super().summary(**kwargs)
         self.results_df.loc[self._contrast_all_zero(), "log2FoldChange"] = 0.0
+
+    def _cooks_filtering(self) -> None:
+        if not hasattr(self, "p_values"):
+            self.run_wald_test()
+        self.p_values[cooks_outliers(self.dds)] = np.nan
 
     def _independent_filtering(self) -> None:
         from scipy.stats import false_discovery_control
@@ -220,6 +282,30 @@ class RResultsStats(DeseqStats):
             above = np.flatnonzero(rejections > threshold)
             chosen = int(above[0]) if above.size else 0
         self.padj = pd.Series(adjusted[:, chosen], index=self.dds.var_names)
+
+
+def cooks_outliers(dds: DeseqDataSet) -> np.ndarray:
+    """R ``results()``'s Cook's outliers: the largest Cook's distance among samples in cells of
+    three or more above the 99% quantile of F(p, m − p); in a design with one two-level factor,
+    a gene whose outlier count is exceeded by three or more counts is not an outlier."""
+    from pydeseq2.utils import n_or_more_replicates
+    from scipy.stats import f
+
+    design = dds.obsm["design_matrix"]
+    m, p = design.shape
+    use = n_or_more_replicates(design, 3).to_numpy()
+    if m <= p or not use.any():
+        return np.zeros(dds.n_vars, dtype=bool)
+    refitted = dds.refit_cooks and dds.var["refitted"].sum() > 0 and "replace_cooks" in dds.layers
+    cooks = np.asarray(dds.layers["replace_cooks" if refitted else "cooks"])
+    outlier = (cooks[use] > f.ppf(0.99, p, m - p)).max(axis=0)
+    variables = [t.strip() for t in str(dds.design).lstrip("~ ").split("+") if t.strip()]
+    if outlier.any() and len(variables) == 1 and dds.obs[variables[0]].nunique() == 2:
+        counts = np.asarray(dds.X)
+        genes = np.flatnonzero(outlier)
+        out_count = counts[cooks[:, genes].argmax(axis=0), genes]
+        outlier[genes[(counts[:, genes] > out_count).sum(axis=0) >= 3]] = False
+    return outlier
 
 
 @dataclass

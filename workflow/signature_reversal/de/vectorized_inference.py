@@ -32,6 +32,9 @@ from . import deseq2_dispersion
 
 # nbinomWaldTest's minmu in R DESeq2
 WALD_MIN_MU = 0.5
+# fitNbinomGLMs' ridge: lambda = 1e-6 on the log2 scale, lambda / log(2)^2 on the natural-log
+# scale of the coefficients (pydeseq2 uses 1e-6 on the natural-log scale)
+RIDGE = 1e-6 / np.log(2) ** 2
 
 
 def _gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -91,7 +94,7 @@ class VectorizedInference(DefaultInference):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         X = design_matrix
         n_genes, p = counts.shape[1], X.shape[1]
-        ridge = np.eye(p) * 1e-6
+        ridge = np.eye(p) * RIDGE
         sf = size_factors[:, None]
         if np.linalg.matrix_rank(X) == p:
             beta, *_ = np.linalg.lstsq(X, np.log(counts / sf + 0.1), rcond=None)
@@ -206,7 +209,9 @@ class VectorizedInference(DefaultInference):
         mu = np.maximum(mu, WALD_MIN_MU)
         weights = mu / (1.0 + mu * disp)
         gram = _gram(design_matrix, weights)
-        covariance = np.linalg.inv(gram + ridge_factor)
+        # R's ridge, not pydeseq2's (which passes 1e-6 on the natural-log scale)
+        ridge = np.eye(len(contrast)) * RIDGE
+        covariance = np.linalg.inv(gram + ridge)
         hc = covariance @ contrast
         se = np.sqrt(np.einsum("gi,gij,gj->g", hc, gram, hc))
         stat = ((lfc - lfc_null) @ contrast) / se

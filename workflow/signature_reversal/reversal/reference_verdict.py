@@ -46,7 +46,7 @@ from .set_verdicts import (
     set_verdict,
 )
 from .shrinkage import NormalMixturePrior
-from .verdicts import decide
+from .verdicts import decide, too_few_samples
 
 log = logging.getLogger("signature_reversal")
 
@@ -271,10 +271,7 @@ def run_reference(
     result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
     if plan.smallest_p >= rule.alpha:
         result.not_judged = "too few samples"
-        result.reason = (
-            f"too few samples: the smallest p-value {plan.describe()} can give is "
-            f"{plan.smallest_p:.3g}; use reversal.null_method: rotation"
-        )
+        result.reason = too_few_samples(plan, rule)
     elif spec.kind == "gene_list":
         result.verdict, result.reason = _direction_only(result, rule)
     else:

@@ -182,7 +182,7 @@ def signature_verdict(
             "judge reversal of a signature"
         )
         if too_few_samples:
-            result.reason += "; also " + _too_few_samples(plan, rule)
+            result.reason += "; also " + too_few_samples(plan, rule)
         return result
 
     # the null: the corrected statistics on every treatment-does-nothing draw
@@ -229,17 +229,9 @@ def signature_verdict(
     result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
     if too_few_samples:
         result.not_judged = "too few samples"
-        result.reason = _too_few_samples(plan, rule)
+        result.reason = too_few_samples(plan, rule)
         return result
     result.verdict, result.reason = decide(
         result.slope, result.p_reversal, result.p_aggravation, rule, "slope"
     )
     return result
-
-
-def _too_few_samples(plan: nulls.NullPlan, rule: VerdictRule) -> str:
-    return (
-        f"too few samples: the smallest p-value {plan.describe()} can give is "
-        f"{plan.smallest_p:.3g}, not below alpha = {rule.alpha}; add replicates, or use "
-        "reversal.null_method: rotation"
-    )

@@ -21,6 +21,7 @@ import math
 
 from ..settings import VerdictRule
 from .estimates import Headline
+from .nulls import NullPlan
 
 VERDICTS = ("reverses", "partially reverses", "no evidence", "aggravates")
 
@@ -95,4 +96,13 @@ def decide(
             if min(p_rev, p_agg) < rule.alpha
             else ""
         )
+    )
+
+
+def too_few_samples(plan: NullPlan, rule: VerdictRule) -> str:
+    """Why no verdict is possible: the null cannot give a p-value below alpha."""
+    return (
+        f"too few samples: the smallest p-value {plan.describe()} can give is "
+        f"{plan.smallest_p:.3g}, not below alpha = {rule.alpha}; add replicates, or use "
+        "reversal.null_method: rotation"
     )

@@ -373,10 +373,12 @@ def evaluate_reference(
         "p_reversal": outcome.p_reversal,
         "p_connectivity": outcome.connectivity.get("p", math.nan),
         "n_disease_genes": int(genes["disease_gene"].sum()),
-        "set_calls": int(outcome.sets["verdict"].isin(CALLS).sum()) if len(outcome.sets) else 0,
-        "set_false_calls": 0,
-        "focus_set_verdict": "",
     }
+    sets_genes = {name: list(members) for name, members in curated.items()}
+    if len(outcome.sets):
+        row.update(_set_scores(outcome.sets, truth, sets_genes, genes))
+    else:
+        row.update({"set_calls": 0, "set_false_calls": 0, "focus_set_verdict": ""})
 
     class _Figures:  # the reference figures under the signature's attribute names
         def __getattr__(self, name):
