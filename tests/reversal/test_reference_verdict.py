@@ -51,20 +51,7 @@ def test_a_gene_list_reference_gets_a_direction_only_verdict(curated_sets):
             "species": "mouse",
         },
     )
-    adata = calibration.as_anndata(data, roles=("disease", "treatment"))
-    result = calibration.de.run(adata, calibration.DESettings.from_config({}))
-    symbols = pd.Series(adata.var_names, index=adata.var_names)
-    mapped = references.map_to_data(references.read_reference(spec), spec, symbols, "mouse", None)
-    sets = [GeneSet(n, "", tuple(g)) for n, g in curated_sets.items()]
-    outcome = run_reference(
-        spec,
-        mapped,
-        result.tables["treatment_vs_disease"],
-        adata,
-        result.size_factors.set_index("sample")["size_factor"],
-        sets,
-        RULE,
-    )
+    outcome = _two_arm_against_reference(curated_sets, references.read_reference(spec), spec, data)
     assert outcome.verdict == "reverses" and "no effect sizes" in outcome.reason
     assert outcome.figures["slope"].estimate == pytest.approx(
         outcome.figures["slope"].observed

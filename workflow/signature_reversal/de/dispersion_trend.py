@@ -52,9 +52,7 @@ def _gamma_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(-2.0 * (np.log(ratio) - (y - mu) / mu)))
 
 
-def gamma_identity_glm(
-    x: np.ndarray, y: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, bool]:
+def gamma_identity_glm(x: np.ndarray, y: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, bool]:
     """R's ``glm.fit`` for ``family = Gamma(link = "identity")`` with ``start``: coefficients
     and whether it converged."""
     coefold = start.copy()

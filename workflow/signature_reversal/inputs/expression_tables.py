@@ -39,26 +39,16 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     byte-order mark dropped; a damaged gzip file and a repeated column name are refused."""
     path = Path(path)
     _, sep = text.table_header(path, "expression file", "sample column", "datasets.<name>.path")
-    try:
-        # index_col=False: a line ending in a delimiter (Excel's trailing tab) must not make
-        # pandas take the gene IDs for an index and shift every column
-        table = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            skiprows=text.comment_line_indices(path, "expression file"),
-            encoding="utf-8-sig",
-            index_col=False,
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, *text.DAMAGED) as err:
-        raise InputError(
-            f"cannot be read as a {'CSV' if sep == ',' else 'TSV'} table ({err})",
-            source=str(path),
-            fix="save the table as tab- or comma-separated text (optionally .gz) with gene IDs "
-            "in the first column and one column per sample",
-        ) from err
-    except pd.errors.EmptyDataError as err:
-        raise InputError("is empty", source=str(path), fix="provide a non-empty table") from err
+    # index_col=False: a line ending in a delimiter (Excel's trailing tab) must not make pandas
+    # take the gene IDs for an index and shift every column
+    table = text.read_frame(
+        path,
+        "expression file",
+        sep,
+        fix="save the table as tab- or comma-separated text (optionally .gz) with gene IDs in "
+        "the first column and one column per sample",
+        index_col=False,
+    )
     table = table.loc[
         :, [not (str(c).startswith("Unnamed:") and table[c].isna().all()) for c in table.columns]
     ]  # empty columns from trailing delimiters

@@ -79,11 +79,7 @@ def read_annotation(path: str | Path, kind: str = "ensembl") -> pd.Series:
             source=str(path),
             fix=f"give the table the columns '{kind}' (the ID) and 'symbol', tab-separated",
         )
-    table = pd.read_csv(
-        path,
-        sep=sep,
-        dtype=str,
-        usecols=[kind, "symbol"],
-        skiprows=text.comment_line_indices(path, what),
+    table = text.read_frame(
+        path, what, sep, fix="save it as tab-separated text", usecols=[kind, "symbol"]
     ).dropna()
     return table.drop_duplicates(kind).set_index(kind)["symbol"]

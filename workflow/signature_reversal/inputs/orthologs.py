@@ -70,18 +70,11 @@ def check(path: str | Path, config_name: str | None = None) -> dict[str, str]:
 def read_orthologs(path: str | Path):
     """The table as a DataFrame with one column per species (named ``human``, ``mouse``, …);
     rows missing a gene on either side are dropped (nothing to map)."""
-    import pandas as pd
-
     file = Path(path)
     columns = check(file)
     _, sep = text.header(file, WHAT)
-    table = pd.read_csv(
-        file,
-        sep=sep,
-        dtype=str,
-        skiprows=text.comment_line_indices(file, WHAT),
-        encoding="utf-8-sig",
-        usecols=list(columns.values()),
+    table = text.read_frame(
+        file, WHAT, sep, fix="save it as tab-separated text", usecols=list(columns.values())
     )
     table = table.rename(columns={column: species for species, column in columns.items()})
     table.attrs["source"] = str(file)

@@ -42,22 +42,14 @@ def read_table(spec: ReferenceSpec) -> pd.DataFrame:
     columns, sep = reference_tables.table_columns(
         path, spec.name, {option: getattr(spec, option) for option in OPTIONS.values()}
     )
-    try:
-        table = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            skiprows=text.comment_line_indices(path, WHAT),
-            encoding="utf-8-sig",
-            index_col=False,
-            usecols=list(dict.fromkeys(c for c in columns.values() if c)),
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, *text.DAMAGED) as err:
-        raise InputError(
-            f"cannot be read as a {'CSV' if sep == ',' else 'TSV'} table ({err})",
-            source=str(path),
-            fix="save the table as comma- (.csv) or tab-separated (.tsv/.txt) text, optionally .gz",
-        ) from err
+    table = text.read_frame(
+        path,
+        WHAT,
+        sep,
+        fix="save the table as comma- (.csv) or tab-separated (.tsv/.txt) text, optionally .gz",
+        index_col=False,
+        usecols=list(dict.fromkeys(c for c in columns.values() if c)),
+    )
     notes: list[str] = []
     out = pd.DataFrame(
         {

@@ -56,6 +56,24 @@ def open_text(path: Path) -> io.TextIOBase:
     return path.open(encoding="utf-8-sig", newline="")
 
 
+def damaged(path: Path, what: str, err: Exception) -> InputError:
+    """The error for a gzip file that cannot be read to its end."""
+    return InputError(
+        f"the {what} is a damaged gzip file ({err})",
+        source=str(path),
+        fix="download or compress it again (gzip -t checks a file)",
+    )
+
+
+def not_utf8(path: Path, what: str, err: UnicodeDecodeError) -> InputError:
+    """The error for text in another encoding (Excel's ANSI, Latin-1)."""
+    return InputError(
+        f"the {what} is not UTF-8 text (byte {err.start} of a line)",
+        source=str(path),
+        fix="save it as UTF-8 text (in Excel: CSV UTF-8, or tab-delimited text)",
+    )
+
+
 def numbered_lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, line without its line ending) of every line; a damaged gzip file
     or text that is not UTF-8 stops with the file named and the fix."""
@@ -64,17 +82,9 @@ def numbered_lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
             for number, line in enumerate(handle, start=1):
                 yield number, line.rstrip("\r\n")
     except DAMAGED as err:
-        raise InputError(
-            f"the {what} is a damaged gzip file ({err})",
-            source=str(path),
-            fix="download or compress it again (gzip -t checks a file)",
-        ) from err
+        raise damaged(path, what, err) from err
     except UnicodeDecodeError as err:
-        raise InputError(
-            f"the {what} is not UTF-8 text (byte {err.start} of a line)",
-            source=str(path),
-            fix="save it as UTF-8 text (in Excel: CSV UTF-8, or tab-delimited text)",
-        ) from err
+        raise not_utf8(path, what, err) from err
 
 
 def is_comment(line: str) -> bool:
@@ -106,11 +116,7 @@ def comment_line_indices(path: Path, what: str) -> list[int]:
             if b"#" not in handle.read():
                 return []
     except DAMAGED as err:
-        raise InputError(
-            f"the {what} is a damaged gzip file ({err})",
-            source=str(path),
-            fix="download or compress it again (gzip -t checks a file)",
-        ) from err
+        raise damaged(path, what, err) from err
     return [number - 1 for number, line in numbered_lines(path, what) if is_comment(line)]
 
 
@@ -153,11 +159,7 @@ def check_gzip(path: Path, what: str) -> None:
             while handle.read(1 << 22):
                 pass
     except (*DAMAGED, OSError) as err:
-        raise InputError(
-            f"the {what} is a damaged gzip file ({err})",
-            source=str(path),
-            fix="download or compress it again (gzip -t checks a file)",
-        ) from err
+        raise damaged(path, what, err) from err
 
 
 def refuse_repeated_columns(names: list[str], path: Path, what: str = "column") -> None:
@@ -188,3 +190,31 @@ def table_header(
     names, sep = header(file, what)
     refuse_repeated_columns(names, file, column_kind)
     return names, sep
+
+
+def read_frame(path: Path, what: str, sep: str, fix: str, **options):
+    """The whole table as a pandas DataFrame of strings, read by these rules (comment lines
+    skipped, BOM dropped); pandas is imported here only, so the checks above stay standard
+    library. A file pandas cannot parse is refused with ``fix``."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            skiprows=comment_line_indices(path, what),
+            encoding="utf-8-sig",
+            **options,
+        )
+    except DAMAGED as err:
+        raise damaged(path, what, err) from err
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, what, err) from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError(f"the {what} is empty", source=str(path), fix=EMPTY_FIX) from err
+    except (pd.errors.ParserError, OSError, ValueError) as err:
+        kind = "CSV" if sep == "," else "TSV"
+        raise InputError(
+            f"the {what} cannot be read as a {kind} table ({err})", source=str(path), fix=fix
+        ) from err
