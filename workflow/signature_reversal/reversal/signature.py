@@ -29,7 +29,7 @@ from .estimates import (
     through_origin,
 )
 from .shrinkage import NormalMixturePrior, fit_prior
-from .verdicts import decide
+from .verdicts import decide, too_few_samples
 
 FIGURES = ("slope", "percent_improvement_up", "percent_improvement_down")
 ESTIMATOR = (
@@ -173,7 +173,7 @@ def signature_verdict(
         null=plan,
     )
     too_few_genes = n_disease < max(rule.min_disease_genes, 3)
-    too_few_samples = plan.smallest_p >= rule.alpha
+    no_small_p = plan.smallest_p >= rule.alpha
     if too_few_genes:
         result.not_judged = "too few genes"
         result.reason = (
@@ -181,7 +181,7 @@ def signature_verdict(
             f"{rule.disease_min_abs_log2fc}); at least {rule.min_disease_genes} are needed to "
             "judge reversal of a signature"
         )
-        if too_few_samples:
+        if no_small_p:
             result.reason += "; also " + too_few_samples(plan, rule)
         return result
 
@@ -227,7 +227,7 @@ def signature_verdict(
         "p": float(p_connectivity),
     }
     result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
-    if too_few_samples:
+    if no_small_p:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)
         return result
