@@ -267,10 +267,9 @@ def snakemake_run(workdir: Path, config: dict, cores: int) -> dict:
     return {"wall_s": wall, "rules": per_rule, "peak_rss_mb": peak_rss}
 
 
-def bench_pipeline(args: argparse.Namespace) -> None:
-    work = Path(args.work)
-    sixty = work / "pipeline_sixty_data"
-    if not (sixty / "counts.tsv.gz").exists():
+def simulated(folder: Path, n_per_group: int, seed: int) -> Path:
+    """A simulated 20,000-gene study (the example's simulator), written once."""
+    if not (folder / "counts.tsv.gz").exists():
         subprocess.run(
             [
                 sys.executable,
@@ -280,29 +279,41 @@ def bench_pipeline(args: argparse.Namespace) -> None:
                 "--gene-sets",
                 str(REPO / "config/genesets/mouse/skin_curated.gmt"),
                 "--out-dir",
-                str(sixty),
+                str(folder),
                 "--n-genes",
                 "20000",
                 "--n-per-group",
-                "20",
+                str(n_per_group),
                 "--seed",
-                "5",
+                str(seed),
             ],
             check=True,
             env={**os.environ, "PYTHONPATH": str(REPO / "workflow")},
         )
-    runs = {
-        "example (15,000 genes x 15 samples)": absolute_config(),
-        "sixty (20,000 genes x 60 samples)": absolute_config(
+    return folder
+
+
+def bench_pipeline(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    sixty = simulated(work / "pipeline_sixty_data", 20, 5)
+    twelve = simulated(work / "pipeline_twelve_data", 4, 5)
+
+    def dataset(name: str, folder: Path) -> dict:
+        return absolute_config(
             {
-                "sixty": {
-                    "path": str(sixty / "counts.tsv.gz"),
-                    "samples": str(sixty / "samples.tsv"),
+                name: {
+                    "path": str(folder / "counts.tsv.gz"),
+                    "samples": str(folder / "samples.tsv"),
                     "species": "mouse",
                 }
             },
             example=False,
-        ),
+        )
+
+    runs = {
+        "example (15,000 genes x 15 samples)": absolute_config(),
+        "twelve (20,000 genes x 12 samples)": dataset("twelve", twelve),
+        "sixty (20,000 genes x 60 samples)": dataset("sixty", sixty),
     }
     for label, config in runs.items():
         if label.split()[0] not in args.datasets:
@@ -439,7 +450,7 @@ def main() -> None:
     pipe = sub.add_parser("pipeline", help="whole snakemake run, per-rule times")
     pipe.add_argument("--repeats", type=int, default=3)
     pipe.add_argument("--cores", type=int, default=2)
-    pipe.add_argument("--datasets", nargs="+", default=["example", "sixty"])
+    pipe.add_argument("--datasets", nargs="+", default=["example", "twelve", "sixty"])
     pipe.set_defaults(func=bench_pipeline)
     sc = sub.add_parser("singlecell", help="single-cell h5ad load + pseudobulk")
     sc.add_argument("--cells", type=int, default=200_000)

@@ -293,6 +293,8 @@ def stage_commands(dataset: dict, files: AnalysisLayout, config: dict) -> list[l
             files.size_factors,
             "--group-variability",
             files.group_variability,
+            "--dispersions",
+            files.dispersions,
         ],
     ]
     for contrast in CONTRAST_NAMES:
@@ -334,6 +336,8 @@ def reversal_command(inputs: AnalysisLayout, config: dict, outputs: AnalysisLayo
         *named(CONTRAST_NAMES, [inputs.de_table(c) for c in CONTRAST_NAMES]),
         "--size-factors",
         inputs.size_factors,
+        "--dispersions",
+        inputs.dispersions,
         "--gsea",
         *named(REVERSAL_GSEA_CONTRASTS, [inputs.gsea_table(c) for c in REVERSAL_GSEA_CONTRASTS]),
         "--curated",

@@ -18,6 +18,7 @@ rule differential_expression:
         filtered=FILES.filtered_genes,
         size_factors=FILES.size_factors,
         group_variability=FILES.group_variability,
+        dispersions=FILES.dispersions,
     log:
         log_file("{analysis}", "differential_expression"),
     benchmark:
@@ -41,7 +42,7 @@ rule differential_expression:
         "--tables {params.tables} --volcanos {params.volcanos} "
         "--filtered {output.filtered:q} --size-factors {output.size_factors:q} "
         "--group-variability {output.group_variability:q} "
-        "--threads {threads}"
+        "--dispersions {output.dispersions:q} --threads {threads}"
 
 
 # a two-arm study (disease + treatment, no control) has the treatment contrast only
@@ -62,6 +63,7 @@ use rule differential_expression as differential_expression_two_arm with:
         filtered=FILES.filtered_genes,
         size_factors=FILES.size_factors,
         group_variability=FILES.group_variability,
+        dispersions=FILES.dispersions,
     wildcard_constraints:
         analysis=one_of(TWO_ARM),
     params:

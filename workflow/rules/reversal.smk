@@ -3,6 +3,7 @@ rule reversal:
         adata=FILES.dataset,
         de=rules.differential_expression.output.tables,
         size_factors=rules.differential_expression.output.size_factors,
+        dispersions=rules.differential_expression.output.dispersions,
         gsea=[FILES.gsea_table(c) for c in REVERSAL_GSEA_CONTRASTS],
         curated=FILES.gene_set_collection("curated"),
     output:
@@ -46,7 +47,8 @@ rule reversal:
         figures=lambda wildcards, output: named(REVERSAL_FIGURES, output.figures),
     shell:
         "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de {params.de} "
-        "--size-factors {input.size_factors:q} --gsea {params.gsea} "
+        "--size-factors {input.size_factors:q} --dispersions {input.dispersions:q} "
+        "--gsea {params.gsea} "
         "--curated {input.curated:q} --settings {params.settings:q} --design {params.design:q} "
         "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
         "--genes {output.genes:q} --sets {output.sets:q} --summary {output.summary:q} "

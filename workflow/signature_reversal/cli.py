@@ -121,6 +121,7 @@ def cmd_de(args: argparse.Namespace) -> None:
     write_tsv(result.filtered_genes, args.filtered)
     write_tsv(result.size_factors, args.size_factors)
     write_tsv(result.group_variability, args.group_variability)
+    write_tsv(result.dispersions, args.dispersions, float_format="%.8g")
 
 
 def cmd_enrich(args: argparse.Namespace) -> None:
@@ -150,7 +151,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
     import anndata as ad
 
     from . import reversal
-    from .de.tables import read_size_factors, read_table
+    from .de.tables import read_dispersions, read_size_factors, read_table
     from .inputs import gmt, orthologs
     from .layout import REVERSAL_FIGURES, REVERSAL_GSEA_CONTRASTS
     from .report import plots
@@ -161,6 +162,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         tables={n: read_table(p) for n, p in named_paths(args.de, CONTRAST_NAMES).items()},
         adata=ad.read_h5ad(args.adata),
         size_factors=read_size_factors(args.size_factors),
+        dispersions=read_dispersions(args.dispersions),
         curated=gmt.read_gmt(args.curated),
         gsea={
             n: pd.read_csv(p, sep="\t")
@@ -286,6 +288,7 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "filtered": "genes removed before fitting",
             "size_factors": "size factor per sample",
             "group_variability": "within-group variability per group",
+            "dispersions": "per-gene base mean and dispersions (DESeq2)",
         },
     ),
     "enrich": (
@@ -305,6 +308,7 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "adata": "canonical .h5ad",
             "de": "NAME=PATH per contrast: DE table",
             "size_factors": "size factors",
+            "dispersions": "per-gene dispersions (DE step)",
             "gsea": "NAME=PATH per reversal contrast: GSEA table",
             "curated": "curated GMT in the data's gene IDs",
             "settings": "JSON of config 'reversal'",

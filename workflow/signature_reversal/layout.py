@@ -94,6 +94,10 @@ class AnalysisLayout:
     def group_variability(self) -> str:
         return self._path("de", "group_variability.tsv")
 
+    @property
+    def dispersions(self) -> str:
+        return self._path("de", "dispersions.tsv")
+
     # --- enrichment ---
     def gsea_table(self, contrast: str) -> str:
         return self._path("enrichment", f"{contrast}.tsv")

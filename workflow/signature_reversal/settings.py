@@ -149,6 +149,7 @@ class VerdictRule:
     gene_set_disease_fdr: float
     null_method: str  # auto | rotation | relabelling
     permutations: int  # null draws
+    calibration_worlds: int  # bootstrap worlds per value of the truth
     seed: int
 
     @classmethod

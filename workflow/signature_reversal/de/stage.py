@@ -317,6 +317,7 @@ class DEResult:
     filtered_genes: pd.DataFrame
     size_factors: pd.DataFrame  # sample, size_factor
     group_variability: pd.DataFrame
+    dispersions: pd.DataFrame  # per gene: base mean and DESeq2's dispersions (empty: limma)
 
 
 def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
@@ -334,6 +335,7 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         results = run_limma(kept, settings.design)
         size_factors = np.ones(adata.n_obs)
         variability = group_variability(np.asarray(kept.X, dtype=float), kept.obs)
+        dispersions = pd.DataFrame({"gene": kept.var_names}).reindex(columns=DISPERSION_COLUMNS)
     else:
         conditions = adata.uns["conditions"]
         # low-count genes out, listed with the reason
@@ -342,6 +344,7 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         dds = fit(kept, settings.design, threads, settings.engine)
         size_factors = np.asarray(dds.obs["size_factors"])
         variability = group_variability(normalized_log_counts(kept, size_factors), kept.obs)
+        dispersions = dispersion_table(dds)
         # a Wald test per contrast, with DESeq2's independent filtering
         results = {}
         for contrast in contrasts_for(present_roles(conditions)):
@@ -380,6 +383,25 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
         filtered_genes=removed,
         size_factors=pd.DataFrame({"sample": adata.obs_names, "size_factor": size_factors}),
         group_variability=variability,
+        dispersions=dispersions,
+    )
+
+
+DISPERSION_COLUMNS = ("gene", "base_mean", "genewise", "fitted", "map", "dispersion")
+
+
+def dispersion_table(dds: DeseqDataSet) -> pd.DataFrame:
+    """Per gene: the base mean and DESeq2's gene-wise, fitted (trend), MAP and final
+    dispersions — what the reversal step's parametric bootstrap draws its counts with."""
+    return pd.DataFrame(
+        {
+            "gene": dds.var_names,
+            "base_mean": dds.var["_normed_means"].to_numpy(),
+            "genewise": dds.var["genewise_dispersions"].to_numpy(),
+            "fitted": dds.var["fitted_dispersions"].to_numpy(),
+            "map": dds.var["MAP_dispersions"].to_numpy(),
+            "dispersion": dds.var["dispersions"].to_numpy(),
+        }
     )
 
 

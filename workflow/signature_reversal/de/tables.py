@@ -11,6 +11,11 @@ def read_table(path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"gene": str, "symbol": str})
 
 
+def read_dispersions(path) -> pd.DataFrame:
+    """Per-gene base mean and dispersions, as written by the DE stage, indexed by gene."""
+    return pd.read_csv(path, sep="\t", dtype={"gene": str}).set_index("gene")
+
+
 def read_size_factors(path) -> pd.Series:
     """Size factors by sample, as written by the DE stage (``de.run``)."""
     table = pd.read_csv(path, sep="\t", dtype={"sample": str})

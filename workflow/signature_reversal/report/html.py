@@ -193,6 +193,7 @@ def headline_figures(signature: dict) -> list[dict]:
                 "estimate": _format(figure["estimate"], template),
                 "ci": f"{_format(figure['ci_low'], template)} to "
                 f"{_format(figure['ci_high'], template)}",
+                "note": figure.get("note"),
             }
         )
     moved = signature.get("percent_moved_toward_control") or {}
@@ -204,6 +205,7 @@ def headline_figures(signature: dict) -> list[dict]:
                 "null_expected": _format(moved["null_expected"], "{:.0f}%"),
                 "estimate": "–",
                 "ci": "",
+                "note": None,
             }
         )
     connectivity = signature.get("connectivity") or {}
@@ -215,6 +217,7 @@ def headline_figures(signature: dict) -> list[dict]:
                 "null_expected": _format(connectivity["null_expected"], "{:.2f}"),
                 "estimate": f"p = {_format(connectivity['p'], '{:.3g}')}",
                 "ci": "",
+                "note": None,
             }
         )
     return rows

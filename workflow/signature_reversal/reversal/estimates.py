@@ -45,9 +45,16 @@ class Headline:
     estimate: float
     ci_low: float
     ci_high: float
+    note: str | None = None  # why the interval should not be relied on, or None
 
     def to_dict(self) -> dict:
-        return {k: (None if not math.isfinite(v) else float(v)) for k, v in asdict(self).items()}
+        out = {
+            k: (None if not math.isfinite(v) else float(v))
+            for k, v in asdict(self).items()
+            if k != "note"
+        }
+        out["note"] = self.note
+        return out
 
     @classmethod
     def missing(cls) -> Headline:

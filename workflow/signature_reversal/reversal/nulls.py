@@ -126,7 +126,7 @@ def fitted_draws(
     their residual coordinates for rotations), and its residual sum of squares is ``y'y −
     β'X'Xβ`` with ``y'y`` unchanged by any relabelling or rotation. ``batch`` draws share one
     matrix product, which turns the null from one genes × samples pass per draw into a few
-    genes × (columns × batch) products (``benchmarks/bench.py reversal``).
+    genes × (columns × batch) products (the reversal rule in ``benchmarks/bench.py pipeline``).
     """
     # centring each gene changes no contrast or residual and keeps y'y − β'X'Xβ accurate
     centred = expression - expression.mean(axis=1, keepdims=True)

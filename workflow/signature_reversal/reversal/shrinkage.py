@@ -62,23 +62,39 @@ class NormalMixturePrior:
 
 
 def fit_prior(
-    estimate: np.ndarray, se: np.ndarray, max_iterations: int = 60, tolerance: float = 1e-8
+    estimate: np.ndarray,
+    se: np.ndarray,
+    max_iterations: int = 60,
+    tolerance: float = 1e-8,
+    start: NormalMixturePrior | None = None,
 ) -> NormalMixturePrior:
-    """ashr's normal-mixture prior fitted to the estimates of all genes by EM."""
+    """ashr's normal-mixture prior fitted to the estimates of all genes by EM. ``start`` (a
+    prior fitted to similar data, e.g. the data a parametric bootstrap draws from) gives the
+    grid and the first weights, so a few iterations suffice."""
     ok = np.isfinite(estimate) & np.isfinite(se) & (se > 0)
     x, s = estimate[ok], se[ok]
-    smallest = np.min(s) / 10
-    excess = x**2 - s**2
-    largest = 2 * np.sqrt(np.max(excess)) if np.any(excess > 0) else 8 * smallest
-    steps = int(np.ceil(np.log2(largest / smallest) / np.log2(GRID_STEP)))
-    sd = np.concatenate([[0.0], GRID_STEP ** np.arange(-steps, 1) * largest])
+    if start is None:
+        sd = _grid(x, s)
+        weight = np.full(len(sd), 1 / len(sd))
+    else:
+        sd, weight = start.sd, start.weight
     variance = s[:, None] ** 2 + sd[None, :] ** 2
     log_lik = -0.5 * (np.log(variance) + x[:, None] ** 2 / variance)
     likelihood = np.exp(log_lik - log_lik.max(axis=1, keepdims=True))
     dirichlet = np.ones(len(sd))
     dirichlet[0] = NULL_WEIGHT
-    weight = _squarem(likelihood, dirichlet, max_iterations, tolerance)
+    weight = _squarem(likelihood, dirichlet, weight, max_iterations, tolerance)
     return NormalMixturePrior(sd=sd, weight=weight)
+
+
+def _grid(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """ashr's ``autoselect.mixsd``: from min(se)/10 to 2·sqrt(max(d² − se²)) in steps of √2,
+    plus 0 (the point mass)."""
+    smallest = np.min(s) / 10
+    excess = x**2 - s**2
+    largest = 2 * np.sqrt(np.max(excess)) if np.any(excess > 0) else 8 * smallest
+    steps = int(np.ceil(np.log2(largest / smallest) / np.log2(GRID_STEP)))
+    return np.concatenate([[0.0], GRID_STEP ** np.arange(-steps, 1) * largest])
 
 
 def _penalised_log_likelihood(likelihood, dirichlet, weight) -> float:
@@ -95,10 +111,12 @@ def _em_step(likelihood: np.ndarray, dirichlet: np.ndarray, weight: np.ndarray) 
     return updated / updated.sum()
 
 
-def _squarem(likelihood, dirichlet, max_iterations: int, tolerance: float) -> np.ndarray:
-    """EM for the mixture weights, accelerated by SQUAREM (Varadhan & Roland, Scand J Stat
-    2008), as ashr's EM was; a step that lowers the likelihood falls back to plain EM."""
-    weight = np.full(likelihood.shape[1], 1 / likelihood.shape[1])
+def _squarem(
+    likelihood, dirichlet, weight: np.ndarray, max_iterations: int, tolerance: float
+) -> np.ndarray:
+    """EM for the mixture weights from ``weight``, accelerated by SQUAREM (Varadhan & Roland,
+    Scand J Stat 2008), as ashr's EM was; a step that lowers the likelihood falls back to
+    plain EM."""
     objective = _penalised_log_likelihood(likelihood, dirichlet, weight)
     for _ in range(max_iterations):
         first = _em_step(likelihood, dirichlet, weight)

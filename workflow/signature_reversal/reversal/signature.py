@@ -1,11 +1,14 @@
 """Signature level: is the disease signature as a whole moved back toward control?
 
-Headline figures (``estimates``): the slope of T on D over the disease genes and the %
-improvement of disease-up and disease-down genes, each as observed, expected if the treatment
-did nothing, and corrected with a 95% CI; plus the % of disease genes moved toward control and
-the CMap connectivity. The verdict's p-values come from null draws (``nulls``): the corrected
-slope is recomputed on every draw — disease-gene selection, shrinkage and correction included —
-on the fast linear model, so the p-value is exact whatever bias remains in the estimator.
+Headline figures: the slope of T on D over the disease genes and the % improvement of
+disease-up and disease-down genes, each as observed (naive), expected if the treatment did
+nothing (the naive figure's mean on worlds drawn from the fitted model with no treatment
+effect: the placebo arm's analogue), and the
+estimate with its 95% CI — the fast estimator (``fast_figures``) calibrated on worlds drawn from
+the data's fitted model (``bootstrap``). Also the % of disease genes moved toward control and
+the CMap connectivity. The verdict's p-values come from null draws (``nulls``): the fast
+statistic is recomputed on every draw — disease-gene selection, shrinkage and correction
+included — so the p-value is exact whatever bias remains in the statistic.
 """
 
 from __future__ import annotations
@@ -16,27 +19,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..progress import tracked
+from ..progress import stage, tracked
 from ..settings import VerdictRule
-from . import linear_model, nulls
-from .connectivity import connectivity
-from .estimates import (
-    CorrectedEffects,
-    Headline,
-    correlation,
-    moved_toward_control,
-    slope_figure,
-    through_origin,
-)
-from .shrinkage import NormalMixturePrior, fit_prior
+from . import bootstrap, linear_model, nulls
+from .estimates import CorrectedEffects, Headline, correlation, moved_toward_control
+from .fast_figures import FIGURES, STATISTICS, FastStatistic
 from .verdicts import decide, too_few_samples
 
-FIGURES = ("slope", "percent_improvement_up", "percent_improvement_down")
 ESTIMATOR = (
-    "corrected for the disease samples shared by D and T (decorrelation), for measurement error "
-    "in D and for selecting genes on D (empirical-Bayes shrinkage of D, as ashr); 95% CI from a "
-    "sandwich variance across genes plus the noise that gene-gene correlation adds (measured "
-    "on the residuals of the linear model)"
+    "on the linear model of log2 normalized counts: disease genes shrunk by empirical Bayes "
+    "(ashr's prior) and treatment effects decorrelated from the shared disease samples; then "
+    "calibrated by a parametric bootstrap of the fitted model (negative-binomial counts with "
+    "the data's means, dispersions scattered as DESeq2 estimated, each group's variability, "
+    "disease effects drawn from their posterior), the whole procedure rerun on every world; "
+    "95% CI from the worlds' scatter, widened by the gene-gene correlation seen in the "
+    "residuals"
 )
 
 
@@ -58,6 +55,7 @@ class SignatureResult:
     p_reversal: float = math.nan
     p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)  # per figure: the line it was inverted on
     not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
 
     def to_dict(self) -> dict:
@@ -76,6 +74,7 @@ class SignatureResult:
             "null": self.null.to_dict(),
             "estimator": ESTIMATOR,
             "correlation_ratio": _plain(self.correlation_ratio),
+            "calibration": {k: _plain(v) for k, v in self.calibration.items()},
         }
 
 
@@ -88,65 +87,6 @@ def _plain(values: dict) -> dict:
     return {k: _number(v) for k, v in values.items()}
 
 
-# --- the fast statistics recomputed on every null draw -----------------------------------------
-
-STATISTICS = (
-    "slope",
-    "percent_improvement_up",
-    "percent_improvement_down",
-    "naive_slope",
-    "connectivity",
-)
-
-
-@dataclass(frozen=True)
-class FastStatistic:
-    """The corrected signature statistics on the fast linear model, for observed and null data."""
-
-    design: linear_model.Design
-    n_top: int
-    variance_prior: linear_model.VariancePrior
-    disease_prior: NormalMixturePrior
-    kappa: float  # Cov(d, t) / Var(d) of the linear model: the same for every gene
-
-    @classmethod
-    def on(cls, expression: np.ndarray, design: linear_model.Design, n_top: int) -> FastStatistic:
-        """Parameters from statistics that no null draw changes — the fit of the model in
-        which disease and treatment are one group — so the observed data and every draw go
-        through the same function, and the null distribution is exact."""
-        pooled = linear_model.pooled_fit(expression, design)
-        kappa = design.variance_factor(design.treatment, design.disease) / design.variance_factor(
-            design.disease, design.disease
-        )
-        return cls(design, n_top, pooled.variance_prior, fit_prior(pooled.d, pooled.se_d), kappa)
-
-    def __call__(self, expression: np.ndarray) -> np.ndarray:
-        return self.from_fit(*linear_model.least_squares(expression, self.design))
-
-    def from_fit(self, coefficients: np.ndarray, rss: np.ndarray) -> np.ndarray:
-        """The statistics of a least-squares fit (one null draw of ``nulls.fitted_draws``)."""
-        fit = linear_model.fit_from(coefficients, rss, self.design, self.variance_prior)
-        top = np.argpartition(-np.abs(fit.stat_d), self.n_top - 1)[: self.n_top]
-        d, t = fit.d[top], fit.t[top]
-        m = self.disease_prior.posterior_mean(d, fit.se_d[top])
-        corrected = t - self.kappa * (d - m)
-        values = dict.fromkeys(STATISTICS, math.nan)
-        for name, genes, scale in (
-            ("slope", np.ones(len(top), bool), 1.0),
-            ("percent_improvement_up", d > 0, -100.0),
-            ("percent_improvement_down", d < 0, -100.0),
-        ):
-            if genes.sum() >= 2:
-                values[name] = scale * through_origin(m[genes], corrected[genes])
-        values["naive_slope"] = through_origin(d, t)
-        selected = np.zeros(len(fit.d), bool)
-        selected[top] = True
-        values["connectivity"] = connectivity(
-            fit.stat_t, selected & (fit.d > 0), selected & (fit.d < 0)
-        )
-        return np.array([values[name] for name in STATISTICS])
-
-
 def signature_verdict(
     genes: pd.DataFrame,
     effects: CorrectedEffects,
@@ -154,6 +94,7 @@ def signature_verdict(
     design: linear_model.Design,
     plan: nulls.NullPlan,
     rule: VerdictRule,
+    world: bootstrap.World,
 ) -> SignatureResult:
     """Headline figures, null-draw p-values and the overall verdict.
 
@@ -185,9 +126,13 @@ def signature_verdict(
             result.reason += "; also " + too_few_samples(plan, rule)
         return result
 
-    # the null: the corrected statistics on every treatment-does-nothing draw
+    # the fast statistic on the data and on every treatment-does-nothing draw (p-values), and
+    # as an estimator (aware of unequal group variances) for the figures
     statistic = FastStatistic.on(expression, design, n_disease)
-    observed = statistic(expression)
+    fitted = linear_model.least_squares(expression, design)
+    observed = statistic.from_fit(*fitted)
+    estimator = FastStatistic.estimator(expression, design, n_disease)
+    values, selection = estimator.evaluate(*fitted, rows=np.flatnonzero(disease), up=d[disease] > 0)
     null = np.array(
         [
             statistic.from_fit(*draw)
@@ -205,20 +150,47 @@ def signature_verdict(
     p_connectivity, _ = nulls.permutation_pvalues(
         observed[column["connectivity"]], null[:, column["connectivity"]], plan.exact
     )
-    # the headline figures on the DE estimates, their noise widened by gene-gene correlation
-    up, down = disease & (d > 0), disease & (d < 0)
+    # the headline figures: the estimator calibrated on worlds drawn from the fitted model,
+    # its noise widened by the gene-gene correlation seen in the data's residuals
     residuals = linear_model.residuals(expression, design)
-    for name, mask, scale in (
-        ("slope", disease, 1.0),
-        ("percent_improvement_up", up, -100.0),
-        ("percent_improvement_down", down, -100.0),
-    ):
-        usable = mask & np.isfinite(effects.shrunk_disease)
-        correlated = correlation(
-            residuals[usable], effects.shrunk_disease[usable], design.df_residual
+    counts_in = {}
+    for name in FIGURES:
+        rows = selection.rows[selection.mask(name)]
+        counts_in[name] = len(rows)
+        weights = selection.weights[selection.mask(name)]
+        result.correlation_ratio[name] = correlation(
+            residuals[rows], weights, design.df_residual
+        ).ratio
+    with stage(f"calibration on {2 * rule.calibration_worlds} bootstrap worlds"):
+        calibration = bootstrap.calibrate(
+            world,
+            estimator,
+            values,
+            counts_in,
+            result.correlation_ratio,
+            rule.calibration_worlds,
+            rule.seed,
         )
-        result.correlation_ratio[name] = correlated.ratio
-        setattr(result, name, slope_figure(d, t, effects, mask, scale, correlated))
+    for name in FIGURES:
+        calibrated = calibration.figures[name]
+        low, high = calibrated.interval()
+        setattr(
+            result,
+            name,
+            Headline(
+                observed=values[f"naive_{name}"],
+                null_expected=calibration.null_naive[name],
+                estimate=calibrated.estimate,
+                ci_low=low,
+                ci_high=high,
+                note=calibrated.trust,
+            ),
+        )
+        result.calibration[name] = {
+            "intercept": calibrated.intercept,
+            "response": calibrated.response,
+            "worlds": calibrated.worlds,
+        }
     moved, moved_null = moved_toward_control(d, t, effects, disease)
     result.percent_moved_toward_control = {"observed": moved, "null_expected": moved_null}
     result.connectivity = {

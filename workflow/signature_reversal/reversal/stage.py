@@ -14,7 +14,8 @@ from ..enrichment.gene_ranking import ranking, running_score
 from ..inputs.gene_sets import restrict_to_genes
 from ..inputs.gmt import GeneSet
 from ..settings import VerdictRule
-from . import genes_of_interest, linear_model, nulls
+from . import bootstrap, genes_of_interest, linear_model, nulls
+from .estimates import CorrectedEffects
 from .genes import gene_table
 from .pathway_scores import restoration, zscore_scores
 from .set_verdicts import NOT_CHANGED, gene_set_verdicts
@@ -53,6 +54,7 @@ def run(
     design_formula: str = "~condition",
     requested_genes: Sequence[str] = (),
     orthologs: pd.DataFrame | None = None,
+    dispersions: pd.DataFrame | None = None,
 ) -> ReversalResult:
     """Judge whether the treatment reverses the disease signature, overall and per gene set.
 
@@ -75,6 +77,9 @@ def run(
         The DE design; its covariates enter the linear model of the nulls and set tests.
     requested_genes, orthologs
         Genes shown one by one, found through orthologs when named in the other species.
+    dispersions
+        The DE step's per-gene dispersions (indexed by gene): the parametric bootstrap that
+        calibrates the headline figures draws its counts with them.
     """
     # per gene: D, T, R, the corrected effects and a reversal class for each disease gene
     genes, effects = gene_table(
@@ -91,8 +96,9 @@ def run(
     design = linear_model.Design.from_formula(tested.obs, design_formula)
     plan = nulls.plan(design, rule.null_method, rule.permutations)
     log.info("null: %s (%s)", plan.describe(), plan.reason)
-    # the signature as a whole
-    signature = signature_verdict(genes, effects, expression, design, plan, rule)
+    # the signature as a whole, its figures calibrated on worlds drawn from the fitted model
+    world = world_of(tested, expression, size_factors, design, dispersions, effects)
+    signature = signature_verdict(genes, effects, expression, design, plan, rule, world)
     log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
     # each curated set that disease changed
     usable, _ = restrict_to_genes(curated, genes["gene"], 1, 10**9)
@@ -144,6 +150,28 @@ def run(
             if name in usable
         },
         heatmap=_top_disease_genes(genes, expression, samples),
+    )
+
+
+def world_of(
+    tested: ad.AnnData,
+    expression: np.ndarray,
+    size_factors: pd.Series,
+    design: linear_model.Design,
+    dispersions: pd.DataFrame | None,
+    effects: CorrectedEffects,
+) -> bootstrap.World:
+    """The fitted model the headline figures are calibrated on, for the tested genes."""
+    counts = tested.layers.get("counts")
+    return bootstrap.World.from_data(
+        expression,
+        None if counts is None else np.asarray(counts, dtype=float).T,
+        size_factors.loc[tested.obs_names].to_numpy(float),
+        design,
+        None if dispersions is None else dispersions.reindex(tested.var_names),
+        effects.disease,
+        effects.disease_se,
+        effects.prior,
     )
 
 

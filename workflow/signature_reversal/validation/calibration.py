@@ -23,11 +23,12 @@ from scipy import stats
 from ..de import stage as de
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
-from ..reversal import linear_model, nulls
+from ..reversal import bootstrap, linear_model, nulls
 from ..reversal.genes import gene_table
 from ..reversal.reference_verdict import run_reference
 from ..reversal.set_verdicts import SetScores, gene_set_verdicts, membership_matrix
 from ..reversal.signature import FIGURES, signature_verdict
+from ..reversal.stage import world_of
 from ..settings import DESettings, ReferenceSpec, VerdictRule
 from . import simulate
 
@@ -148,10 +149,11 @@ class Analysis:
     expression: np.ndarray
     design: linear_model.Design
     plan: nulls.NullPlan
+    world: bootstrap.World
 
     def signature(self, rule: VerdictRule):
         return signature_verdict(
-            self.genes, self.effects, self.expression, self.design, self.plan, rule
+            self.genes, self.effects, self.expression, self.design, self.plan, rule, self.world
         )
 
     def gene_sets(self, sets: Mapping[str, list[str]], rule: VerdictRule) -> pd.DataFrame:
@@ -184,7 +186,9 @@ def analyse(data: simulate.SimulatedData, rule: VerdictRule) -> Analysis:
     covariates = tested.obs[["batch"]] if "batch" in tested.obs else None
     design = linear_model.Design.from_samples(tested.obs["role"].to_numpy(), covariates)
     plan = nulls.plan(design, rule.null_method, rule.permutations)
-    return Analysis(data, genes, effects, expression, design, plan)
+    dispersions = result.dispersions.set_index("gene")
+    world = world_of(tested, expression, size_factors, design, dispersions, effects)
+    return Analysis(data, genes, effects, expression, design, plan, world)
 
 
 def evaluate(

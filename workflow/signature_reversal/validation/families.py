@@ -162,12 +162,19 @@ def _sheet(n_per_group: int) -> pd.DataFrame:
 
 
 def generate(
-    family: Family, treatment: Treatment, n_per_group: int, seed: int, n_genes: int = 8000
+    family: Family,
+    treatment: Treatment,
+    n_per_group: int,
+    seed: int,
+    n_genes: int = 8000,
+    noise_seed: int | None = None,
 ) -> SimulatedData:
-    """One dataset of a family under a treatment scenario (seeded: same arguments, same data)."""
+    """One dataset of a family under a treatment scenario (seeded: same arguments, same data).
+    ``noise_seed``: the same truth (effects, expression, dispersions) with independent samples,
+    e.g. an independent reference study."""
     if family.plasmode:
         return plasmode(treatment, n_per_group, seed, n_genes)
-    rng = np.random.default_rng([seed, n_per_group, zlib.crc32(family.name.encode())])
+    rng = np.random.default_rng([seed, zlib.crc32(family.name.encode())])
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
     base = np.exp(rng.normal(np.log(family.mean_count), family.sd_log_mean, n_genes))
@@ -175,31 +182,42 @@ def generate(
         top = np.argsort(-base)[: max(1, n_genes // 100)]
         disease[top] += family.composition_shift
         treated[top] -= treatment.reversal * family.composition_shift
+    trend = family.dispersion_a0 + family.dispersion_a1 / base
+    gene_dispersion = trend * np.exp(rng.normal(0, family.dispersion_scatter, n_genes))
+    batch_effect = rng.normal(0, family.batch_sd, n_genes)
+    modules = rng.integers(0, max(1, n_genes // max(family.module_size, 1)), n_genes)
+    outlier_noise = rng.normal(0, family.outlier_sd, n_genes)
+    # the samples: their own stream, so one truth can be sampled twice
+    rng = np.random.default_rng([seed if noise_seed is None else noise_seed, n_per_group, 1])
     sheet = _sheet(n_per_group)
     roles = np.repeat([0, 1, 2], n_per_group)
-    log2_mean = np.log2(base)[:, None] + np.column_stack(
-        [np.zeros(n_genes), disease, disease + treated]
-    )[:, roles]
+    log2_mean = (
+        np.log2(base)[:, None]
+        + np.column_stack([np.zeros(n_genes), disease, disease + treated])[:, roles]
+    )
     n_samples = len(roles)
     if family.batch_sd:
         batch = rng.permutation(np.arange(n_samples) % 2)
-        log2_mean += rng.normal(0, family.batch_sd, n_genes)[:, None] * batch[None, :]
+        log2_mean += batch_effect[:, None] * batch[None, :]
     if family.module_size:
-        modules = rng.integers(0, max(1, n_genes // family.module_size), n_genes)
         shifts = rng.normal(0, family.module_sd, (modules.max() + 1, n_samples))
         log2_mean += shifts[modules]
     if family.outlier_sd:
-        log2_mean[:, rng.integers(n_samples)] += rng.normal(0, family.outlier_sd, n_genes)
-    trend = family.dispersion_a0 + family.dispersion_a1 / base
-    dispersion = trend * np.exp(rng.normal(0, family.dispersion_scatter, n_genes))
-    dispersion = np.repeat(dispersion[:, None], n_samples, axis=1)
+        log2_mean[:, rng.integers(n_samples)] += outlier_noise
+    dispersion = np.repeat(gene_dispersion[:, None], n_samples, axis=1)
     dispersion[:, roles == 1] *= family.disease_dispersion_factor
     library = np.exp(rng.normal(0, family.library_cv, n_samples))
     mu = 2.0**log2_mean * library[None, :]
     counts = rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mu))
     names = [f"Gene{i:05d}" for i in range(n_genes)]
     truth = pd.DataFrame(
-        {"disease_lfc": disease, "treatment_lfc": treated, "base_mean": base}, index=names
+        {
+            "disease_lfc": disease,
+            "treatment_lfc": treated,
+            "base_mean": base,
+            "dispersion": gene_dispersion,
+        },
+        index=names,
     )
     return SimulatedData(
         counts=pd.DataFrame(counts, index=names, columns=sheet["sample"]),
