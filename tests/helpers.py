@@ -421,7 +421,7 @@ def table_dataset(counts: Path, samples: Path, **extra) -> dict:
 
 # --- reversal: simulated datasets through the pipeline's DE step --------------------------------
 
-RULE = VerdictRule.from_config(permutations=200, min_disease_genes=10)
+RULE = VerdictRule.from_config(permutations=200, min_disease_genes=10, calibration_worlds=20)
 # Noisy data and a lenient disease-gene rule: many selected genes carry mostly noise, which is
 # where the shared-disease-group pitfall bites hardest.
 NOISY = dict(

