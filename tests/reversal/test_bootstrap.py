@@ -50,7 +50,7 @@ def test_a_world_has_the_data_s_size_factors_means_and_noise():
 
 def test_calibration_removes_the_bias_the_gaussian_correction_leaves():
     """Strongly overdispersed counts, a treatment that does nothing: the uncorrected fast
-    estimator reads reversal (−0.15), the calibration removes most of it."""
+    estimator reads reversal (−0.15), the calibration removes about half of it."""
     raw, calibrated = [], []
     for seed in range(6):
         data, analysis = _analysed("strongly overdispersed", "no effect", seed, n_genes=4000)
@@ -71,10 +71,11 @@ def test_calibration_removes_the_bias_the_gaussian_correction_leaves():
         calibrated.append(result.figures["slope"].estimate)
         assert 0.6 < result.figures["slope"].response < 1.0  # attenuated, and measured
     assert np.mean(raw) < -0.1
-    # most of the bias is measured on the worlds and removed (the robustness study, README:
-    # what is left in this family, and the note beside such figures)
-    assert np.mean(np.subtract(calibrated, raw)) > 0.07
-    assert abs(np.mean(calibrated)) < abs(np.mean(raw)) / 2
+    # about half of the bias is measured on the worlds and removed: what is left in this
+    # family is in the README (Validation) and said beside such figures (the caveat below)
+    assert np.mean(np.subtract(calibrated, raw)) > 0.05
+    assert abs(np.mean(calibrated)) < 0.6 * abs(np.mean(raw))
+    assert "strongly overdispersed" in analysis.world.caveat
 
 
 def test_the_line_is_inverted_with_its_monte_carlo_error():

@@ -91,24 +91,10 @@ class World:
         factors = group_variance_factors(residuals, roles)
         scale = _disease_se_scale(design, factors)
         has = np.isfinite(disease) & np.isfinite(disease_se) & (disease_se > 0)
-        scatter = np.zeros(len(disease))
-        if counts is not None and dispersions is not None:
-            # the part of each gene's error variance that is overdispersion, times the scatter
-            # of the true dispersions around the MAP estimates
-            mean = dispersions["base_mean"].to_numpy(float)
-            map_ = dispersions["map"].to_numpy(float)
-            share = np.nan_to_num(map_ * mean / (1 + map_ * mean))
-            missing = _missing_scatter(
-                dispersions["genewise"].to_numpy(float),
-                map_,
-                dispersions["fitted"].to_numpy(float),
-                design.df_residual,
-            )
-            scatter = share * missing
-        if abs(scale - 1) > 1e-3 or np.any(scatter > 0):
-            prior = fit_prior(disease[has], disease_se[has] * scale, scatter=scatter[has])
+        if abs(scale - 1) > 1e-3:
+            prior = fit_prior(disease[has], disease_se[has] * scale)
         posterior = prior.posterior_components(
-            np.where(has, disease, 0.0), np.where(has, disease_se * scale, 1.0), scatter
+            np.where(has, disease, 0.0), np.where(has, disease_se * scale, 1.0)
         )
         if counts is not None and dispersions is not None:
             normalized = counts / size_factors[None, :]

@@ -45,32 +45,12 @@ class NormalMixturePrior:
         return (responsibility * (var_k + mean_k**2)).sum(axis=1) - mean**2
 
     def posterior_components(
-        self, estimate: np.ndarray, se: np.ndarray, scatter: np.ndarray | float = 0.0
+        self, estimate: np.ndarray, se: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The posterior of D given d is a mixture of normals: per gene (rows) and component,
-        its weight, mean and variance. Needed where a nonlinear function of D is averaged.
-        ``scatter``: SD of the log of d's true error variance around se² (see ``fit_prior``);
-        the components are then one per (quadrature node, prior component)."""
-        if np.all(np.asarray(scatter) == 0):
-            responsibility, shrink = self._components(estimate, se)
-            return responsibility, shrink * estimate[:, None], shrink * se[:, None] ** 2
-        nodes, node_weight = _scale_nodes(se, scatter)  # genes × nodes
-        variance = nodes[:, :, None] ** 2 + self.sd[None, None, :] ** 2
-        log_lik = -0.5 * (np.log(variance) + estimate[:, None, None] ** 2 / variance)
-        log_post = (
-            log_lik
-            + np.log(node_weight)[:, :, None]
-            + np.log(np.maximum(self.weight, 1e-300))[None, None, :]
-        )
-        post = np.exp(log_post - log_post.max(axis=(1, 2), keepdims=True))
-        post /= post.sum(axis=(1, 2), keepdims=True)
-        shrink = self.sd[None, None, :] ** 2 / variance
-        n = len(estimate)
-        return (
-            post.reshape(n, -1),
-            (shrink * estimate[:, None, None]).reshape(n, -1),
-            (shrink * nodes[:, :, None] ** 2).reshape(n, -1),
-        )
+        its weight, mean and variance. Needed where a nonlinear function of D is averaged."""
+        responsibility, shrink = self._components(estimate, se)
+        return responsibility, shrink * estimate[:, None], shrink * se[:, None] ** 2
 
     def _components(self, estimate: np.ndarray, se: np.ndarray):
         variance = se[:, None] ** 2 + self.sd[None, :] ** 2
@@ -87,18 +67,10 @@ def fit_prior(
     max_iterations: int = 60,
     tolerance: float = 1e-8,
     start: NormalMixturePrior | None = None,
-    scatter: np.ndarray | float = 0.0,
 ) -> NormalMixturePrior:
     """ashr's normal-mixture prior fitted to the estimates of all genes by EM. ``start`` (a
     prior fitted to similar data, e.g. the data a parametric bootstrap draws from) gives the
-    grid and the first weights, so a few iterations suffice.
-
-    ``scatter`` (per gene or one value): the SD of the log of each estimate's true error
-    variance around se². Dispersions scattered around their trend make the errors of the DE
-    estimates a scale mixture of normals, heavier-tailed than se says; with a normal likelihood
-    the tails are taken for effects and the prior comes out too wide. The likelihood is then
-    averaged over a log-normal error variance (7-point Gauss–Hermite quadrature), as ashr's
-    t likelihood averages over an inverse-χ² one."""
+    grid and the first weights, so a few iterations suffice."""
     ok = np.isfinite(estimate) & np.isfinite(se) & (se > 0)
     x, s = estimate[ok], se[ok]
     if start is None:
@@ -106,17 +78,8 @@ def fit_prior(
         weight = np.full(len(sd), 1 / len(sd))
     else:
         sd, weight = start.sd, start.weight
-    if np.all(np.asarray(scatter) == 0):
-        variance = s[:, None] ** 2 + sd[None, :] ** 2
-        log_lik = -0.5 * (np.log(variance) + x[:, None] ** 2 / variance)
-    else:  # the likelihood averaged over the error variance's scatter (Gauss–Hermite)
-        nodes, node_weight = _scale_nodes(s, np.broadcast_to(scatter, estimate.shape)[ok])
-        variance = nodes[:, :, None] ** 2 + sd[None, None, :] ** 2
-        per_node = -0.5 * (np.log(variance) + x[:, None, None] ** 2 / variance)
-        top = per_node.max(axis=1, keepdims=True)
-        log_lik = (
-            np.log((node_weight[:, :, None] * np.exp(per_node - top)).sum(axis=1)) + top[:, 0, :]
-        )
+    variance = s[:, None] ** 2 + sd[None, :] ** 2
+    log_lik = -0.5 * (np.log(variance) + x[:, None] ** 2 / variance)
     likelihood = np.exp(log_lik - log_lik.max(axis=1, keepdims=True))
     dirichlet = np.ones(len(sd))
     dirichlet[0] = NULL_WEIGHT
@@ -171,16 +134,3 @@ def _squarem(
         if converged:
             break
     return weight
-
-
-GAUSS_HERMITE = np.polynomial.hermite.hermgauss(7)
-
-
-def _scale_nodes(se: np.ndarray, scatter: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Per gene: the error SDs at the quadrature nodes of a log-normal error variance (log SD
-    ``scatter``) and the nodes' weights."""
-    points, weights = GAUSS_HERMITE
-    scatter = np.broadcast_to(np.asarray(scatter, dtype=float), se.shape)
-    log_variance = np.sqrt(2.0) * scatter[:, None] * points[None, :]
-    nodes = se[:, None] * np.exp(log_variance / 2)
-    return nodes, np.broadcast_to(weights / np.sqrt(np.pi), nodes.shape)

@@ -172,7 +172,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             record[f"{name} coverage"] = 100 * float(group[f"{name}_covered"].mean())
             spread = float(error.std(ddof=1)) if len(group) > 1 else math.nan
             record[f"{name} width ratio"] = float(half.median()) / spread if spread else math.nan
-            record[f"{name} flagged"] = 100 * float((group[f"{name}_note"] != "").mean())
+            flagged = group[f"{name}_note"].fillna("") != ""
+            record[f"{name} flagged"] = 100 * float(flagged.mean())
         out.append(record)
     return pd.DataFrame(out)
 
