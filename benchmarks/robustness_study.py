@@ -95,6 +95,41 @@ def main() -> None:
     if args.out:
         results.to_csv(f"{args.out}.datasets.tsv", sep="\t", index=False)
         table.to_csv(f"{args.out}.tsv", sep="\t", index=False)
+        Path(f"{args.out}.md").write_text(markdown(table))
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The summary as README's table: verdict rates, then per figure the mean estimate (mean
+    truth), its bias and the CI coverage, and how often the figures were marked."""
+    head = (
+        "| family | treatment | n | datasets | reverses / partially / no evidence / aggravates % "
+        "| slope: estimate (truth), bias, CI covers % | % impr. up: estimate (truth), bias, "
+        "covers % | % impr. down: estimate (truth), bias, covers % | marked % |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for _, row in table.iterrows():
+        verdicts = " / ".join(
+            f"{row[v]:.0f}" for v in ("reverses", "partially reverses", "no evidence", "aggravates")
+        )
+        cells = []
+        for name, digits in (
+            ("slope", 2),
+            ("percent_improvement_up", 1),
+            ("percent_improvement_down", 1),
+        ):
+            if f"{name} estimate" not in row or pd.isna(row[f"{name} estimate"]):
+                cells.append("–")
+                continue
+            cells.append(
+                f"{row[f'{name} estimate']:.{digits}f} ({row[f'{name} truth']:.{digits}f}), "
+                f"{row[f'{name} bias']:+.{digits + 1}f}, {row[f'{name} coverage']:.0f}"
+            )
+        lines.append(
+            f"| {row['family']} | {row['treatment']} | {row['n_per_group']} | "
+            f"{row['datasets']} | {verdicts} | {' | '.join(cells)} | "
+            f"{row['slope flagged']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

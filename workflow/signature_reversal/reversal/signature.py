@@ -131,8 +131,12 @@ def signature_verdict(
     statistic = FastStatistic.on(expression, design, n_disease)
     fitted = linear_model.least_squares(expression, design)
     observed = statistic.from_fit(*fitted)
+    # the estimator selects its genes as every bootstrap world does: the n most significant of
+    # the fast model (n = the DE step's disease genes). Evaluated on the DE step's own list it
+    # would be selected by another statistic than in the worlds, which then overstate its
+    # winner's curse (+0.02 on the slope of a null treatment in the robustness study)
     estimator = FastStatistic.estimator(expression, design, n_disease)
-    values, selection = estimator.evaluate(*fitted, rows=np.flatnonzero(disease), up=d[disease] > 0)
+    values, selection = estimator.evaluate(*fitted)
     null = np.array(
         [
             statistic.from_fit(*draw)

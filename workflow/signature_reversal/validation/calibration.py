@@ -24,6 +24,7 @@ from ..de import stage as de
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
 from ..reversal import bootstrap, linear_model, nulls
+from ..reversal.fast_figures import FastStatistic
 from ..reversal.genes import gene_table
 from ..reversal.reference_verdict import run_reference
 from ..reversal.set_verdicts import SetScores, gene_set_verdicts, membership_matrix
@@ -156,6 +157,19 @@ class Analysis:
             self.genes, self.effects, self.expression, self.design, self.plan, rule, self.world
         )
 
+    def estimator_genes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The genes the headline figures use (the fast model's n most significant, n = the DE
+        step's disease genes) as a mask, and which of them go up."""
+        n_top = int(self.genes["disease_gene"].sum())
+        mask, up = np.zeros(len(self.genes), bool), np.zeros(len(self.genes), bool)
+        if n_top < 3:
+            return mask, up
+        estimator = FastStatistic.estimator(self.expression, self.design, n_top)
+        _, selection = estimator.evaluate(*linear_model.least_squares(self.expression, self.design))
+        mask[selection.rows] = True
+        up[selection.rows] = selection.up
+        return mask, up
+
     def gene_sets(self, sets: Mapping[str, list[str]], rule: VerdictRule) -> pd.DataFrame:
         """Per-set verdicts, sets judged by the t-test of their disease shift."""
         gate = disease_gate(self.expression, self.design, self.genes["gene"], sets)
@@ -225,20 +239,29 @@ def evaluate(
         "p_connectivity": signature.connectivity.get("p", math.nan),
         "n_disease_genes": signature.n_disease_genes,
     }
-    row.update(_figure_truths(genes, truth, signature))
+    row.update(_figure_truths(genes, truth, signature, analysis.estimator_genes()))
     row.update(_set_scores(table, truth, sets, genes))
     return row
 
 
-def _figure_truths(genes: pd.DataFrame, truth: pd.DataFrame, signature) -> dict:
-    """Each headline figure: observed, estimate, truth over the selected genes, covered?"""
-    selected = genes["disease_gene"].to_numpy()
-    d_obs = genes["disease_log2FC"].to_numpy()
+def _figure_truths(
+    genes: pd.DataFrame,
+    truth: pd.DataFrame,
+    signature,
+    used: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict:
+    """Each headline figure: observed, estimate, truth over the genes it used (``used``: mask
+    and up-direction of the estimator's genes; default the selected disease genes), covered?"""
+    if used is None:
+        selected = genes["disease_gene"].to_numpy()
+        up = genes["disease_log2FC"].to_numpy() > 0
+    else:
+        selected, up = used
     big_d, big_t = truth["disease_lfc"].to_numpy(), truth["treatment_lfc"].to_numpy()
     masks = {
         "slope": (selected, 1.0),
-        "percent_improvement_up": (selected & (d_obs > 0), -100.0),
-        "percent_improvement_down": (selected & (d_obs < 0), -100.0),
+        "percent_improvement_up": (selected & up, -100.0),
+        "percent_improvement_down": (selected & ~up, -100.0),
     }
     row = {}
     for name in FIGURES:

@@ -21,8 +21,9 @@ import pandas as pd
 from ..de import stage as de
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
+from ..reversal import linear_model
 from ..reversal.bootstrap import world_truth
-from ..reversal.fast_figures import FIGURES, Selection
+from ..reversal.fast_figures import FIGURES, FastStatistic
 from ..reversal.reference_verdict import run_reference
 from ..settings import DESettings, ReferenceSpec, VerdictRule
 from . import calibration, families
@@ -61,11 +62,13 @@ def evaluate(
     big_d, big_t = truth["disease_lfc"].to_numpy(), truth["treatment_lfc"].to_numpy()
     if signature.not_judged == "too few genes":
         return row
-    # the figures are over the DE step's disease genes, by the sign of their disease effect
-    disease = analysis.genes["disease_gene"].to_numpy(bool)
-    d = analysis.genes["disease_log2FC"].to_numpy(float)
-    rows = np.flatnonzero(disease)
-    selection = Selection(rows=rows, up=d[rows] > 0, weights=d[rows])
+    # the truth over the genes the estimator used (the fast model's n most significant)
+    estimator = FastStatistic.estimator(
+        analysis.expression, analysis.design, signature.n_disease_genes
+    )
+    _, selection = estimator.evaluate(
+        *linear_model.least_squares(analysis.expression, analysis.design)
+    )
     for name in FIGURES:
         figure = getattr(signature, name)
         _record(row, name, figure, world_truth(big_d, big_t, selection, name))
