@@ -53,6 +53,7 @@ def test_two_arm_study_against_a_csv_reference(tmp_path, curated_sets):
     assert summary["verdict"] == "reverses", summary["reason"]
     assert summary["mapping"]["selected_mapped"] == summary["n_reference_genes"] > 50
     assert sorted(p.name for p in (results / "de").glob("*.tsv")) == [
+        "dispersions.tsv",
         "filtered_genes.tsv",
         "group_variability.tsv",
         "size_factors.tsv",
