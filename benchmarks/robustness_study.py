@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--reference", action="store_true", help="add the reference rows")
+    parser.add_argument("--reference-only", action="store_true", help="only the reference rows")
     parser.add_argument("--genes", type=int, default=8000)
     parser.add_argument("--permutations", type=int, default=200, help="null draws per dataset")
     parser.add_argument("--workers", type=int, default=2)
@@ -66,7 +67,14 @@ def main() -> None:
     args = parser.parse_args()
     rule = VerdictRule.from_config(permutations=args.permutations)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    jobs = robustness.grid(args.families, args.treatments, args.replicates, seeds, args.reference)
+    jobs = robustness.grid(
+        args.families,
+        args.treatments,
+        args.replicates,
+        seeds,
+        reference=args.reference or args.reference_only,
+        own=not args.reference_only,
+    )
     started = time.perf_counter()
     rows: list[dict] = []
     with ProcessPoolExecutor(args.workers) as pool:

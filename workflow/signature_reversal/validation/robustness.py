@@ -181,7 +181,9 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def grid(family_names, treatment_names, replicates, seeds, reference: bool = False) -> list[tuple]:
+def grid(
+    family_names, treatment_names, replicates, seeds, reference: bool = False, own: bool = True
+) -> list[tuple]:
     """Every (kind, family, treatment, n, seed) of a study; plasmode only up to 5 per group."""
     jobs = []
     for family in family_names:
@@ -190,7 +192,8 @@ def grid(family_names, treatment_names, replicates, seeds, reference: bool = Fal
                 if families.FAMILIES[family].plasmode and n > 5:
                     continue
                 for seed in seeds:
-                    jobs.append(("own", family, treatment, n, seed))
+                    if own:
+                        jobs.append(("own", family, treatment, n, seed))
                     # plasmode has too few real samples for an independent reference study
                     plasmode = families.FAMILIES[family].plasmode
                     if reference and treatment != "aggravation" and not plasmode:
