@@ -95,6 +95,21 @@ def test_the_line_is_inverted_with_its_monte_carlo_error():
     assert "only 4 disease genes" in few.trust
 
 
+def test_the_interval_takes_the_worlds_scatter_where_the_estimate_lies():
+    # worlds without a treatment effect scatter twice as much as worlds with one
+    truth = np.repeat([0.0, -0.7], 200)
+    treated = truth != 0
+    rng = np.random.default_rng(2)
+    value = 0.8 * truth + rng.normal(0, 1, len(truth)) * np.where(treated, 0.02, 0.04)
+    pairs = np.column_stack([value, truth, treated])
+    near_zero = bootstrap._invert(pairs, 0.0, 200, 1.0, 9)
+    near_effect = bootstrap._invert(pairs, 0.8 * -0.7, 200, 1.0, 9)
+    assert near_zero.se == pytest.approx(0.04 / 0.8, rel=0.15)
+    assert near_effect.se == pytest.approx(0.02 / 0.8, rel=0.15)
+    halfway = bootstrap._invert(pairs, 0.8 * -0.35, 200, 1.0, 9)
+    assert near_effect.se < halfway.se < near_zero.se
+
+
 def test_a_much_more_variable_group_is_said_beside_the_figures():
     _, analysis = _analysed("variable disease group", "no effect", 2)
     assert "disease group varies" in analysis.world.caveat
