@@ -64,7 +64,17 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=200, help="null draws per dataset")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="prefix for <out>.datasets.tsv and <out>.tsv")
+    parser.add_argument(
+        "--from-datasets",
+        nargs="+",
+        type=Path,
+        help="summarise earlier runs' <out>.datasets.tsv files together instead of running",
+    )
     args = parser.parse_args()
+    if args.from_datasets:
+        results = pd.concat([pd.read_csv(p, sep="\t") for p in args.from_datasets])
+        report(results, args.out)
+        return
     rule = VerdictRule.from_config(permutations=args.permutations)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     jobs = robustness.grid(
@@ -89,21 +99,28 @@ def main() -> None:
                     f"(about {elapsed / len(rows) * (len(jobs) - len(rows)):.0f} s to go)",
                     flush=True,
                 )
-    results = pd.DataFrame(rows)
-    table = robustness.summarise(results)
-    pd.set_option("display.width", 250)
-    pd.set_option("display.max_columns", 40)
-    shown = table.set_index(["family", "treatment", "n_per_group"])
-    shown = shown[[c for c in SHOWN if c in shown]].rename(columns=SHOWN).round(3)
     print(
         f"{len(jobs)} datasets in {time.perf_counter() - started:.0f} s "
         f"({args.genes} genes each, {args.permutations} null draws)"
     )
+    report(pd.DataFrame(rows), args.out)
+
+
+def report(results: pd.DataFrame, out: Path | None) -> None:
+    """Print the rows and the targets; with ``out``, write them as TSV and markdown."""
+    table = robustness.summarise(results)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 40)
+    pd.set_option("display.max_colwidth", 400)
+    shown = table.set_index(["family", "treatment", "n_per_group"])
+    shown = shown[[c for c in SHOWN if c in shown]].rename(columns=SHOWN).round(3)
     print(shown.to_string())
-    if args.out:
-        results.to_csv(f"{args.out}.datasets.tsv", sep="\t", index=False)
-        table.to_csv(f"{args.out}.tsv", sep="\t", index=False)
-        Path(f"{args.out}.md").write_text(markdown(table))
+    targets = robustness.check_targets(results)
+    print(targets.to_string(index=False))
+    if out:
+        results.to_csv(f"{out}.datasets.tsv", sep="\t", index=False)
+        table.to_csv(f"{out}.tsv", sep="\t", index=False)
+        Path(f"{out}.md").write_text(markdown(table) + "\n" + targets_markdown(targets))
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -136,6 +153,15 @@ def markdown(table: pd.DataFrame) -> str:
             f"| {row['family']} | {row['treatment']} | {row['n_per_group']} | "
             f"{row['datasets']} | {verdicts} | {' | '.join(cells)} | "
             f"{row['slope flagged']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def targets_markdown(targets: pd.DataFrame) -> str:
+    lines = ["| target | result | met |", "|---|---|---|"]
+    for _, row in targets.iterrows():
+        lines.append(
+            f"| {row['target']} | {row['result']} | {'met' if row['met'] else '**not met**'} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -44,3 +44,42 @@ def test_no_effect_intervals_cover_zero_and_no_reversal_is_claimed(null_rows):
     half = ((null_rows["slope_ci_high"] - null_rows["slope_ci_low"]) / 2 / 1.96).median()
     assert 0.5 < half / spread < 2.0, (half, spread)
     assert np.isfinite(null_rows["slope_estimate"]).all()
+
+
+def _planted_rows(covered: list[bool], verdicts: list[str], treatment: str) -> pd.DataFrame:
+    rows = []
+    for seed, (hit, verdict) in enumerate(zip(covered, verdicts, strict=True)):
+        row = {"family": "f", "treatment": treatment, "n_per_group": 3, "seed": seed}
+        row["verdict"] = verdict
+        for figure in ("slope", "percent_improvement_up", "percent_improvement_down"):
+            row |= {
+                f"{figure}_truth": 0.0,
+                f"{figure}_estimate": 0.05 if figure == "slope" else 0.0,
+                f"{figure}_ci_low": -1.0,
+                f"{figure}_ci_high": 1.0,
+                f"{figure}_covered": hit,
+                f"{figure}_note": "",
+            }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_targets_report_what_was_planted():
+    # 17 of 20 covered (85%), 2 false calls in 20 (10%), a null slope bias of +0.05
+    rows = _planted_rows(
+        [True] * 17 + [False] * 3, ["partially reverses"] * 2 + ["no evidence"] * 18, "no effect"
+    )
+    targets = robustness.check_targets(rows).set_index("target")
+    assert not targets.loc["every row × figure: coverage ≥ 90%", "met"]
+    assert "85%" in targets.loc["every row × figure: coverage ≥ 90%", "result"]
+    assert targets.loc["every row × figure: coverage ≤ 99% (no wider than needed)", "met"]
+    assert not targets.loc["no effect: mean slope within ±0.01", "met"]
+    assert targets.loc["no effect: mean percent_improvement_up within ±2", "met"]
+    false_calls = targets.loc["false reversal calls ≤ 5% (no effect, off-signature)"]
+    assert not false_calls["met"] and "10.0% (2/20" in false_calls["result"]
+    everywhere = robustness.check_targets(
+        _planted_rows([True] * 20, ["no evidence"] * 20, "no effect")
+    )
+    assert not everywhere.set_index("target").loc[
+        "every row × figure: coverage ≤ 99% (no wider than needed)", "met"
+    ]
