@@ -239,6 +239,7 @@ class Calibrated:
     response: float  # c: how much the estimator moves per unit of truth
     worlds: int
     trust: str | None = None  # why the interval should not be relied on, or None
+    se_worlds: float = math.nan  # the worlds' own scatter at the estimate, before correlation
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         half = float(stats.t.ppf(0.5 + level / 2, self.df)) * self.se
@@ -363,6 +364,7 @@ def _invert(
         float(slope),
         len(value),
         trust,
+        float(math.sqrt(sigma2 + mc) / abs(slope)),
     )
 
 

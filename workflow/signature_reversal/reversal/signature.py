@@ -194,6 +194,7 @@ def signature_verdict(
             "intercept": calibrated.intercept,
             "response": calibrated.response,
             "worlds": calibrated.worlds,
+            "se_worlds": calibrated.se_worlds,
         }
     moved, moved_null = moved_toward_control(d, t, effects, disease)
     result.percent_moved_toward_control = {"observed": moved, "null_expected": moved_null}

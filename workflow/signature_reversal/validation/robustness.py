@@ -73,6 +73,9 @@ def evaluate(
     for name in FIGURES:
         figure = getattr(signature, name)
         _record(row, name, figure, world_truth(big_d, big_t, selection, name))
+        # what the interval is made of: the worlds' scatter and the residual correlation
+        row[f"{name}_se_worlds"] = signature.calibration.get(name, {}).get("se_worlds")
+        row[f"{name}_correlation_ratio"] = signature.correlation_ratio.get(name)
     return row
 
 
