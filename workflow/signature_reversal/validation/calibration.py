@@ -296,6 +296,14 @@ def _set_scores(
     }
 
 
+def verdict_rates(group: pd.DataFrame) -> dict:
+    """The number of datasets of a study row and the % given each verdict."""
+    record = {"datasets": len(group)}
+    for verdict in ("reverses", "partially reverses", "no evidence", "aggravates"):
+        record[verdict] = 100 * float((group["verdict"] == verdict).mean())
+    return record
+
+
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """Per scenario × structure × replicates: verdict rates (%), median estimate vs truth and
     CI coverage (%) of each figure, gene-set FDR (% false among calls, averaged over datasets)
@@ -304,9 +312,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for key, group in rows.groupby(keys, sort=False):
         record = dict(zip(keys, key, strict=True))
-        record["datasets"] = len(group)
-        for verdict in ("reverses", "partially reverses", "no evidence", "aggravates"):
-            record[verdict] = 100 * float((group["verdict"] == verdict).mean())
+        record.update(verdict_rates(group))
         for name in FIGURES:
             record[f"{name} truth"] = float(group[f"{name}_truth"].median())
             record[f"{name} estimate"] = float(group[f"{name}_estimate"].median())

@@ -165,9 +165,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for key, group in rows.groupby(keys, sort=False):
         record = dict(zip(keys, key, strict=True))
-        record["datasets"] = len(group)
-        for verdict in ("reverses", "partially reverses", "no evidence", "aggravates"):
-            record[verdict] = 100 * float((group["verdict"] == verdict).mean())
+        record.update(calibration.verdict_rates(group))
         for name in FIGURES:
             if f"{name}_estimate" not in group:
                 continue
