@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from signature_reversal.reversal import linear_model
 from signature_reversal.roles import ROLES
@@ -43,3 +44,38 @@ def test_score_contrasts_and_residual_variance():
     np.testing.assert_allclose(t, [-2, 0])
     np.testing.assert_allclose(linear_model.residual_variance(scores, design), [0, 1])
     assert linear_model.design_terms("~ batch + condition") == ["batch", "condition"]
+
+
+def test_group_variances_are_welch_without_covariates():
+    rng = np.random.default_rng(3)
+    roles = np.repeat(["control", "disease", "treatment"], [3, 4, 3])
+    design = linear_model.Design.from_samples(roles)
+    values = rng.normal(size=(5, len(roles))) * np.where(roles == "disease", 3.0, 1.0)
+    spread = linear_model.group_variances(values, design, design.treatment, design.disease)
+    s_d = values[:, roles == "disease"].var(axis=1, ddof=1)
+    s_t = values[:, roles == "treatment"].var(axis=1, ddof=1)
+    s_c = values[:, roles == "control"].var(axis=1, ddof=1)
+    np.testing.assert_allclose(spread.var_a, s_d / 4 + s_t / 3)
+    np.testing.assert_allclose(spread.var_b, s_d / 4 + s_c / 3)
+    np.testing.assert_allclose(spread.cov_ab, -s_d / 4)
+    welch = (s_d / 4 + s_t / 3) ** 2 / ((s_d / 4) ** 2 / 3 + (s_t / 3) ** 2 / 2)
+    np.testing.assert_allclose(spread.df_a, welch)
+
+
+def test_a_noisier_disease_group_does_not_make_the_treatment_test_liberal():
+    """3 replicates, the disease group 3× as variable (in SD) as the others, no treatment
+    effect: the pooled t rejects at the 1% level far more often than 1%, the group-wise one not."""
+    rng = np.random.default_rng(4)
+    roles = np.repeat(["control", "disease", "treatment"], 3)
+    design = linear_model.Design.from_samples(roles)
+    sd = np.where(roles == "disease", 3.0, 1.0)
+    values = rng.normal(size=(20_000, len(roles))) * sd
+    t = values @ design.matrix @ design.unscaled @ design.treatment
+    pooled = linear_model.residual_variance(values, design) * design.variance_factor(
+        design.treatment, design.treatment
+    )
+    p_pooled = 2 * stats.t.sf(np.abs(t / np.sqrt(pooled)), design.df_residual)
+    spread = linear_model.group_variances(values, design, design.treatment, design.disease)
+    p_groups = 2 * stats.t.sf(np.abs(t / np.sqrt(spread.var_a)), spread.df_a)
+    assert np.mean(p_pooled < 0.01) > 0.02
+    assert 0.005 < np.mean(p_groups < 0.01) < 0.015

@@ -244,3 +244,68 @@ def pooled_fit(expression: np.ndarray, design: Design) -> PooledFit:
     d = coefficients @ contrast
     se_d = np.sqrt(moderated * float(contrast @ unscaled @ contrast))
     return PooledFit(d=d, se_d=se_d, variance_prior=prior)
+
+
+@dataclass
+class GroupVariances:
+    """Per row (e.g. gene-set scores): variances and covariance of two contrasts when each
+    role group has its own residual variance, with Satterthwaite degrees of freedom."""
+
+    var_a: np.ndarray
+    var_b: np.ndarray
+    cov_ab: np.ndarray
+    df_a: np.ndarray
+    df_b: np.ndarray
+
+
+def group_variances(
+    values: np.ndarray, design: Design, a: np.ndarray, b: np.ndarray
+) -> GroupVariances:
+    """Contrast variances with one residual variance per role group (rows of ``values``).
+
+    A pooled residual variance assumes the groups vary alike; set scores of disease genes do
+    not (a disease group's lower counts are noisier on the log scale), and at 3 replicates the
+    pooled t then gives small p-values about twice as often as it should (0.01 level: 2.2% of
+    null set tests on the project's simulator), which Benjamini–Hochberg passes on as false
+    calls. Each sample's squared residual is scaled by 1/(1 − leverage) (HC2; exactly the
+    group's unbiased variance for a role-means design), averaged within its group, and the
+    contrasts' sandwich variances get Satterthwaite's degrees of freedom (Welch's test when
+    there are no covariates)."""
+    x = design.matrix
+    leverage = np.einsum("ij,jk,ik->i", x, design.unscaled, x)
+    residual = values - values @ x @ design.unscaled @ x.T
+    scaled = residual**2 / np.maximum(1.0 - leverage, 1e-12)
+    roles = design.roles
+    groups = [np.flatnonzero(roles == role) for role in design.present]
+    pooled = (residual**2).sum(axis=1, keepdims=True) / design.df_residual
+    variance = np.empty_like(values)
+    group_df = np.empty(len(roles))
+    for members in groups:
+        if len(members) > 1:
+            variance[:, members] = scaled[:, members].mean(axis=1, keepdims=True)
+            group_df[members] = len(members) - 1
+        else:  # one sample: its group's variance cannot be estimated, take the pooled one
+            variance[:, members] = pooled
+            group_df[members] = design.df_residual
+    weights_a = x @ design.unscaled @ a  # per sample: its weight in the contrast
+    weights_b = x @ design.unscaled @ b
+    var_a = variance @ weights_a**2
+    var_b = variance @ weights_b**2
+    cov_ab = variance @ (weights_a * weights_b)
+    return GroupVariances(
+        var_a,
+        var_b,
+        cov_ab,
+        _satterthwaite(variance, weights_a, groups, group_df),
+        _satterthwaite(variance, weights_b, groups, group_df),
+    )
+
+
+def _satterthwaite(
+    variance: np.ndarray, weights: np.ndarray, groups: list[np.ndarray], group_df: np.ndarray
+) -> np.ndarray:
+    parts = [variance[:, members[0]] * float(np.sum(weights[members] ** 2)) for members in groups]
+    total = np.sum(parts, axis=0)
+    spread = np.sum([p**2 / group_df[m[0]] for p, m in zip(parts, groups, strict=True)], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(spread > 0, total**2 / spread, float(np.max(group_df)))

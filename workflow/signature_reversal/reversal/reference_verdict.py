@@ -355,16 +355,12 @@ def _set_verdicts(
     # gene lists (no standard errors): judged when the set leans clearly one way
     judged = np.where(finite, fdr_reference < rule.gene_set_disease_fdr, np.abs(mean_d) >= 0.5)
     scores = SetScores(expression, membership, design)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = scores.t / np.sqrt(scores.sigma2 * scores.v_tt) * np.sign(mean_d)
-    stat = np.nan_to_num(stat)
-    p_rev, p_agg = stats.t.cdf(stat, scores.df), stats.t.sf(stat, scores.df)
+    p_rev, p_agg = scores.pvalues_against(np.sign(mean_d))
     fdr = judged_fdr(p_rev, p_agg, judged)
-    quantile = float(stats.t.ppf(0.975, scores.df))
     rows = []
     for i, name in enumerate(names):
-        s2 = scores.sigma2[i] * scores.v_tt
-        low, high = fieller(-scores.t[i], mean_d[i], s2, var_mean_d[i], 0.0, quantile)
+        quantile = float(stats.t.ppf(0.975, scores.df[i]))
+        low, high = fieller(-scores.t[i], mean_d[i], scores.var_t[i], var_mean_d[i], 0.0, quantile)
         figure = Headline(
             observed=-scores.t[i] / mean_d[i],
             null_expected=0.0,

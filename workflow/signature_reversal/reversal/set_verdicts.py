@@ -48,34 +48,39 @@ def fieller(
 
 
 class SetScores:
-    """Per-sample scores of a family of gene sets and their contrasts in the linear model."""
+    """Per-sample scores of a family of gene sets, their contrasts in the linear model, and
+    the contrasts' variances with each role group's own residual variance
+    (``linear_model.group_variances``: a disease group noisier than the control group would
+    otherwise make the set tests too liberal at few replicates)."""
 
     def __init__(self, expression: np.ndarray, membership: np.ndarray, design: linear_model.Design):
         sizes = membership.sum(axis=1, keepdims=True)
         self.scores = membership @ expression / sizes  # sets × samples
         self.d, self.t = linear_model.contrasts_of(self.scores, design)
-        self.sigma2 = linear_model.residual_variance(self.scores, design)
-        self.df = design.df_residual
-        self.v_tt = design.variance_factor(design.treatment, design.treatment)
+        disease = design.disease if design.has_control else np.zeros_like(design.treatment)
+        spread = linear_model.group_variances(self.scores, design, design.treatment, disease)
+        self.var_t, self.df = spread.var_a, spread.df_a
         if design.has_control:
-            self.v_dd = design.variance_factor(design.disease, design.disease)
-            self.v_td = design.variance_factor(design.treatment, design.disease)
+            self.var_d, self.cov_td = spread.var_b, spread.cov_ab
         else:
-            self.v_dd = self.v_td = math.nan
+            self.var_d = self.cov_td = np.full(len(self.t), np.nan)
 
     def pvalues(self) -> tuple[np.ndarray, np.ndarray]:
         """One-sided p of T̄ against D̄'s direction (reversal) and along it (aggravation)."""
+        return self.pvalues_against(np.sign(self.d))
+
+    def pvalues_against(self, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One-sided p of T̄ against ``direction`` (reversal) and along it (aggravation)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = self.t / np.sqrt(self.sigma2 * self.v_tt) * np.sign(self.d)
+            stat = self.t / np.sqrt(self.var_t) * direction
         stat = np.nan_to_num(stat, nan=0.0)
         return stats.t.cdf(stat, self.df), stats.t.sf(stat, self.df)
 
     def fraction(self, i: int) -> tuple[float, float, float]:
         """−T̄/D̄ of set ``i`` with its 95% Fieller interval."""
-        quantile = float(stats.t.ppf(0.975, self.df))
-        s2 = self.sigma2[i]
+        quantile = float(stats.t.ppf(0.975, self.df[i]))
         low, high = fieller(
-            -self.t[i], self.d[i], s2 * self.v_tt, s2 * self.v_dd, -s2 * self.v_td, quantile
+            -self.t[i], self.d[i], self.var_t[i], self.var_d[i], -self.cov_td[i], quantile
         )
         estimate = -self.t[i] / self.d[i] if self.d[i] != 0 else math.nan
         return estimate, low, high

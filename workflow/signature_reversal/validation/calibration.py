@@ -133,8 +133,9 @@ def disease_gate(
     """A GSEA-like table (gene_set, NES, fdr) from the t-test of each set score's disease shift."""
     names, membership = membership_matrix(genes, gene_sets)
     scores = SetScores(expression, membership, design)
-    stat = scores.d / np.sqrt(scores.sigma2 * scores.v_dd)
-    p = 2 * stats.t.sf(np.abs(stat), scores.df)
+    pooled = linear_model.residual_variance(scores.scores, design)
+    stat = scores.d / np.sqrt(pooled * design.variance_factor(design.disease, design.disease))
+    p = 2 * stats.t.sf(np.abs(stat), design.df_residual)
     return pd.DataFrame(
         {"gene_set": names, "NES": np.sign(stat), "fdr": stats.false_discovery_control(p)}
     )
