@@ -2,9 +2,10 @@
 
 Per set, every sample gets a score: the mean log2 expression of the set's genes. The set's
 disease shift D̄ and treatment shift T̄ are contrasts of that score in the linear model, so the
-test of T̄ = 0 is an ordinary t-test with n − p degrees of freedom — exact for Gaussian scores,
-fine-grained at any replicate count, and aware of the correlation between the set's genes (a
-self-contained test of the set score, as in roast/fry's "mean" set statistic; Wu et al. 2010).
+test of T̄ = 0 is a t-test — fine-grained at any replicate count and aware of the correlation
+between the set's genes (a self-contained test of the set score, as in roast/fry's "mean" set
+statistic; Wu et al. 2010) — with each role group's own residual variance (Welch's test when
+there are no covariates; ``linear_model.group_variances``).
 The set is not selected on the data's D, so there is no winner's curse; the fraction of the
 disease shift restored, −T̄/D̄, gets Fieller's interval for a ratio of two correlated normal
 estimates (Fieller, J R Stat Soc B 1954), which is unbounded when D̄ itself is uncertain.
