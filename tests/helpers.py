@@ -26,8 +26,6 @@ from signature_reversal.layout import (
     AnalysisLayout,
 )
 from signature_reversal.reversal.bootstrap import world_truth
-from signature_reversal.reversal.fast_figures import FastStatistic
-from signature_reversal.reversal.linear_model import least_squares
 from signature_reversal.roles import CONTRAST_NAMES
 from signature_reversal.settings import DatasetSpec, VerdictRule
 from signature_reversal.validation import calibration, simulate
@@ -455,9 +453,7 @@ def slope_truth(analysis: calibration.Analysis) -> float:
     """The true slope of T on D (planted effects) over the genes the estimator used: the fast
     model's n most significant, n = the DE step's disease genes."""
     truth = analysis.data.truth.reindex(analysis.genes["gene"])
-    n_top = int(analysis.genes["disease_gene"].sum())
-    estimator = FastStatistic.estimator(analysis.expression, analysis.design, n_top)
-    _, selection = estimator.evaluate(*least_squares(analysis.expression, analysis.design))
+    selection = analysis.estimator_selection()
     return world_truth(
         truth["disease_lfc"].to_numpy(), truth["treatment_lfc"].to_numpy(), selection, "slope"
     )

@@ -273,7 +273,7 @@ def group_variances(
     there are no covariates)."""
     x = design.matrix
     leverage = np.einsum("ij,jk,ik->i", x, design.unscaled, x)
-    residual = values - values @ x @ design.unscaled @ x.T
+    residual = residuals(values, design)
     scaled = residual**2 / np.maximum(1.0 - leverage, 1e-12)
     roles = design.roles
     groups = [np.flatnonzero(roles == role) for role in design.present]

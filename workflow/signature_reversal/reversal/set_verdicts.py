@@ -48,6 +48,11 @@ def fieller(
     return (middle - root) / leading, (middle + root) / leading
 
 
+def set_scores(expression: np.ndarray, membership: np.ndarray) -> np.ndarray:
+    """Per set and sample (sets × samples): the mean log2 expression of the set's genes."""
+    return membership @ expression / membership.sum(axis=1, keepdims=True)
+
+
 class SetScores:
     """Per-sample scores of a family of gene sets, their contrasts in the linear model, and
     the contrasts' variances with each role group's own residual variance
@@ -55,8 +60,7 @@ class SetScores:
     otherwise make the set tests too liberal at few replicates)."""
 
     def __init__(self, expression: np.ndarray, membership: np.ndarray, design: linear_model.Design):
-        sizes = membership.sum(axis=1, keepdims=True)
-        self.scores = membership @ expression / sizes  # sets × samples
+        self.scores = set_scores(expression, membership)
         self.d, self.t = linear_model.contrasts_of(self.scores, design)
         disease = design.disease if design.has_control else np.zeros_like(design.treatment)
         spread = linear_model.group_variances(self.scores, design, design.treatment, disease)

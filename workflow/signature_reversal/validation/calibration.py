@@ -24,10 +24,10 @@ from ..de import stage as de
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
 from ..reversal import bootstrap, linear_model, nulls
-from ..reversal.fast_figures import FastStatistic
+from ..reversal.fast_figures import FastStatistic, Selection
 from ..reversal.genes import gene_table
 from ..reversal.reference_verdict import run_reference
-from ..reversal.set_verdicts import SetScores, gene_set_verdicts, membership_matrix
+from ..reversal.set_verdicts import gene_set_verdicts, membership_matrix, set_scores
 from ..reversal.signature import FIGURES, signature_verdict
 from ..reversal.stage import world_of
 from ..settings import DESettings, ReferenceSpec, VerdictRule
@@ -132,9 +132,10 @@ def disease_gate(
 ) -> pd.DataFrame:
     """A GSEA-like table (gene_set, NES, fdr) from the t-test of each set score's disease shift."""
     names, membership = membership_matrix(genes, gene_sets)
-    scores = SetScores(expression, membership, design)
-    pooled = linear_model.residual_variance(scores.scores, design)
-    stat = scores.d / np.sqrt(pooled * design.variance_factor(design.disease, design.disease))
+    scores = set_scores(expression, membership)
+    d, _ = linear_model.contrasts_of(scores, design)
+    pooled = linear_model.residual_variance(scores, design)
+    stat = d / np.sqrt(pooled * design.variance_factor(design.disease, design.disease))
     p = 2 * stats.t.sf(np.abs(stat), design.df_residual)
     return pd.DataFrame(
         {"gene_set": names, "NES": np.sign(stat), "fdr": stats.false_discovery_control(p)}
@@ -158,17 +159,22 @@ class Analysis:
             self.genes, self.effects, self.expression, self.design, self.plan, rule, self.world
         )
 
-    def estimator_genes(self) -> tuple[np.ndarray, np.ndarray]:
-        """The genes the headline figures use (the fast model's n most significant, n = the DE
-        step's disease genes) as a mask, and which of them go up."""
+    def estimator_selection(self) -> Selection | None:
+        """The genes the headline figures use: the fast model's n most significant, n = the
+        DE step's disease genes (None when there are too few to judge)."""
         n_top = int(self.genes["disease_gene"].sum())
-        mask, up = np.zeros(len(self.genes), bool), np.zeros(len(self.genes), bool)
         if n_top < 3:
-            return mask, up
+            return None
         estimator = FastStatistic.estimator(self.expression, self.design, n_top)
-        _, selection = estimator.evaluate(*linear_model.least_squares(self.expression, self.design))
-        mask[selection.rows] = True
-        up[selection.rows] = selection.up
+        return estimator.evaluate(*linear_model.least_squares(self.expression, self.design))[1]
+
+    def estimator_genes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``estimator_selection`` as a mask over the genes, and which of them go up."""
+        mask, up = np.zeros(len(self.genes), bool), np.zeros(len(self.genes), bool)
+        selection = self.estimator_selection()
+        if selection is not None:
+            mask[selection.rows] = True
+            up[selection.rows] = selection.up
         return mask, up
 
     def gene_sets(self, sets: Mapping[str, list[str]], rule: VerdictRule) -> pd.DataFrame:

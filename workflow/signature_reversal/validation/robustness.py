@@ -22,9 +22,8 @@ from scipy import stats
 from ..de import stage as de
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import map_to_data
-from ..reversal import linear_model
 from ..reversal.bootstrap import world_truth
-from ..reversal.fast_figures import FIGURES, FastStatistic
+from ..reversal.fast_figures import FIGURES
 from ..reversal.reference_verdict import run_reference
 from ..settings import DESettings, ReferenceSpec, VerdictRule
 from . import calibration, families
@@ -64,12 +63,7 @@ def evaluate(
     if signature.not_judged == "too few genes":
         return row
     # the truth over the genes the estimator used (the fast model's n most significant)
-    estimator = FastStatistic.estimator(
-        analysis.expression, analysis.design, signature.n_disease_genes
-    )
-    _, selection = estimator.evaluate(
-        *linear_model.least_squares(analysis.expression, analysis.design)
-    )
+    selection = analysis.estimator_selection()
     for name in FIGURES:
         figure = getattr(signature, name)
         _record(row, name, figure, world_truth(big_d, big_t, selection, name))
@@ -222,16 +216,16 @@ def check_targets(rows: pd.DataFrame) -> pd.DataFrame:
     measured and whether it was met. Cells are judged as printed; with 50 datasets a cell
     whose true coverage is 95% still prints below 90% about 1 time in 25 and 100% about 1
     time in 13, so pooled figures with exact binomial intervals are given beside them."""
+    table = summarise(rows)
     return pd.DataFrame(
-        _coverage_targets(rows) + _null_bias_targets(summarise(rows)) + _verdict_targets(rows),
+        _coverage_targets(rows, table) + _null_bias_targets(table) + _verdict_targets(rows),
         columns=["target", "result", "met"],
     )
 
 
-def _coverage_targets(rows: pd.DataFrame) -> list[tuple]:
-    """Pooled coverage per figure and per replicate count, and cell by cell over the rows with
-    enough datasets to judge a cell (``DECIDING``)."""
-    table = summarise(rows)
+def _coverage_targets(rows: pd.DataFrame, table: pd.DataFrame) -> list[tuple]:
+    """Pooled coverage per figure and per replicate count, and cell by cell over the rows of
+    the summary ``table`` with enough datasets to judge a cell (``DECIDING``)."""
     out = []
     for name in FIGURES:
         if f"{name}_covered" not in rows:
