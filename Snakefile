@@ -31,6 +31,7 @@ include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/reversal.smk"
 include: "workflow/rules/reference.smk"
+include: "workflow/rules/study.smk"
 include: "workflow/rules/report.smk"
 
 

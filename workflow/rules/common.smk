@@ -17,6 +17,7 @@ sys.path.insert(0, str(PACKAGE_DIR))
 
 from signature_reversal.layout import (
     COMBINED_REPORT,
+    StudyLayout,
     COMBINED_REPORT_BENCHMARK,
     COMBINED_REPORT_LOG,
     QC_FIGURES,
@@ -28,6 +29,8 @@ from signature_reversal.layout import (
 )
 from signature_reversal.inputs.preflight import PreflightError, check_config
 from signature_reversal.roles import CONTRAST_NAMES
+from signature_reversal.study import analysis_names, study_of
+from signature_reversal.study import slug as study_slug
 
 CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
 ENV = "../../envs/signature-reversal.yaml"
@@ -91,26 +94,89 @@ def cell_types(name, dataset):
 
 
 def list_analyses():
-    """analysis name → (dataset name, cell type or None); one per dataset or per cell type."""
+    """analysis name → (dataset name, cell type or None, arm or None): one per dataset, per
+    cell type, and per arm of a study with several treatments (``study``)."""
     analyses = {}
     for name, dataset in config["datasets"].items():
+        conditions = dataset.get("conditions", config["conditions"])
         if dataset.get("single_cell", {}).get("by_cell_type"):
-            for cell_type in cell_types(name, dataset):
-                slug = re.sub(r"[^A-Za-z0-9_-]+", "_", cell_type).strip("_")
-                analyses[f"{name}.{slug}"] = (name, cell_type)
+            parts = {
+                f"{name}.{study_slug(cell_type)}": cell_type
+                for cell_type in cell_types(name, dataset)
+            }
         else:
-            analyses[name] = (name, None)
+            parts = {name: None}
+        for part, cell_type in parts.items():
+            for analysis, arm in analysis_names(part, conditions).items():
+                analyses[analysis] = (name, cell_type, arm)
     return analyses
 
 
-ANALYSES = list_analyses()
+try:
+    ANALYSES = list_analyses()
+except PreflightError as err:
+    raise WorkflowError(str(err)) from None
 REFERENCES = list(config["reference_signatures"])
 
 
 def conditions_of(analysis):
     """The condition label of each role in an analysis (no control: a two-arm study)."""
-    dataset = config["datasets"][ANALYSES[analysis][0]]
-    return dataset.get("conditions", config["conditions"])
+    name, _, arm = ANALYSES[analysis]
+    if arm is not None:
+        return arm.conditions
+    return config["datasets"][name].get("conditions", config["conditions"])
+
+
+def studies():
+    """study name → its arms' analyses, for every dataset (or cell type) with several arms."""
+    grouped = {}
+    for analysis, (_, _, arm) in ANALYSES.items():
+        if arm is not None:
+            grouped.setdefault(analysis.rsplit(".", 1)[0], []).append(analysis)
+    return grouped
+
+
+STUDIES = studies()
+
+
+def study_arm_names(study):
+    """The arms' names (the config's treatment labels or pair names), in config order."""
+    return [ANALYSES[a][2].name for a in STUDIES[study]]
+
+
+def design_of(analysis):
+    """The DE design of an analysis's dataset."""
+    return config["datasets"][ANALYSES[analysis][0]].get("design", config["de"]["design"])
+
+
+def study_settings(wildcards):
+    """The study's arms (name → conditions, in order), references, order and placebo."""
+    analyses = STUDIES[wildcards.study]
+    name = ANALYSES[analyses[0]][0]
+    study = study_of(config["datasets"][name].get("conditions", config["conditions"]))
+    return json.dumps(
+        {
+            "arms": {ANALYSES[a][2].name: ANALYSES[a][2].conditions for a in analyses},
+            "references": REFERENCES,
+            "ordered": study.ordered,
+            "trend_arms": list(study.trend_arms),
+            "placebo": study.placebo,
+        }
+    )
+
+
+def study_inputs(wildcards):
+    """Every file of the arms' analyses the comparison reads."""
+    files = []
+    for analysis in STUDIES[wildcards.study]:
+        layout = AnalysisLayout.of(analysis)
+        if analysis in THREE_ARM:
+            files += [layout.reversal_summary, layout.gene_reversal, layout.gene_set_reversal]
+        else:
+            files.append(layout.de_table("treatment_vs_disease"))
+        for reference in REFERENCES:
+            files += [layout.reference_summary(reference), layout.reference_genes(reference)]
+    return files
 
 
 THREE_ARM = [a for a in ANALYSES if "control" in conditions_of(a)]
@@ -132,6 +198,7 @@ wildcard_constraints:
     analysis=one_of(ANALYSES),
     contrast="|".join(CONTRAST_NAMES),
     reference=one_of(REFERENCES),
+    study=one_of(STUDIES),
 
 
 def named(names, paths):
@@ -152,18 +219,18 @@ def dataset_inputs(wildcards):
 
 def load_settings(wildcards):
     """Everything the load step needs, as JSON for its --settings argument."""
-    name, cell_type = ANALYSES[wildcards.analysis]
+    name, cell_type, arm = ANALYSES[wildcards.analysis]
     dataset = config["datasets"][name]
-    return json.dumps(
-        {
-            "dataset": dataset,
-            "conditions": conditions_of(wildcards.analysis),
-            "min_replicates": config["min_replicates"],
-            "cell_type": cell_type,
-            "annotation_dir": config["gene_sets"].get("annotation_dir"),
-        },
-        sort_keys=True,
-    )
+    settings = {
+        "dataset": dataset,
+        "conditions": conditions_of(wildcards.analysis),
+        "min_replicates": config["min_replicates"],
+        "cell_type": cell_type,
+        "annotation_dir": config["gene_sets"].get("annotation_dir"),
+    }
+    if arm is not None:  # the study's other groups stay in the model
+        settings["others"] = list(arm.others)
+    return json.dumps(settings, sort_keys=True)
 
 
 def de_settings(wildcards):

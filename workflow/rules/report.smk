@@ -31,16 +31,18 @@ rule analysis_report:
 # the same 15 MB page twice.
 COMBINED_REPORT_COMMAND = (
     "cp {input.reports:q} {output:q} 2> {log:q}"
-    if len(ANALYSES) == 1
+    if len(ANALYSES) == 1 and not STUDIES
     else "{params.cli} --log {log:q} report --config-json {params.config:q} "
-    "--analysis {params.analyses} --out {output:q}"
+    "--analysis {params.analyses} {params.studies} --out {output:q}"
 )
+STUDY_OUTPUTS = [path for s in STUDIES for path in StudyLayout.of(s).outputs]
 
 
 rule combined_report:
     input:
         outputs=report_inputs(ANALYSES),
         reports=[AnalysisLayout.of(a).report for a in ANALYSES],
+        studies=STUDY_OUTPUTS,
     output:
         COMBINED_REPORT,
     log:
@@ -57,5 +59,10 @@ rule combined_report:
         cli=CLI,
         config=json.dumps(config),
         analyses=report_arguments(ANALYSES),
+        studies=(
+            "--study " + named(STUDIES, [StudyLayout.of(s).root for s in STUDIES])
+            if STUDIES
+            else ""
+        ),
     shell:
         COMBINED_REPORT_COMMAND

@@ -60,7 +60,11 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     from .validation import simulate
 
     options = ("n_genes", "n_per_group", "seed", "treatment", "gene_names", "gene_column")
-    data = simulate.example_dataset(args.gene_sets, **{k: getattr(args, k) for k in options})
+    data = simulate.example_dataset(
+        args.gene_sets,
+        **{k: getattr(args, k) for k in options},
+        further_arms=json.loads(args.further_arms),
+    )
     simulate.write(data, Path(args.out_dir))
 
 
@@ -245,13 +249,50 @@ def cmd_signatures(args: argparse.Namespace) -> None:
     log.info("signature comparison: %s", json.dumps(summary))
 
 
+def cmd_study(args: argparse.Namespace) -> None:
+    """Rank a multi-arm study's arms and compare them head to head and along dose or time."""
+    import anndata as ad
+
+    from .de.tables import read_size_factors
+    from .inputs import gmt
+    from .layout import StudyLayout
+    from .report import plots
+    from .reversal import study_stage
+
+    study = json.loads(args.study)
+    roots = named_paths(args.arms)
+    arms = [study_stage.ArmSource(name, roots[name]) for name in study["arms"]]
+    result = study_stage.run(
+        arms,
+        study["arms"],
+        ad.read_h5ad(args.adata),
+        read_size_factors(args.size_factors),
+        gmt.read_gmt(args.curated),
+        study["references"],
+        args.design,
+        study.get("ordered"),
+        study.get("placebo"),
+        study.get("trend_arms", ()),
+    )
+    layout = StudyLayout(args.out_dir)
+    Path(layout.root).mkdir(parents=True, exist_ok=True)
+    write_tsv(result.comparisons, layout.comparisons)
+    write_tsv(result.gene_sets, layout.gene_sets)
+    write_tsv(result.ranking, layout.ranking)
+    Path(layout.summary).write_text(json.dumps(result.summary, indent=2))
+    plots.forest(result.ranking, layout.forest)
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
-    from .layout import AnalysisLayout
+    from .layout import AnalysisLayout, StudyLayout
     from .report import html as report
 
     analyses = {name: AnalysisLayout(root) for name, root in named_paths(args.analysis).items()}
-    report.render(config=json.loads(args.config_json), analyses=analyses, out=Path(args.out))
+    studies = {name: StudyLayout(root) for name, root in named_paths(args.study or []).items()}
+    report.render(
+        config=json.loads(args.config_json), analyses=analyses, out=Path(args.out), studies=studies
+    )
 
 
 # subcommand → (function, required options); an option whose help starts with "NAME=" takes
@@ -347,6 +388,18 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "out_dir": "output folder",
         },
     ),
+    "study": (
+        cmd_study,
+        {
+            "study": "JSON: arms (name → conditions, in order), references, ordered, placebo",
+            "arms": "NAME=PATH per arm: its analysis's results folder",
+            "adata": "canonical .h5ad of the first arm (every group of the study)",
+            "size_factors": "its size factors",
+            "curated": "curated GMT in the data's gene IDs",
+            "design": "the DE design",
+            "out_dir": "folder of the study's comparison files",
+        },
+    ),
     "report": (
         cmd_report,
         {
@@ -385,9 +438,18 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--n-per-group", type=int, default=5)
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument(
+        "--further-arms",
+        default="{}",
+        help="JSON: more treated groups, label → effect relative to the treatment's, e.g. "
+        '\'{"nmn_low": 0.4, "dex": 1.3}\'',
+    )
+    simulate.add_argument(
         "--treatment", choices=["reverse", "none", "aggravate"], default="reverse"
     )
     commands["reversal"].add_argument("--genes-of-interest", default="[]", help="JSON list")
+    commands["report"].add_argument(
+        "--study", nargs="+", metavar="NAME=PATH", help="a multi-arm study's comparison folder"
+    )
     for name in ("reversal", "reference"):
         commands[name].add_argument("--design", default="~condition", help="the DE design")
     commands["reference"].add_argument("--orthologs", help="ortholog table")

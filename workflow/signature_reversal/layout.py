@@ -196,6 +196,48 @@ class AnalysisLayout:
         return files
 
 
+STUDY_FOLDER = "head_to_head"
+
+
+@dataclass(frozen=True)
+class StudyLayout:
+    """The files of a multi-arm study's comparison of its arms (``results/<study>/head_to_head``;
+    each arm's own analysis is ``results/<study>.<arm>``)."""
+
+    root: str
+
+    @classmethod
+    def of(cls, study: str) -> StudyLayout:
+        return cls(f"{RESULTS}/{study}/{STUDY_FOLDER}")
+
+    def _path(self, name: str) -> str:
+        return f"{self.root}/{name}"
+
+    @property
+    def comparisons(self) -> str:
+        return self._path("comparisons.tsv")
+
+    @property
+    def gene_sets(self) -> str:
+        return self._path("gene_set_differences.tsv")
+
+    @property
+    def ranking(self) -> str:
+        return self._path("ranking.tsv")
+
+    @property
+    def summary(self) -> str:
+        return self._path("summary.json")
+
+    @property
+    def forest(self) -> str:
+        return self._path("forest.png")
+
+    @property
+    def outputs(self) -> list[str]:
+        return [self.comparisons, self.gene_sets, self.ranking, self.summary, self.forest]
+
+
 def log_file(analysis: str, step: str) -> str:
     """The log of one step of one analysis (``logs/<analysis>/<step>.log``)."""
     return f"{LOGS}/{analysis}/{step}.log"

@@ -227,6 +227,7 @@ class LoadSettings:
     min_replicates: int
     cell_type: str | None  # one cell type of a single-cell dataset, or None
     annotation_dir: str | None  # Ensembl → symbol tables
+    others: tuple[str, ...] = ()  # a multi-arm study's other groups, kept in the model
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> LoadSettings:
@@ -244,6 +245,7 @@ class LoadSettings:
             min_replicates=section.get("min_replicates", schema_defaults()["min_replicates"]),
             cell_type=section.get("cell_type"),
             annotation_dir=section.get("annotation_dir"),
+            others=tuple(section.get("others", ())),
         )
 
 

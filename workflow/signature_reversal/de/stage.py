@@ -8,7 +8,7 @@ Reference: Love, Huber & Anders, Genome Biol 2014 (DESeq2); Muzellec et al., Bio
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import anndata as ad
@@ -430,7 +430,8 @@ def group_variability(log_values: np.ndarray, obs: pd.DataFrame) -> pd.DataFrame
     expressed = mean >= np.quantile(mean, 0.25)
     roles = obs["role"].astype(str).to_numpy()
     rows = []
-    for role in [r for r in ROLES if (roles == r).any()]:
+    others = [r for r in dict.fromkeys(roles) if r not in ROLES]  # a multi-arm study's others
+    for role in [r for r in ROLES if (roles == r).any()] + others:
         members = roles == role
         variance = log_values[members][:, expressed].var(axis=0, ddof=1)
         rows.append(
@@ -467,12 +468,14 @@ def constant_gene_filter(adata: ad.AnnData) -> tuple[ad.AnnData, pd.DataFrame]:
     return adata[:, ~constant].copy(), removed
 
 
-def design_matrix(obs: pd.DataFrame, design: str, conditions: dict[str, str]) -> pd.DataFrame:
+def design_matrix(
+    obs: pd.DataFrame, design: str, conditions: dict[str, str], others: Sequence[str] = ()
+) -> pd.DataFrame:
     """Cell-means design for condition plus treatment-coded covariates, as limma users write
-    ``model.matrix(~0 + condition + batch)``."""
+    ``model.matrix(~0 + condition + batch)``; ``others``: a multi-arm study's other groups."""
     terms = check_design(design, obs)
     covariates = [t for t in terms if t != "condition"]
-    levels = [conditions[r] for r in present_roles(conditions)]
+    levels = [conditions[r] for r in present_roles(conditions)] + list(others)
     columns = {
         f"condition[{lv}]": (obs["condition"].astype(str) == lv).astype(float) for lv in levels
     }
@@ -486,7 +489,7 @@ def design_matrix(obs: pd.DataFrame, design: str, conditions: dict[str, str]) ->
 def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
     """Moderated t-tests of the role contrasts on log expression."""
     conditions = adata.uns["conditions"]
-    matrix = design_matrix(adata.obs, design, conditions)
+    matrix = design_matrix(adata.obs, design, conditions, adata.uns.get("others", ()))
     try:
         fitted = limma.fit_linear(np.asarray(adata.X, dtype=float).T, matrix.to_numpy())
     except ValueError as err:

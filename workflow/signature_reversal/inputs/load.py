@@ -8,7 +8,7 @@ gene left out is logged with the reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from ..roles import ROLES, present_roles
 from ..settings import DatasetSpec, LoadSettings
+from ..study import OTHER
 from . import anndata_input, expression_tables, sample_sheet, text
 from .geneids import annotation_file, guess_id_type, is_ensembl, is_entrez, read_annotation
 
@@ -31,21 +32,29 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     return sample_sheet.read(path).to_frame()
 
 
-def assign_roles(sheet: pd.DataFrame, conditions: Mapping[str, str], source: str) -> pd.DataFrame:
-    """Add a ``role`` column (control / disease / treatment) from the config's condition labels.
+def assign_roles(
+    sheet: pd.DataFrame,
+    conditions: Mapping[str, str],
+    source: str,
+    others: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Add a ``role`` column (control / disease / treatment) from the config's condition labels;
+    ``others``, the other groups of a multi-arm study, get the role ``other:<label>``.
 
-    Samples whose condition is none of the three labels are dropped with a logged warning.
+    Samples whose condition is none of these labels are dropped with a logged warning.
     """
     labels = {role: str(conditions[role]) for role in present_roles(conditions)}
+    labels.update({f"{OTHER}{label}": str(label) for label in others})
     present = set(sheet["condition"])
     for role, label in labels.items():
         if label not in present:
+            key = "conditions" if role.startswith(OTHER) else f"conditions.{role}"
             raise InputError(
-                f"the {role} condition {label!r} (config 'conditions.{role}') does not appear in "
+                f"the {role.removeprefix(OTHER) if role.startswith(OTHER) else role} condition "
+                f"{label!r} (config '{key}') does not appear in "
                 f"the 'condition' column, which holds: {', '.join(sorted(present))}",
                 source=source,
-                fix=f"set conditions.{role} in the config to one of the sheet's labels, "
-                "or correct the sheet",
+                fix=f"set {key} in the config to the sheet's labels, or correct the sheet",
             )
     role_of = {label: role for role, label in labels.items()}
     sheet = sheet.copy()
@@ -258,6 +267,7 @@ def load_dataset(
     cell_type: str | None = None,
     min_replicates: int = 2,
     annotation_dir: Path | None = None,
+    others: Sequence[str] = (),
 ) -> ad.AnnData:
     """Read, check and assemble one dataset as samples × genes AnnData.
 
@@ -266,10 +276,11 @@ def load_dataset(
     """
     values, symbols, sheet, sheet_source = _read_values(spec, cell_type)
     in_sheet = sheet.index
-    sheet = assign_roles(sheet, conditions, sheet_source)
+    sheet = assign_roles(sheet, conditions, sheet_source, others)
     if "n_cells" in sheet.columns:  # pseudobulk: samples below min_cells have no counts (logged)
         sheet = sheet.loc[sheet.index.isin(values.columns)]
-    check_replicates(sheet, sheet_source, min_replicates, present_roles(conditions))
+    other_roles = tuple(f"{OTHER}{label}" for label in others)
+    check_replicates(sheet, sheet_source, min_replicates, present_roles(conditions) + other_roles)
     values, symbols = expression_tables.resolve_duplicate_genes(
         values, symbols, spec.duplicate_genes, spec.path
     )
@@ -283,7 +294,8 @@ def load_dataset(
     for column in obs.columns:
         obs[column] = obs[column].astype(str).astype("category")
     obs["condition"] = pd.Categorical(
-        obs["condition"].astype(str), categories=[str(conditions[r]) for r in roles]
+        obs["condition"].astype(str),
+        categories=[str(conditions[r]) for r in roles] + [str(o) for o in others],
     )
     var = pd.DataFrame(index=values.index.astype(str))
     var["symbol"] = gene_symbols(var.index, symbols, spec.species, annotation_dir).to_numpy()
@@ -298,13 +310,15 @@ def load_dataset(
         id_type=guess_id_type(var.index),
         inputs={"data": spec.path, "samples": str(sheet_source)},
     )
+    if others:  # a multi-arm study: the groups of the other arms, in the model as nuisance means
+        adata.uns["others"] = [str(o) for o in others]
     log.info(
         "loaded %d samples × %d genes, %s, IDs look like %s (%s)",
         adata.n_obs,
         adata.n_vars,
         spec.kind,
         adata.uns["id_type"],
-        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in roles),
+        ", ".join(f"{r}={int((obs['role'] == r).sum())}" for r in roles + other_roles),
     )
     return adata
 
@@ -317,4 +331,5 @@ def run(settings: LoadSettings) -> ad.AnnData:
         cell_type=settings.cell_type,
         min_replicates=settings.min_replicates,
         annotation_dir=Path(settings.annotation_dir) if settings.annotation_dir else None,
+        others=settings.others,
     )

@@ -25,10 +25,11 @@ import pandas as pd
 import yaml
 from PIL import Image
 
-from ..layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout
+from ..layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout, StudyLayout
 from ..reversal import genes_of_interest
 from ..roles import contrast_by_name, contrasts_for, present_roles
 from ..settings import ReportSettings, VerdictRule
+from ..study import analysis_conditions
 from . import interactive
 
 DEFAULT_QUESTIONS = {
@@ -270,8 +271,7 @@ def answer_questions(sets: pd.DataFrame, questions: dict[str, list[str]]) -> lis
 def analysis_design(config: dict, name: str) -> tuple[dict, list[str], bool, list[str]]:
     """An analysis's condition labels, contrasts, whether it has its own disease signature
     (a control group) and its reference signatures, from the run's config."""
-    dataset = config["datasets"][name.split(".")[0]]
-    conditions = dataset.get("conditions", config["conditions"])
+    conditions = analysis_conditions(config, name)
     contrasts = [c.name for c in contrasts_for(present_roles(conditions))]
     return (
         conditions,
@@ -559,8 +559,73 @@ def _relative_link(target: str | Path, page: Path) -> str:
     return urllib.parse.quote(Path(relative).as_posix())
 
 
-def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> None:
-    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)."""
+def study_context(name: str, files: StudyLayout) -> dict:
+    """A multi-arm study's ranking, forest plot, sentences and difference tables."""
+    summary = json.loads(Path(files.summary).read_text())
+    ranking = pd.read_csv(files.ranking, sep="\t")
+    shown = pd.DataFrame(
+        {
+            "signature": ranking["signature"],
+            "rank": ranking["rank"],
+            "arm": ranking["arm"],
+            "verdict": ranking["verdict"],
+            **{
+                label: [
+                    interval_text(r[f], r[f"{f}_ci_low"], r[f"{f}_ci_high"], template)
+                    for _, r in ranking.iterrows()
+                ]
+                for f, label, template in (
+                    ("slope", "slope (95% CI)", "{:.2f}"),
+                    ("percent_improvement_up", "% improvement up (95% CI)", "{:.0f}"),
+                    ("percent_improvement_down", "% improvement down (95% CI)", "{:.0f}"),
+                )
+            },
+        }
+    )
+    comparisons = pd.read_csv(files.comparisons, sep="\t")
+    gene_sets = pd.read_csv(files.gene_sets, sep="\t")
+    return {
+        "name": name,
+        "anchor": anchor(f"{name}-head-to-head"),
+        "arms": summary["arms"],
+        "ordered": summary.get("ordered"),
+        "placebo": summary.get("placebo"),
+        "method": "How: " + summary.get("method", ""),
+        "ranking": html_table(shown),
+        "forest": embed_png(files.forest),
+        "sentences": summary.get("sentences", []),
+        "comparisons": html_table(
+            comparisons[
+                [
+                    "signature",
+                    "figure",
+                    "first",
+                    "second",
+                    "estimate",
+                    "ci_low",
+                    "ci_high",
+                    "p",
+                    "genes",
+                ]
+            ]
+        )  # fmt: skip
+        if len(comparisons)
+        else "<p>No comparison.</p>",
+        "gene_sets": html_table(gene_sets.sort_values("p"))
+        if len(gene_sets)
+        else "<p>No curated set changed by disease is shared by arms with one disease group.</p>",
+    }
+
+
+def render(
+    *,
+    config: dict,
+    analyses: dict[str, AnalysisLayout],
+    out: Path,
+    studies: dict[str, StudyLayout] | None = None,
+) -> None:
+    """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)
+    and the head-to-head comparisons of multi-arm ``studies``."""
     alpha = config["de"]["alpha"]
     settings = ReportSettings.from_config(config.get("report"))
     questions = settings.questions or DEFAULT_QUESTIONS
@@ -583,6 +648,7 @@ def render(*, config: dict, analyses: dict[str, AnalysisLayout], out: Path) -> N
             )
             for name, files in analyses.items()
         ],
+        studies=[study_context(name, files) for name, files in (studies or {}).items()],
         plotly_js=interactive.plotly_js(),
         engines={
             "de": "R DESeq2's estimators reimplemented in NumPy"

@@ -3,6 +3,7 @@ axis labelled."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
     from ..reversal import ReversalResult
 
 ROLE_COLOURS = {"control": "#4C72B0", "disease": "#C44E52", "treatment": "#55A868"}
+# a multi-arm study's other groups (roles other:<label>), each its own colour
+OTHER_COLOURS = ("#8172B3", "#CCB974", "#64B5CD", "#DD8452", "#937860", "#DA8BC3")
+
+
+def role_colour(role: str) -> str:
+    """The colour of a role; another arm's group gets one of OTHER_COLOURS by its label."""
+    if role in ROLE_COLOURS:
+        return ROLE_COLOURS[role]
+    return OTHER_COLOURS[zlib.crc32(str(role).encode()) % len(OTHER_COLOURS)]
+
+
 CLASS_COLOURS = {
     "reversed": "#55A868",
     "overshoot": "#8172B3",
@@ -74,7 +86,7 @@ def library_sizes(metrics: pd.DataFrame, path: str | Path) -> None:
         ax.set_axis_off()
         _save(fig, path)
         return
-    colours = [ROLE_COLOURS[r] for r in metrics["role"]]
+    colours = [role_colour(r) for r in metrics["role"]]
     positions = np.arange(len(metrics))
     ax.bar(positions, metrics["library_size"] / 1e6, color=colours, width=0.8)
     if len(metrics) <= LABELLED_SAMPLES:
@@ -111,7 +123,7 @@ def pca(
                 ax.scatter(
                     rows.loc[picked, "PC1"],
                     y[picked],
-                    color=ROLE_COLOURS[role],
+                    color=role_colour(role),
                     s=45,
                     marker=MARKERS[number % len(MARKERS)],
                     label=condition if level is None else f"{condition}, {level}",
@@ -156,10 +168,11 @@ def correlation_heatmap(corr: pd.DataFrame, path: str | Path, roles=None) -> Non
         ax.set_yticks([])
         ax.set_xlabel(f"{n} samples, clustered (names: the QC table)")
         if roles is not None:
-            colours = matplotlib.colors.to_rgba_array([ROLE_COLOURS[r] for r in roles])
+            colours = matplotlib.colors.to_rgba_array([role_colour(r) for r in roles])
             strip.imshow(colours[order][:, None, :], aspect="auto", interpolation="nearest")
             present = [r for r in ROLE_COLOURS if r in set(roles)]
-            handles = [matplotlib.patches.Patch(color=ROLE_COLOURS[r]) for r in present]
+            present += [r for r in dict.fromkeys(roles) if r not in ROLE_COLOURS]
+            handles = [matplotlib.patches.Patch(color=role_colour(r)) for r in present]
             fig.legend(handles, present, loc="outside lower left", ncols=3, fontsize=8)
         strip.set_xticks([])
         strip.set_yticks([])
@@ -513,7 +526,9 @@ def running_scores(curves: dict[str, dict[str, np.ndarray]], path: str | Path) -
 
 def disease_gene_heatmap(expression: pd.DataFrame, roles: np.ndarray, path: str | Path) -> None:
     """Top disease genes (rows, z-scored) across all samples (columns, grouped by role)."""
-    order = np.argsort([("control", "disease", "treatment").index(r) for r in roles], kind="stable")
+    # the three roles first, then a multi-arm study's other groups in the order they come
+    rank = {r: i for i, r in enumerate(["control", "disease", "treatment", *dict.fromkeys(roles)])}
+    order = np.argsort([rank[r] for r in roles], kind="stable")
     data = expression.iloc[:, order]
     z = data.sub(data.mean(axis=1), axis=0).div(data.std(axis=1).replace(0, 1), axis=0)
     width = _sample_axis_width(z.shape[1], 0.3, 3) + 2
@@ -571,3 +586,42 @@ def reversal_figures(result: ReversalResult, paths: Mapping[str, str | Path]) ->
     reversal_scatter(result.genes, result.signature.slope.estimate, paths["reversal_scatter"])
     gene_set_restoration(result.sets, paths["gene_set_restoration"])
     nes_pairs(result.sets, paths["nes_pairs"])
+
+
+def forest(ranking: pd.DataFrame, path: str | Path) -> None:
+    """A multi-arm study's figures per arm and signature with their 95% CIs: the slope (−1 =
+    full reversal) and the % improvement of disease-up and disease-down genes."""
+    rows = ranking.iloc[::-1].reset_index(drop=True)
+    height = max(2.5, 0.32 * len(rows) + 1.2)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, height), sharey=True)
+    y = np.arange(len(rows))
+    labels = [f"{r.signature}: {r.arm}" for r in rows.itertuples()]
+    if rows.empty:
+        left.text(0.5, 0.5, "no figures", ha="center", va="center")
+    for ax, figures in (
+        (left, [("slope", "o", "#4C72B0")]),
+        (right, [("percent_improvement_up", "o", "#C44E52"), ("percent_improvement_down", "s",
+                                                               "#4C72B0")]),
+    ):  # fmt: skip
+        offsets = np.linspace(-0.15, 0.15, len(figures)) if len(figures) > 1 else [0.0]
+        for (name, marker, colour), offset in zip(figures, offsets, strict=True):
+            value = pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
+            low = pd.to_numeric(rows.get(f"{name}_ci_low"), errors="coerce").to_numpy(float)
+            high = pd.to_numeric(rows.get(f"{name}_ci_high"), errors="coerce").to_numpy(float)
+            error = np.vstack([value - low, high - value])
+            error = np.where(np.isfinite(error), error, 0.0).clip(min=0)
+            ax.errorbar(
+                value, y + offset, xerr=error, fmt=marker, color=colour, capsize=2, ms=5,
+                label={"slope": "slope", "percent_improvement_up": "disease-up genes",
+                       "percent_improvement_down": "disease-down genes"}[name],
+            )  # fmt: skip
+        ax.axvline(0, color="grey", lw=0.6)
+    left.axvline(-1, color="black", ls="--", lw=0.8)
+    right.axvline(100, color="black", ls="--", lw=0.8)
+    left.set_yticks(y, labels, fontsize=7)
+    left.set_xlabel("slope of treatment on disease effect (−1 = full reversal)")
+    right.set_xlabel("% improvement (100 = back to control)")
+    right.legend(fontsize=7, loc="best")
+    left.set_title("Slope (95% CI)", fontsize=9)
+    right.set_title("% improvement (95% CI)", fontsize=9)
+    _save(fig, path)

@@ -49,9 +49,12 @@ class Design:
 
     @classmethod
     def from_samples(cls, roles: np.ndarray, covariates: pd.DataFrame | None = None) -> Design:
-        """Role means plus treatment-coded covariates (as limma's ``~0 + condition + batch``)."""
+        """Role means plus treatment-coded covariates (as limma's ``~0 + condition + batch``).
+        A multi-arm study's other groups (roles ``other:<label>``) get a mean of their own
+        after the three roles: they share the model, not the contrasts."""
         roles = np.asarray(roles)
-        present = tuple(role for role in ROLES if (roles == role).any())
+        others = [r for r in dict.fromkeys(roles.tolist()) if r not in ROLES]
+        present = tuple(role for role in ROLES if (roles == role).any()) + tuple(others)
         columns = [(roles == role).astype(float) for role in present]
         if covariates is not None:
             for name in covariates.columns:
@@ -229,9 +232,17 @@ class PooledFit:
 
 def pooled_fit(expression: np.ndarray, design: Design) -> PooledFit:
     """Fit of the null model (disease and treatment merged, covariates kept)."""
-    merged = np.column_stack(
-        [design.matrix[:, 0], design.matrix[:, 1] + design.matrix[:, 2], design.covariates]
-    )
+    # the role columns in order, disease and treatment merged where disease was
+    index = {role: i for i, role in enumerate(design.present)}
+    columns = [
+        design.matrix[:, i] + design.matrix[:, index["treatment"]]
+        if role == "disease"
+        else design.matrix[:, i]
+        for role, i in index.items()
+        if role != "treatment"
+    ]
+    names = [role for role in design.present if role != "treatment"]
+    merged = np.column_stack([*columns, design.covariates])
     unscaled = np.linalg.inv(merged.T @ merged)
     coefficients = expression @ merged @ unscaled
     residuals = expression - coefficients @ merged.T
@@ -240,7 +251,9 @@ def pooled_fit(expression: np.ndarray, design: Design) -> PooledFit:
     prior = VariancePrior.fit(sigma2, df)
     moderated, _ = prior.moderate(sigma2, df)
     contrast = np.zeros(merged.shape[1])
-    contrast[0], contrast[1] = -1.0, 1.0
+    contrast[names.index("disease")] = 1.0  # (disease + treatment) vs control
+    if design.has_control:
+        contrast[names.index("control")] = -1.0
     d = coefficients @ contrast
     se_d = np.sqrt(moderated * float(contrast @ unscaled @ contrast))
     return PooledFit(d=d, se_d=se_d, variance_prior=prior)
@@ -280,10 +293,13 @@ def group_variances(
     pooled = (residual**2).sum(axis=1, keepdims=True) / design.df_residual
     variance = np.empty_like(values)
     group_df = np.empty(len(roles))
+    # covariates (a batch, patients of a paired design) use up residual degrees of freedom
+    # that the groups share: each group keeps its share of those left, not n_g − 1
+    share = design.df_residual / (len(roles) - design.n_roles)
     for members in groups:
         if len(members) > 1:
             variance[:, members] = scaled[:, members].mean(axis=1, keepdims=True)
-            group_df[members] = len(members) - 1
+            group_df[members] = (len(members) - 1) * share
         else:  # one sample: its group's variance cannot be estimated, take the pooled one
             variance[:, members] = pooled
             group_df[members] = design.df_residual

@@ -185,11 +185,16 @@ class Analysis:
         )
 
 
-def analyse(data: simulate.SimulatedData, rule: VerdictRule) -> Analysis:
-    """DE (pydeseq2, vectorized engine; ~batch + condition when there are batches), the gene
-    table with corrected effects, log2 expression, the linear model's design and the null."""
-    adata = as_anndata(data)
-    formula = "~batch + condition" if "batch" in adata.obs else "~condition"
+def analyse(
+    data: simulate.SimulatedData, rule: VerdictRule, adata: ad.AnnData | None = None
+) -> Analysis:
+    """DE (pydeseq2, vectorized engine; ~batch + condition when there are batches, ~patient +
+    condition for paired samples), the gene table with corrected effects, log2 expression, the
+    linear model's design and the null. ``adata``: the dataset as loaded, when it is not the
+    three groups of ``data`` (one arm of a multi-arm study)."""
+    adata = as_anndata(data) if adata is None else adata
+    blocks = [c for c in ("batch", "patient") if c in adata.obs]
+    formula = "~" + " + ".join([*blocks, "condition"])
     logging.disable(logging.INFO)
     try:
         result = de.run(adata, DESettings.from_config({"design": formula}))
@@ -204,7 +209,7 @@ def analyse(data: simulate.SimulatedData, rule: VerdictRule) -> Analysis:
     tested = adata[:, genes["gene"].to_numpy()]
     size_factors = result.size_factors.set_index("sample")["size_factor"]
     expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
-    covariates = tested.obs[["batch"]] if "batch" in tested.obs else None
+    covariates = tested.obs[blocks] if blocks else None
     design = linear_model.Design.from_samples(tested.obs["role"].to_numpy(), covariates)
     plan = nulls.plan(design, rule.null_method, rule.permutations)
     dispersions = result.dispersions.set_index("gene")

@@ -61,6 +61,9 @@ class Family:
     module_size: int = 0  # co-regulated modules sharing a per-sample log2 shift …
     module_sd: float = 0.0  # … of this SD
     reversal_spread: float = 0.0  # per-gene reversal fraction ~ Beta around the scenario's
+    # paired samples: replicate i of every group is patient i, shifted by a per-gene log2
+    # effect of this SD (the sheet gets a 'patient' column, the design ~patient + condition)
+    patient_sd: float = 0.0
     plasmode: bool = False
 
 
@@ -152,10 +155,15 @@ def _treatment_effects(
     return effects
 
 
-def _sheet(n_per_group: int) -> pd.DataFrame:
+def extra_labels(n_extra: int) -> list[str]:
+    """Condition labels of further treated arms (a multi-arm study): drug_b, drug_c, …"""
+    return [f"drug_{chr(ord('b') + i)}" for i in range(n_extra)]
+
+
+def _sheet(n_per_group: int, n_extra: int = 0) -> pd.DataFrame:
     rows = [
         {"sample": f"{label}_{i + 1}", "condition": label, "replicate": i + 1}
-        for label in LABELS.values()
+        for label in [*LABELS.values(), *extra_labels(n_extra)]
         for i in range(n_per_group)
     ]
     return pd.DataFrame(rows)
@@ -168,15 +176,20 @@ def generate(
     seed: int,
     n_genes: int = 8000,
     noise_seed: int | None = None,
+    extra: tuple[Treatment, ...] = (),
 ) -> SimulatedData:
     """One dataset of a family under a treatment scenario (seeded: same arguments, same data).
     ``noise_seed``: the same truth (effects, expression, dispersions) with independent samples,
-    e.g. an independent reference study."""
+    e.g. an independent reference study. ``extra``: further treated arms of a multi-arm study
+    (labels ``extra_labels``; their effects in ``treatment_lfc_<label>`` of the truth)."""
     if family.plasmode:
-        return plasmode(treatment, n_per_group, seed, n_genes)
+        return plasmode(treatment, n_per_group, seed, n_genes, extra)
     rng = np.random.default_rng([seed, zlib.crc32(family.name.encode())])
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
+    # further arms draw from their own stream, so a three-group dataset stays as it was
+    extra_rng = np.random.default_rng([seed, zlib.crc32(family.name.encode()), 3])
+    others = [_treatment_effects(disease, family, arm, extra_rng) for arm in extra]
     base = np.exp(rng.normal(np.log(family.mean_count), family.sd_log_mean, n_genes))
     if family.composition_shift:
         top = np.argsort(-base)[: max(1, n_genes // 100)]
@@ -189,12 +202,10 @@ def generate(
     outlier_noise = rng.normal(0, family.outlier_sd, n_genes)
     # the samples: their own stream, so one truth can be sampled twice
     rng = np.random.default_rng([seed if noise_seed is None else noise_seed, n_per_group, 1])
-    sheet = _sheet(n_per_group)
-    roles = np.repeat([0, 1, 2], n_per_group)
-    log2_mean = (
-        np.log2(base)[:, None]
-        + np.column_stack([np.zeros(n_genes), disease, disease + treated])[:, roles]
-    )
+    sheet = _sheet(n_per_group, len(extra))
+    roles = np.repeat(np.arange(3 + len(extra)), n_per_group)
+    groups = [np.zeros(n_genes), disease, disease + treated, *(disease + o for o in others)]
+    log2_mean = np.log2(base)[:, None] + np.column_stack(groups)[:, roles]
     n_samples = len(roles)
     if family.batch_sd:
         batch = rng.permutation(np.arange(n_samples) % 2)
@@ -204,6 +215,11 @@ def generate(
         log2_mean += shifts[modules]
     if family.outlier_sd:
         log2_mean[:, rng.integers(n_samples)] += outlier_noise
+    if family.patient_sd:
+        patients = np.tile(np.arange(n_per_group), len(groups))
+        patient_effect = rng.normal(0, family.patient_sd, (n_genes, n_per_group))
+        log2_mean += patient_effect[:, patients]
+        sheet["patient"] = [f"patient_{p + 1}" for p in patients]
     dispersion = np.repeat(gene_dispersion[:, None], n_samples, axis=1)
     dispersion[:, roles == 1] *= family.disease_dispersion_factor
     library = np.exp(rng.normal(0, family.library_cv, n_samples))
@@ -216,6 +232,10 @@ def generate(
             "treatment_lfc": treated,
             "base_mean": base,
             "dispersion": gene_dispersion,
+            **{
+                f"treatment_lfc_{label}": o
+                for label, o in zip(extra_labels(len(extra)), others, strict=True)
+            },
         },
         index=names,
     )
@@ -246,7 +266,11 @@ def thin(counts: np.ndarray, log2_effect: np.ndarray, rng: np.random.Generator) 
 
 
 def plasmode(
-    treatment: Treatment, n_per_group: int, seed: int, n_genes: int = 8000
+    treatment: Treatment,
+    n_per_group: int,
+    seed: int,
+    n_genes: int = 8000,
+    extra: tuple[Treatment, ...] = (),
 ) -> SimulatedData:
     """Real counts, samples shuffled into three groups, effects planted by thinning.
 
@@ -255,18 +279,30 @@ def plasmode(
     At most 16 samples exist: 3 and 4 per group only (n_per_group ≤ 5).
     """
     real = _real_counts()
-    if 3 * n_per_group > real.shape[1]:
-        raise ValueError(f"plasmode has {real.shape[1]} real samples: at most 5 per group")
+    n_groups = 3 + len(extra)
+    if n_groups * n_per_group > real.shape[1]:
+        raise ValueError(
+            f"plasmode has {real.shape[1]} real samples: too few for {n_groups} groups of "
+            f"{n_per_group}"
+        )
     rng = np.random.default_rng([seed, n_per_group, 7919])
     expressed = real.loc[real.mean(axis=1).sort_values(ascending=False).index[:n_genes]]
     chosen = rng.choice(expressed.columns, 3 * n_per_group, replace=False)
     family = FAMILIES["gamma effects"]
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
-    roles = np.repeat([0, 1, 2], n_per_group)
-    effect = np.column_stack([np.zeros(n_genes), disease, disease + treated])[:, roles]
+    extra_rng = np.random.default_rng([seed, n_per_group, 7919, 3])
+    others = [_treatment_effects(disease, family, arm, extra_rng) for arm in extra]
+    if extra:  # the further arms' samples from the real samples not yet chosen
+        rest = [c for c in expressed.columns if c not in set(chosen)]
+        chosen = np.concatenate(
+            [chosen, extra_rng.choice(rest, len(extra) * n_per_group, replace=False)]
+        )
+    roles = np.repeat(np.arange(n_groups), n_per_group)
+    groups = [np.zeros(n_genes), disease, disease + treated, *(disease + o for o in others)]
+    effect = np.column_stack(groups)[:, roles]
     counts = thin(expressed[chosen].to_numpy(), effect, rng)
-    sheet = _sheet(n_per_group)
+    sheet = _sheet(n_per_group, len(extra))
     names = [f"Gene{i:05d}" for i in range(n_genes)]
     truth = pd.DataFrame(
         {
@@ -274,6 +310,10 @@ def plasmode(
             "treatment_lfc": treated,
             "base_mean": expressed.mean(axis=1).to_numpy(),
             "real_gene": expressed.index,
+            **{
+                f"treatment_lfc_{label}": o
+                for label, o in zip(extra_labels(len(extra)), others, strict=True)
+            },
         },
         index=names,
     )

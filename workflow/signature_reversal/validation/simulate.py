@@ -65,6 +65,10 @@ class SimulationSpec:
     labels: Mapping[str, str] = field(
         default_factory=lambda: {"control": "control", "disease": "eczema", "treatment": "nmn"}
     )
+    # further treated arms (a multi-arm study): label → their effect as a multiple of the
+    # treatment's (0.5: half of every treatment effect; 0: disease samples); drawn after the
+    # three groups from their own stream, so those stay as they are; no sample structure
+    further_arms: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,6 +170,17 @@ def simulate(
             if spec.batch_sd > 0:
                 row["batch"] = structure.batch_of(replicate)
             rows.append(row)
+    arm_rng = np.random.default_rng([spec.seed, 3, spec.noise_seed or 0])
+    for label, scale in spec.further_arms.items():
+        truth[f"treatment_lfc_{label}"] = scale * truth["treatment_lfc"]
+        effect = truth["disease_lfc"].to_numpy() + truth[f"treatment_lfc_{label}"].to_numpy()
+        for replicate in range(1, spec.n_per_group + 1):
+            library = spec.library_size * np.exp(arm_rng.normal(0, spec.library_size_cv))
+            mu = library * proportion * np.exp2(effect)
+            columns.append(arm_rng.negative_binomial(size, size / (size + mu)))
+            rows.append(
+                {"sample": f"{label}_{replicate}", "condition": label, "replicate": replicate}
+            )
     counts = pd.DataFrame(
         np.column_stack(columns), index=genes, columns=[r["sample"] for r in rows]
     )
@@ -257,8 +272,10 @@ def example_dataset(
     treatment: TreatmentMode = "reverse",
     gene_names: str | None = None,
     gene_column: str = "mouse",
+    further_arms: Mapping[str, float] | None = None,
 ) -> SimulatedData:
-    """A dataset like the bundled example: the skin pattern planted on a curated GMT's sets.
+    """A dataset like the bundled example: the skin pattern planted on a curated GMT's sets;
+    ``further_arms``: more treated groups (label → effect relative to the treatment's).
 
     Gene names: every set's genes first, then (``gene_names``, a TSV) real symbols from its
     ``gene_column`` in seeded random order, then placeholders.
@@ -275,5 +292,7 @@ def example_dataset(
         table = pd.read_csv(gene_names, sep="\t", usecols=[gene_column])
         real = sorted(set(table[gene_column].dropna().astype(str)))
         named += list(np.random.default_rng(seed).permutation(real))
-    spec = SimulationSpec(n_per_group=n_per_group, seed=seed, treatment=treatment)
+    spec = SimulationSpec(
+        n_per_group=n_per_group, seed=seed, treatment=treatment, further_arms=dict(further_arms)
+    )
     return simulate(gene_universe(n_genes, named), planted, spec)
