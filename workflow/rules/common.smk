@@ -146,7 +146,9 @@ def study_arm_names(study):
 
 def design_of(analysis):
     """The DE design of an analysis's dataset."""
-    return config["datasets"][ANALYSES[analysis][0]].get("design", config["de"]["design"])
+    return config["datasets"][ANALYSES[analysis][0]].get(
+        "design", config["de"]["design"]
+    )
 
 
 def study_settings(wildcards):
@@ -171,11 +173,18 @@ def study_inputs(wildcards):
     for analysis in STUDIES[wildcards.study]:
         layout = AnalysisLayout.of(analysis)
         if analysis in THREE_ARM:
-            files += [layout.reversal_summary, layout.gene_reversal, layout.gene_set_reversal]
+            files += [
+                layout.reversal_summary,
+                layout.gene_reversal,
+                layout.gene_set_reversal,
+            ]
         else:
             files.append(layout.de_table("treatment_vs_disease"))
         for reference in REFERENCES:
-            files += [layout.reference_summary(reference), layout.reference_genes(reference)]
+            files += [
+                layout.reference_summary(reference),
+                layout.reference_genes(reference),
+            ]
     return files
 
 

@@ -36,6 +36,11 @@ COMBINED_REPORT_COMMAND = (
     "--analysis {params.analyses} {params.studies} --out {output:q}"
 )
 STUDY_OUTPUTS = [path for s in STUDIES for path in StudyLayout.of(s).outputs]
+STUDY_ARGUMENTS = (
+    f"--study {named(STUDIES, [StudyLayout.of(s).root for s in STUDIES])}"
+    if STUDIES
+    else ""
+)
 
 
 rule combined_report:
@@ -59,10 +64,6 @@ rule combined_report:
         cli=CLI,
         config=json.dumps(config),
         analyses=report_arguments(ANALYSES),
-        studies=(
-            "--study " + named(STUDIES, [StudyLayout.of(s).root for s in STUDIES])
-            if STUDIES
-            else ""
-        ),
+        studies=STUDY_ARGUMENTS,
     shell:
         COMBINED_REPORT_COMMAND
