@@ -29,7 +29,7 @@ from ..layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout, StudyLayout
 from ..reversal import genes_of_interest
 from ..roles import contrast_by_name, contrasts_for, present_roles
 from ..settings import ReportSettings, VerdictRule
-from ..study import analysis_conditions
+from ..study import OTHER, analysis_conditions
 from . import interactive
 
 DEFAULT_QUESTIONS = {
@@ -238,8 +238,10 @@ def variability_note(table: pd.DataFrame) -> str:
     flagged = table[table["flagged"]]
     if flagged.empty:
         return ""
+    multi_arm = table["role"].astype(str).str.startswith(OTHER).any()
     groups = ", ".join(
-        f"{row.condition} ({row.relative_variance:.1f}× a typical group's)"
+        f"{row.condition} ({row.relative_variance:.1f}× "
+        f"{'the quietest' if multi_arm else 'a typical'} group's)"
         for row in flagged.itertuples()
     )
     return (
