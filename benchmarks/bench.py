@@ -267,8 +267,9 @@ def snakemake_run(workdir: Path, config: dict, cores: int) -> dict:
     return {"wall_s": wall, "rules": per_rule, "peak_rss_mb": peak_rss}
 
 
-def simulated(folder: Path, n_per_group: int, seed: int) -> Path:
-    """A simulated 20,000-gene study (the example's simulator), written once."""
+def simulated(folder: Path, n_per_group: int, seed: int, further_arms: str = "{}") -> Path:
+    """A simulated 20,000-gene study (the example's simulator), written once; ``further_arms``:
+    JSON of more treated groups (a multi-arm study)."""
     if not (folder / "counts.tsv.gz").exists():
         subprocess.run(
             [
@@ -286,6 +287,8 @@ def simulated(folder: Path, n_per_group: int, seed: int) -> Path:
                 str(n_per_group),
                 "--seed",
                 str(seed),
+                "--further-arms",
+                further_arms,
             ],
             check=True,
             env={**os.environ, "PYTHONPATH": str(REPO / "workflow")},
@@ -297,24 +300,36 @@ def bench_pipeline(args: argparse.Namespace) -> None:
     work = Path(args.work)
     sixty = simulated(work / "pipeline_sixty_data", 20, 5)
     twelve = simulated(work / "pipeline_twelve_data", 4, 5)
+    six = simulated(
+        work / "pipeline_six_groups_data", 3, 5, '{"nmn_low": 0.4, "nmn_high": 1.15, "dex": 1.3}'
+    )
 
-    def dataset(name: str, folder: Path) -> dict:
+    def dataset(name: str, folder: Path, conditions: dict | None = None) -> dict:
+        entry = {
+            "path": str(folder / "counts.tsv.gz"),
+            "samples": str(folder / "samples.tsv"),
+            "species": "mouse",
+        }
         return absolute_config(
-            {
-                name: {
-                    "path": str(folder / "counts.tsv.gz"),
-                    "samples": str(folder / "samples.tsv"),
-                    "species": "mouse",
-                }
-            },
-            example=False,
+            {name: {**entry, **({"conditions": conditions} if conditions else {})}}, example=False
         )
 
     runs = {
         "example (15,000 genes x 15 samples)": absolute_config(),
         "twelve (20,000 genes x 12 samples)": dataset("twelve", twelve),
         "sixty (20,000 genes x 60 samples)": dataset("sixty", sixty),
+        "six (6 groups: 4 treated arms, 20,000 genes x 18 samples)": dataset(
+            "six",
+            six,
+            {
+                "control": "control",
+                "disease": "eczema",
+                "treatment": ["nmn_low", "nmn", "nmn_high", "dex"],
+                "ordered": {"factor": "dose", "arms": ["nmn_low", "nmn", "nmn_high"]},
+            },
+        ),
     }
+    walls_by_label = {}
     for label, config in runs.items():
         if label.split()[0] not in args.datasets:
             continue
@@ -327,8 +342,16 @@ def bench_pipeline(args: argparse.Namespace) -> None:
             f"\n{label}, --cores {args.cores}: wall median {statistics.median(walls):.1f} s "
             f"(runs {' / '.join(f'{w:.1f}' for w in walls)})"
         )
+        walls_by_label[label.split()[0]] = statistics.median(walls)
         rules = pd.DataFrame([r["rules"] for r in results]).median().rename("median_s")
         print(rules.to_frame().to_string(float_format=lambda v: f"{v:.1f}"))
+        largest = max(max(r["peak_rss_mb"].values()) for r in results)
+        print(f"largest job's peak memory: {largest:.0f} MB")
+    if {"example", "six"} <= set(walls_by_label):
+        print(
+            f"\n6-group study / 3-group example: "
+            f"{walls_by_label['six'] / walls_by_label['example']:.2f}x (target <= 1.5x)"
+        )
     print(f"\nmachine: {machine()}")
 
 
@@ -450,7 +473,7 @@ def main() -> None:
     pipe = sub.add_parser("pipeline", help="whole snakemake run, per-rule times")
     pipe.add_argument("--repeats", type=int, default=3)
     pipe.add_argument("--cores", type=int, default=2)
-    pipe.add_argument("--datasets", nargs="+", default=["example", "twelve", "sixty"])
+    pipe.add_argument("--datasets", nargs="+", default=["example", "twelve", "sixty", "six"])
     pipe.set_defaults(func=bench_pipeline)
     sc = sub.add_parser("singlecell", help="single-cell h5ad load + pseudobulk")
     sc.add_argument("--cells", type=int, default=200_000)

@@ -58,7 +58,7 @@ def test_plasmode_keeps_real_counts_where_nothing_is_planted():
     columns = {tuple(real.loc[genes, c]) for c in real.columns}
     for sample in data.counts.columns:
         assert tuple(data.counts.loc[unchanged, sample]) in columns
-    with pytest.raises(ValueError, match="at most 5 per group"):
+    with pytest.raises(ValueError, match="too few for 3 groups of 6"):
         families.plasmode(families.TREATMENTS["no effect"], 6, 2)
 
 

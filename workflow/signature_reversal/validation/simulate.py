@@ -293,6 +293,9 @@ def example_dataset(
         real = sorted(set(table[gene_column].dropna().astype(str)))
         named += list(np.random.default_rng(seed).permutation(real))
     spec = SimulationSpec(
-        n_per_group=n_per_group, seed=seed, treatment=treatment, further_arms=dict(further_arms)
+        n_per_group=n_per_group,
+        seed=seed,
+        treatment=treatment,
+        further_arms=dict(further_arms or {}),
     )
     return simulate(gene_universe(n_genes, named), planted, spec)
