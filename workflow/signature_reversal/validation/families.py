@@ -189,12 +189,18 @@ def generate(
     treated = _treatment_effects(disease, family, treatment, rng)
     # further arms draw from their own stream, so a three-group dataset stays as it was
     extra_rng = np.random.default_rng([seed, zlib.crc32(family.name.encode()), 3])
-    others = [_treatment_effects(disease, family, arm, extra_rng) for arm in extra]
+    # an arm with the first's treatment has the same effects (equal arms: no true difference)
+    others = [
+        treated.copy() if arm == treatment else _treatment_effects(disease, family, arm, extra_rng)
+        for arm in extra
+    ]
     base = np.exp(rng.normal(np.log(family.mean_count), family.sd_log_mean, n_genes))
     if family.composition_shift:
         top = np.argsort(-base)[: max(1, n_genes // 100)]
         disease[top] += family.composition_shift
         treated[top] -= treatment.reversal * family.composition_shift
+        for arm, effects in zip(extra, others, strict=True):
+            effects[top] -= arm.reversal * family.composition_shift
     trend = family.dispersion_a0 + family.dispersion_a1 / base
     gene_dispersion = trend * np.exp(rng.normal(0, family.dispersion_scatter, n_genes))
     batch_effect = rng.normal(0, family.batch_sd, n_genes)
@@ -292,7 +298,11 @@ def plasmode(
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
     extra_rng = np.random.default_rng([seed, n_per_group, 7919, 3])
-    others = [_treatment_effects(disease, family, arm, extra_rng) for arm in extra]
+    # an arm with the first's treatment has the same effects (equal arms: no true difference)
+    others = [
+        treated.copy() if arm == treatment else _treatment_effects(disease, family, arm, extra_rng)
+        for arm in extra
+    ]
     if extra:  # the further arms' samples from the real samples not yet chosen
         rest = [c for c in expressed.columns if c not in set(chosen)]
         chosen = np.concatenate(

@@ -143,6 +143,23 @@ def evaluate_study(
             truth,
         )
         row[f"{comparison.figure}_p"] = comparison.p
+        # the alternative: the raw estimator values' difference over the mean response
+        raw = []
+        for label in labels:
+            calibration_line = summaries[label]["calibration"].get(comparison.figure, {})
+            estimate = summaries[label][comparison.figure]["estimate"]
+            intercept, response = (
+                calibration_line.get("intercept"),
+                calibration_line.get("response"),
+            )
+            raw.append((intercept, response, estimate))
+        if all(v is not None for r in raw for v in r):
+            values = [a + c * e for a, c, e in raw]
+            mean_c = (raw[0][1] + raw[1][1]) / 2
+            alt = (values[0] - values[1]) / mean_c
+            half = (comparison.ci_high - comparison.ci_low) / 2
+            row[f"{comparison.figure}_raw_estimate"] = alt
+            row[f"{comparison.figure}_raw_covered"] = alt - half <= truth <= alt + half
         rows.append(row)
     return _merge_differences(rows)
 
