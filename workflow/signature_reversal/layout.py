@@ -238,6 +238,75 @@ class StudyLayout:
         return [self.comparisons, self.gene_sets, self.ranking, self.summary, self.forest]
 
 
+@dataclass(frozen=True)
+class SingleCellLayout:
+    """The cell-level files of a single-cell dataset (``results/<dataset>/single_cell``)."""
+
+    root: str
+
+    @classmethod
+    def of(cls, dataset: str) -> SingleCellLayout:
+        return cls(f"{RESULTS}/{dataset}/single_cell")
+
+    def _path(self, name: str) -> str:
+        return f"{self.root}/{name}"
+
+    @property
+    def cells(self) -> str:
+        return self._path("cells.h5ad")
+
+    @property
+    def cell_qc(self) -> str:
+        return self._path("cell_qc.tsv")
+
+    @property
+    def composition(self) -> str:
+        return self._path("composition.tsv")
+
+    @property
+    def score_means(self) -> str:
+        return self._path("score_means.tsv")
+
+    @property
+    def cell_types(self) -> str:
+        return self._path("cell_types.tsv")
+
+    @property
+    def summary(self) -> str:
+        return self._path("summary.json")
+
+    @property
+    def umap(self) -> str:
+        return self._path("umap.png")
+
+    @property
+    def violins(self) -> str:
+        return self._path("score_violins.png")
+
+    @property
+    def proportions(self) -> str:
+        return self._path("composition.png")
+
+    @property
+    def forest(self) -> str:
+        return self._path("cell_type_forest.png")
+
+    @property
+    def outputs(self) -> list[str]:
+        return [
+            self.cells,
+            self.cell_qc,
+            self.composition,
+            self.score_means,
+            self.cell_types,
+            self.summary,
+            self.umap,
+            self.violins,
+            self.proportions,
+            self.forest,
+        ]
+
+
 def log_file(analysis: str, step: str) -> str:
     """The log of one step of one analysis (``logs/<analysis>/<step>.log``)."""
     return f"{LOGS}/{analysis}/{step}.log"

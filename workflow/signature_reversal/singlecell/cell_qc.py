@@ -1,0 +1,101 @@
+"""Cell QC with scanpy: per-cell metrics, thresholds, what was removed and why, doublet scores.
+
+``sc.pp.calculate_qc_metrics`` gives genes and counts per cell and the share of mitochondrial
+and ribosomal reads (genes ``mt-``/``MT-`` and ``Rps``/``Rpl``/``RPS``/``RPL``, by species).
+Cells below ``min_genes`` or ``min_counts`` or above ``max_pct_mito`` are removed and counted
+per sample and reason (a cell failing two rules is counted under each). Doublet scores come
+from scanpy's Scrublet (``sc.pp.scrublet``; Wolock et al., Cell Syst 2019) and are reported,
+never used to remove cells: their threshold is data-dependent and a user decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("signature_reversal")
+
+PREFIXES = {"mouse": ("mt-", ("Rps", "Rpl")), "human": ("MT-", ("RPS", "RPL"))}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cell QC thresholds (config ``single_cell.qc``); defaults as scanpy's tutorials use."""
+
+    min_genes: int = 200
+    min_counts: int = 500
+    max_pct_mito: float = 20.0
+    doublet_threshold: float = 0.25  # a score above this is reported as a likely doublet
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> Thresholds:
+        return cls(**(section or {}))
+
+
+def qc_metrics(adata: ad.AnnData, species: str) -> None:
+    """Add scanpy's QC metrics to ``adata.obs`` (raw counts in X)."""
+    import scanpy as sc
+
+    mito, ribo = PREFIXES.get(species, PREFIXES["human"])
+    names = adata.var_names.astype(str)
+    adata.var["mito"] = names.str.startswith(mito)
+    adata.var["ribo"] = names.str.startswith(ribo)
+    sc.pp.calculate_qc_metrics(
+        adata, qc_vars=["mito", "ribo"], percent_top=None, log1p=False, inplace=True
+    )
+    if not adata.var["mito"].any():
+        log.warning("no mitochondrial genes (names starting %r): pct_counts_mito is 0", mito)
+
+
+def failing(adata: ad.AnnData, thresholds: Thresholds) -> pd.DataFrame:
+    """Per cell, which rule it fails (True = fails)."""
+    obs = adata.obs
+    return pd.DataFrame(
+        {
+            f"fewer than {thresholds.min_genes} genes": obs["n_genes_by_counts"]
+            < thresholds.min_genes,
+            f"fewer than {thresholds.min_counts} counts": obs["total_counts"]
+            < thresholds.min_counts,
+            f"more than {thresholds.max_pct_mito:g}% mitochondrial": obs["pct_counts_mito"]
+            > thresholds.max_pct_mito,
+        },
+        index=obs.index,
+    )
+
+
+def removal_table(adata: ad.AnnData, fails: pd.DataFrame, sample_column: str) -> pd.DataFrame:
+    """Per sample: cells before and after QC, and cells failing each rule."""
+    samples = adata.obs[sample_column].astype(str)
+    table = pd.DataFrame({"cells": samples.value_counts()})
+    table["kept"] = samples[~fails.any(axis=1)].value_counts()
+    for reason in fails.columns:
+        table[reason] = samples[fails[reason]].value_counts()
+    table = table.fillna(0).astype(int)
+    table.index.name = "sample"
+    return table.sort_index().reset_index()
+
+
+def doublet_scores(adata: ad.AnnData, sample_column: str, threshold: float, seed: int) -> None:
+    """Scrublet's doublet score per cell (per sample, as it expects one library at a time) and
+    whether it passes ``threshold``; a sample Scrublet cannot score gets NaN (logged)."""
+    import scanpy as sc
+
+    adata.obs["doublet_score"] = np.nan
+    adata.obs["predicted_doublet"] = False
+    try:
+        sc.pp.scrublet(
+            adata, batch_key=sample_column, threshold=threshold, random_state=seed, verbose=False
+        )
+    except Exception as err:  # too few cells in a sample, a degenerate matrix …
+        log.warning("doublet scores not computed (%s)", err)
+        return
+    log.info(
+        "doublets: %d of %d cells score above %.2f (reported, not removed)",
+        int(adata.obs["predicted_doublet"].sum()),
+        adata.n_obs,
+        threshold,
+    )

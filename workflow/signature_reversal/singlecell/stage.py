@@ -1,0 +1,245 @@
+"""The single-cell stage: cell QC, embedding, per-cell scores, composition, and the cell types'
+verdicts side by side, for one cells × genes dataset.
+
+The verdicts themselves come from the pseudobulk analyses (one per cell type, as bulk data:
+cells are not replicates). This stage shows where the signature sits and moves among the cells.
+The disease signature scored per cell is the pseudobulk DE of all QC-passed cells (disease vs
+control, the reversal rule's thresholds).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..settings import SingleCellSettings, VerdictRule
+from . import cell_qc, cell_scores, composition, embedding
+
+log = logging.getLogger("signature_reversal")
+
+
+@dataclass
+class SingleCellResult:
+    cells: ad.AnnData  # the embedded (sub)sample: QC metrics, scores, UMAP
+    qc: pd.DataFrame  # per sample: cells, kept, removed per reason
+    composition: pd.DataFrame  # per comparison and cell type
+    proportions: pd.DataFrame  # samples × cell types
+    score_means: pd.DataFrame  # per cell type, condition and score: mean over cells
+    cell_types: pd.DataFrame  # per cell type: the pseudobulk verdict and figures
+    scores: list[str]
+    summary: dict = field(default_factory=dict)
+
+
+def read_cells(path: str, settings: SingleCellSettings) -> ad.AnnData:
+    """Every cell with raw counts in X (the same matrix the pseudobulk sums)."""
+    from ..inputs.anndata_input import _matrix_source
+
+    adata = ad.read_h5ad(path)
+    matrix, genes = _matrix_source(adata, settings.counts_layer, path)
+    counts = sp.csr_matrix(matrix.X if hasattr(matrix, "X") else matrix, dtype=np.float32)
+    cells = ad.AnnData(X=counts, obs=adata.obs.copy(), var=pd.DataFrame(index=genes.astype(str)))
+    if "X_umap" in adata.obsm:
+        cells.obsm["X_umap"] = np.asarray(adata.obsm["X_umap"])
+    cells.var_names_make_unique()
+    return cells
+
+
+def disease_genes(
+    cells: ad.AnnData,
+    settings: SingleCellSettings,
+    conditions: Mapping[str, str],
+    rule: VerdictRule,
+) -> dict[str, list[str]]:
+    """Disease-up and -down genes of the pseudobulk of all cells (DE disease vs control)."""
+    from ..de import stage as de
+
+    if "control" not in conditions:
+        return {"up": [], "down": []}
+    samples = cells.obs[settings.sample_column].astype(str)
+    kept = [c for c in (conditions["control"], conditions["disease"])]
+    condition = cells.obs[settings.condition_column].astype(str)
+    chosen = condition.isin(kept).to_numpy()
+    codes, names = pd.factorize(samples[chosen])
+    summed = (
+        sp.csr_matrix(
+            (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(names), len(codes))
+        )
+        @ cells.X[chosen]
+    )
+    sample_condition = condition[chosen].groupby(samples[chosen]).first().reindex(names)
+    role = sample_condition.map(
+        {conditions["control"]: "control", conditions["disease"]: "disease"}
+    )
+    obs = pd.DataFrame({"condition": sample_condition.to_numpy(), "role": role.to_numpy()})
+    obs.index = names.astype(str)
+    counts = np.rint(np.asarray(summed.todense())).astype(np.int64)
+    bulk = ad.AnnData(X=counts.astype(float), obs=obs, var=pd.DataFrame(index=cells.var_names))
+    bulk.var["symbol"] = bulk.var_names
+    bulk.layers["counts"] = counts
+    bulk.uns.update(
+        conditions={"control": conditions["control"], "disease": conditions["disease"]},
+        kind="counts",
+    )
+    table = _disease_table(bulk, de)
+    significant = (table["padj"] < rule.disease_padj) & (
+        table["log2FC"].abs() >= rule.disease_min_abs_log2fc
+    )
+    up = table.loc[significant & (table["log2FC"] > 0), "gene"].astype(str).tolist()
+    down = table.loc[significant & (table["log2FC"] < 0), "gene"].astype(str).tolist()
+    log.info("disease signature of all cells (pseudobulk): %d up, %d down", len(up), len(down))
+    return {"up": up, "down": down}
+
+
+def _disease_table(bulk: ad.AnnData, de) -> pd.DataFrame:
+    kept, _ = de.low_count_filter(bulk, 10, None)
+    dds = de.fit(kept, "~condition")
+    from ..roles import contrast_by_name
+
+    return de.test_contrast(
+        dds, contrast_by_name("disease_vs_control"), bulk.uns["conditions"], 0.05
+    )
+
+
+def run(
+    path: str,
+    settings: SingleCellSettings,
+    species: str,
+    conditions: Mapping[str, str],
+    curated: Mapping[str, Sequence[str]],
+    rule: VerdictRule,
+    thresholds: cell_qc.Thresholds,
+    max_cells: int = 50_000,
+    cell_type_summaries: Mapping[str, dict] | None = None,
+    seed: int = 0,
+) -> SingleCellResult:
+    """QC, embed, score and count the cells of one single-cell dataset."""
+    cells = read_cells(path, settings)
+    log.info("read %d cells × %d genes", cells.n_obs, cells.n_vars)
+    # cell QC: metrics, removal per rule and sample, doublet scores (reported only)
+    cell_qc.qc_metrics(cells, species)
+    fails = cell_qc.failing(cells, thresholds)
+    qc = cell_qc.removal_table(cells, fails, settings.sample_column)
+    for reason in fails.columns:
+        log.info("cell QC: %d cells %s", int(fails[reason].sum()), reason)
+    cells = cells[~fails.any(axis=1).to_numpy()].copy()
+    log.info("cell QC: %d cells kept", cells.n_obs)
+    cell_qc.doublet_scores(cells, settings.sample_column, thresholds.doublet_threshold, seed)
+    # composition: every QC-passed cell counts
+    shares = pd.DataFrame()
+    tests = pd.DataFrame()
+    if settings.cell_type_column:
+        shares = composition.proportions(
+            cells.obs, settings.sample_column, settings.cell_type_column
+        )
+        condition_of = (
+            cells.obs.groupby(settings.sample_column, observed=True)[settings.condition_column]
+            .first()
+            .astype(str)
+        )
+        frames = []
+        for label, numerator, denominator in _comparisons(conditions):
+            frames.append(
+                composition.test(shares, condition_of.reindex(shares.index), numerator, denominator,
+                                 label)
+            )  # fmt: skip
+        tests = pd.concat(frames, ignore_index=True) if frames else tests
+    # the disease signature of all cells, then the embedding and scores on the (sub)sample
+    signature = disease_genes(cells, settings, conditions, rule)
+    embedded = embedding.subsample(cells, max_cells, seed)
+    embedding.normalise(embedded)
+    how = embedding.embed(embedded, seed)
+    scores = []
+    if cell_scores.disease_score(embedded, signature["up"], signature["down"], seed):
+        scores.append("disease_score")
+    scores += cell_scores.set_scores(embedded, curated, seed)
+    means = _score_means(embedded, scores, settings)
+    types = _cell_type_table(cell_type_summaries or {})
+    summary = {
+        "cells": int(qc["cells"].sum()),
+        "kept": int(qc["kept"].sum()),
+        "embedded": int(embedded.n_obs),
+        "embedding": how,
+        "disease_genes": {k: len(v) for k, v in signature.items()},
+        "scores": scores,
+        "thresholds": vars(thresholds),
+        "composition_method": "propeller-style: asin(sqrt(proportion)) per sample, Welch t-test "
+        "per cell type, BH across cell types",
+    }
+    return SingleCellResult(embedded, qc, tests, shares, means, types, scores, summary)
+
+
+def _comparisons(conditions: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    pairs = []
+    if "control" in conditions:
+        pairs.append(("disease vs control", conditions["disease"], conditions["control"]))
+    pairs.append(("treatment vs disease", conditions["treatment"], conditions["disease"]))
+    return pairs
+
+
+def _score_means(cells: ad.AnnData, scores: list[str], settings: SingleCellSettings):
+    keys = [settings.condition_column] + (
+        [settings.cell_type_column] if settings.cell_type_column else []
+    )
+    if not scores:
+        return pd.DataFrame()
+    frame = cells.obs[keys + scores].copy()
+    for key in keys:
+        frame[key] = frame[key].astype(str)
+    return (
+        frame.groupby(keys)[scores].mean().reset_index().melt(id_vars=keys, var_name="score",
+                                                                value_name="mean")
+    )  # fmt: skip
+
+
+def _cell_type_table(summaries: Mapping[str, dict]) -> pd.DataFrame:
+    """Per cell type: the pseudobulk analysis's verdict and figures (or why it was not judged)."""
+    rows = []
+    for cell_type, summary in summaries.items():
+        signature = summary.get("signature", {})
+        row = {
+            "cell_type": cell_type,
+            "verdict": signature.get("verdict"),
+            "not_judged": signature.get("not_judged"),
+            "reason": signature.get("reason"),
+            "disease_genes": signature.get("n_disease_genes"),
+        }
+        for figure in ("slope", "percent_improvement_up", "percent_improvement_down"):
+            entry = signature.get(figure) or {}
+            row[figure] = entry.get("estimate")
+            row[f"{figure}_ci_low"] = entry.get("ci_low")
+            row[f"{figure}_ci_high"] = entry.get("ci_high")
+        rows.append(row)
+    columns = ["cell_type", "verdict", "not_judged", "reason", "disease_genes"] + [
+        f"{f}{end}"
+        for f in ("slope", "percent_improvement_up", "percent_improvement_down")
+        for end in ("", "_ci_low", "_ci_high")
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write(result: SingleCellResult, out: Path) -> None:
+    """The stage's files in ``out`` (see layout.SingleCellLayout)."""
+    from ..layout import SingleCellLayout
+    from . import plots
+
+    files = SingleCellLayout(str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    result.qc.to_csv(files.cell_qc, sep="\t", index=False)
+    result.composition.to_csv(files.composition, sep="\t", index=False)
+    result.score_means.to_csv(files.score_means, sep="\t", index=False)
+    result.cell_types.to_csv(files.cell_types, sep="\t", index=False)
+    Path(files.summary).write_text(json.dumps(result.summary, indent=2, default=str))
+    cells = result.cells
+    for column in cells.obs.columns:  # h5ad writes categories, not mixed objects
+        if cells.obs[column].dtype == object:
+            cells.obs[column] = cells.obs[column].astype(str).astype("category")
+    cells.write_h5ad(files.cells, compression="gzip")
+    plots.figures(result, files)
