@@ -32,6 +32,7 @@ include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/reversal.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/study.smk"
+include: "workflow/rules/single_cell.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -17,6 +17,7 @@ sys.path.insert(0, str(PACKAGE_DIR))
 
 from signature_reversal.layout import (
     COMBINED_REPORT,
+    SingleCellLayout,
     StudyLayout,
     COMBINED_REPORT_BENCHMARK,
     COMBINED_REPORT_LOG,
@@ -139,6 +140,39 @@ def studies():
 STUDIES = studies()
 
 
+def single_cells():
+    """dataset name → its analyses, for every dataset configured as single-cell."""
+    grouped = {}
+    for analysis, (name, _, _) in ANALYSES.items():
+        if config["datasets"][name].get("single_cell"):
+            grouped.setdefault(name, []).append(analysis)
+    return grouped
+
+
+SINGLE_CELLS = single_cells()
+
+
+def cell_types_judged(dataset):
+    """The cell type of each analysis of a single-cell dataset with its own reversal."""
+    return [ANALYSES[a][1] or a for a in SINGLE_CELLS[dataset] if a in THREE_ARM]
+
+
+def single_cell_settings(wildcards):
+    """The single-cell view's settings: the dataset's single_cell section, species, the
+    conditions (a multi-arm study's first arm) and the reversal rule."""
+    name = wildcards.dataset
+    dataset = config["datasets"][name]
+    return json.dumps(
+        {
+            "single_cell": dataset["single_cell"],
+            "species": dataset.get("species", "mouse"),
+            "conditions": conditions_of(SINGLE_CELLS[name][0]),
+            "reversal": config["reversal"],
+        },
+        sort_keys=True,
+    )
+
+
 def study_arm_names(study):
     """The arms' names (the config's treatment labels or pair names), in config order."""
     return [ANALYSES[a][2].name for a in STUDIES[study]]
@@ -208,6 +242,7 @@ wildcard_constraints:
     contrast="|".join(CONTRAST_NAMES),
     reference=one_of(REFERENCES),
     study=one_of(STUDIES),
+    dataset=one_of(SINGLE_CELLS),
 
 
 def named(names, paths):

@@ -31,11 +31,19 @@ rule analysis_report:
 # the same 15 MB page twice.
 COMBINED_REPORT_COMMAND = (
     "cp {input.reports:q} {output:q} 2> {log:q}"
-    if len(ANALYSES) == 1 and not STUDIES
+    if len(ANALYSES) == 1 and not STUDIES and not SINGLE_CELLS
     else "{params.cli} --log {log:q} report --config-json {params.config:q} "
-    "--analysis {params.analyses} {params.studies} --out {output:q}"
+    "--analysis {params.analyses} {params.studies} {params.single_cells} --out {output:q}"
 )
 STUDY_OUTPUTS = [path for s in STUDIES for path in StudyLayout.of(s).outputs]
+SINGLE_CELL_OUTPUTS = [
+    path for d in SINGLE_CELLS for path in SingleCellLayout.of(d).outputs
+]
+SINGLE_CELL_ARGUMENTS = (
+    f"--single-cell {named(SINGLE_CELLS, [SingleCellLayout.of(d).root for d in SINGLE_CELLS])}"
+    if SINGLE_CELLS
+    else ""
+)
 STUDY_ARGUMENTS = (
     f"--study {named(STUDIES, [StudyLayout.of(s).root for s in STUDIES])}"
     if STUDIES
@@ -48,6 +56,7 @@ rule combined_report:
         outputs=report_inputs(ANALYSES),
         reports=[AnalysisLayout.of(a).report for a in ANALYSES],
         studies=STUDY_OUTPUTS,
+        single_cells=SINGLE_CELL_OUTPUTS,
     output:
         COMBINED_REPORT,
     log:
@@ -65,5 +74,6 @@ rule combined_report:
         config=json.dumps(config),
         analyses=report_arguments(ANALYSES),
         studies=STUDY_ARGUMENTS,
+        single_cells=SINGLE_CELL_ARGUMENTS,
     shell:
         COMBINED_REPORT_COMMAND

@@ -283,15 +283,49 @@ def cmd_study(args: argparse.Namespace) -> None:
     plots.forest(result.ranking, layout.forest)
 
 
+def cmd_single_cell(args: argparse.Namespace) -> None:
+    """Cell QC, embedding, per-cell scores and composition of a single-cell dataset."""
+    from .inputs import gmt
+    from .settings import SingleCellSettings, VerdictRule
+    from .singlecell import cell_qc, stage
+
+    settings = json.loads(args.settings)
+    single_cell = SingleCellSettings.from_config(settings["single_cell"])
+    summaries = {
+        name: json.loads(Path(path).read_text())
+        for name, path in named_paths(args.summaries or []).items()
+    }
+    result = stage.run(
+        args.path,
+        single_cell,
+        settings["species"],
+        settings["conditions"],
+        {s.name: list(s.genes) for s in gmt.read_gmt(args.curated)},
+        VerdictRule.from_config(settings["reversal"]),
+        cell_qc.Thresholds.from_config(single_cell.qc),
+        single_cell.max_embedded_cells,
+        summaries,
+        seed=int(settings["reversal"].get("seed", 1)),
+    )
+    stage.write(result, Path(args.out_dir))
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
-    from .layout import AnalysisLayout, StudyLayout
+    from .layout import AnalysisLayout, SingleCellLayout, StudyLayout
     from .report import html as report
 
     analyses = {name: AnalysisLayout(root) for name, root in named_paths(args.analysis).items()}
     studies = {name: StudyLayout(root) for name, root in named_paths(args.study or []).items()}
+    cells = {
+        name: SingleCellLayout(root) for name, root in named_paths(args.single_cell or []).items()
+    }
     report.render(
-        config=json.loads(args.config_json), analyses=analyses, out=Path(args.out), studies=studies
+        config=json.loads(args.config_json),
+        analyses=analyses,
+        out=Path(args.out),
+        studies=studies,
+        single_cells=cells,
     )
 
 
@@ -400,6 +434,15 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "out_dir": "folder of the study's comparison files",
         },
     ),
+    "single-cell": (
+        cmd_single_cell,
+        {
+            "path": "the cells × genes .h5ad",
+            "settings": "JSON: single_cell, species, conditions, reversal",
+            "curated": "curated GMT in the data's gene IDs",
+            "out_dir": "folder of the cell-level files",
+        },
+    ),
     "report": (
         cmd_report,
         {
@@ -449,6 +492,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands["reversal"].add_argument("--genes-of-interest", default="[]", help="JSON list")
     commands["report"].add_argument(
         "--study", nargs="+", metavar="NAME=PATH", help="a multi-arm study's comparison folder"
+    )
+    commands["report"].add_argument(
+        "--single-cell", nargs="+", metavar="NAME=PATH", help="a dataset's cell-level folder"
+    )
+    commands["single-cell"].add_argument(
+        "--summaries", nargs="+", metavar="NAME=PATH", help="cell type → its reversal summary"
     )
     for name in ("reversal", "reference"):
         commands[name].add_argument("--design", default="~condition", help="the DE design")

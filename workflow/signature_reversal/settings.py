@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,8 @@ class SingleCellSettings:
     cell_type_column: str | None
     min_cells: int
     counts_layer: str | None  # None: 'counts' layer, then .raw, then X if integer
+    qc: Mapping[str, Any] = field(default_factory=dict)  # cell QC thresholds (cell_qc)
+    max_embedded_cells: int = 50_000  # UMAP and per-cell scores on a subsample above this
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> SingleCellSettings:

@@ -103,8 +103,31 @@ def _sum_rows(matrix, group_codes: np.ndarray, n_groups: int) -> np.ndarray:
     return total
 
 
+def _passing_qc(
+    matrix, genes: pd.Index, settings: SingleCellSettings, species: str, selected: np.ndarray
+) -> np.ndarray:
+    """Cells that pass the dataset's cell QC (``single_cell.qc``), the removed ones logged."""
+    from ..singlecell import cell_qc
+
+    thresholds = cell_qc.Thresholds.from_config(settings.qc)
+    metrics = cell_qc.chunked_metrics(matrix, genes, species)
+    fails = cell_qc.failing(metrics, thresholds)
+    for reason in fails.columns:
+        log.info("cell QC: %d cells %s", int((fails[reason].to_numpy() & selected).sum()), reason)
+    removed = fails.any(axis=1).to_numpy() & selected
+    log.info(
+        "cell QC: %d of %d cells removed before summing (single_cell.qc)",
+        int(removed.sum()),
+        int(selected.sum()),
+    )
+    return ~fails.any(axis=1).to_numpy()
+
+
 def pseudobulk(
-    path: str | Path, settings: SingleCellSettings, cell_type: str | None = None
+    path: str | Path,
+    settings: SingleCellSettings,
+    cell_type: str | None = None,
+    species: str = "mouse",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sum raw counts per sample (within ``cell_type`` if given).
 
@@ -127,6 +150,9 @@ def pseudobulk(
         selected = np.ones(adata.n_obs, dtype=bool)
         if cell_type is not None:
             selected = (obs[settings.cell_type_column].astype(str) == cell_type).to_numpy()
+        matrix, genes = _matrix_source(adata, settings.counts_layer, path)
+        # the cell QC of the cell-level view: the same cells are summed and shown
+        selected &= _passing_qc(matrix, genes, settings, species, selected)
         sample_ids = obs[settings.sample_column].astype(str)
         cells = sample_ids[selected].value_counts()
         too_few = cells[cells < settings.min_cells]
@@ -142,7 +168,6 @@ def pseudobulk(
         codes_of = {s: i for i, s in enumerate(kept)}
         codes = np.array([codes_of.get(s, -1) for s in sample_ids])
         codes[~selected] = -1
-        matrix, genes = _matrix_source(adata, settings.counts_layer, path)
         summed = _sum_rows(matrix, codes, len(kept))
         every_sample = sorted(cells.index)
         sample_obs = _per_sample_obs(obs[selected], settings.sample_column, every_sample)

@@ -229,7 +229,7 @@ def _read_values(
         obs = anndata_input.read_obs(path)
         settings = spec.single_cell
         if anndata_input.is_single_cell(obs, settings.sample_column, spec.single_cell_configured):
-            values, sample_obs = anndata_input.pseudobulk(path, settings, cell_type)
+            values, sample_obs = anndata_input.pseudobulk(path, settings, cell_type, spec.species)
             source = f"{path} (pseudobulk{', ' + cell_type if cell_type else ''})"
         else:
             values, sample_obs = anndata_input.read_bulk(path, settings.counts_layer)

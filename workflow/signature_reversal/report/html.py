@@ -25,7 +25,13 @@ import pandas as pd
 import yaml
 from PIL import Image
 
-from ..layout import QC_FIGURES, REVERSAL_FIGURES, AnalysisLayout, StudyLayout
+from ..layout import (
+    QC_FIGURES,
+    REVERSAL_FIGURES,
+    AnalysisLayout,
+    SingleCellLayout,
+    StudyLayout,
+)
 from ..reversal import genes_of_interest
 from ..roles import contrast_by_name, contrasts_for, present_roles
 from ..settings import ReportSettings, VerdictRule
@@ -619,12 +625,32 @@ def study_context(name: str, files: StudyLayout) -> dict:
     }
 
 
+def single_cell_context(name: str, files: SingleCellLayout) -> dict:
+    """A single-cell dataset's cell QC, composition, scores and cell types' verdicts."""
+    summary = json.loads(Path(files.summary).read_text())
+    composition = pd.read_csv(files.composition, sep="\t")
+    cell_types = pd.read_csv(files.cell_types, sep="\t")
+    return {
+        "name": name,
+        "anchor": anchor(f"{name}-single-cell"),
+        "summary": summary,
+        "qc": html_table(pd.read_csv(files.cell_qc, sep="\t")),
+        "composition": html_table(composition) if len(composition) else "<p>No cell types.</p>",
+        "cell_types": html_table(cell_types) if len(cell_types) else "",
+        "figures": {
+            key: embed_png(getattr(files, key))
+            for key in ("umap", "violins", "proportions", "forest")
+        },
+    }
+
+
 def render(
     *,
     config: dict,
     analyses: dict[str, AnalysisLayout],
     out: Path,
     studies: dict[str, StudyLayout] | None = None,
+    single_cells: dict[str, SingleCellLayout] | None = None,
 ) -> None:
     """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)
     and the head-to-head comparisons of multi-arm ``studies``."""
@@ -651,6 +677,9 @@ def render(
             for name, files in analyses.items()
         ],
         studies=[study_context(name, files) for name, files in (studies or {}).items()],
+        single_cells=[
+            single_cell_context(name, files) for name, files in (single_cells or {}).items()
+        ],
         plotly_js=interactive.plotly_js(),
         engines={
             "de": "R DESeq2's estimators reimplemented in NumPy"

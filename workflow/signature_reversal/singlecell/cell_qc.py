@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import anndata as ad
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 log = logging.getLogger("signature_reversal")
 
@@ -51,9 +52,36 @@ def qc_metrics(adata: ad.AnnData, species: str) -> None:
         log.warning("no mitochondrial genes (names starting %r): pct_counts_mito is 0", mito)
 
 
-def failing(adata: ad.AnnData, thresholds: Thresholds) -> pd.DataFrame:
-    """Per cell, which rule it fails (True = fails)."""
-    obs = adata.obs
+def chunked_metrics(matrix, var_names, species: str, chunk: int = 20_000) -> pd.DataFrame:
+    """The metrics the thresholds use (as ``qc_metrics`` names them) from a cells × genes count
+    matrix read in row chunks (a backed file is never loaded whole): the pseudobulk applies the
+    same cell QC as the cell-level view without holding every cell in memory."""
+    mito_prefix, _ = PREFIXES.get(species, PREFIXES["human"])
+    mito = np.asarray(pd.Index(var_names).astype(str).str.startswith(mito_prefix))
+    genes, totals, mito_totals = [], [], []
+    for start in range(0, matrix.shape[0], chunk):
+        block = matrix[start : start + chunk]
+        block = block if sp.issparse(block) else sp.csr_matrix(np.asarray(block))
+        block = sp.csr_matrix(block)
+        genes.append(np.asarray((block > 0).sum(axis=1)).ravel())
+        totals.append(np.asarray(block.sum(axis=1)).ravel())
+        mito_totals.append(np.asarray(block[:, mito].sum(axis=1)).ravel())
+    total = np.concatenate(totals) if totals else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(total > 0, 100 * np.concatenate(mito_totals) / total, 0.0)
+    return pd.DataFrame(
+        {
+            "n_genes_by_counts": np.concatenate(genes) if genes else np.zeros(0),
+            "total_counts": total,
+            "pct_counts_mito": pct,
+        }
+    )
+
+
+def failing(adata: ad.AnnData | pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """Per cell, which rule it fails (True = fails); ``adata``: cells with scanpy's QC metrics
+    in obs, or a table of them (``chunked_metrics``)."""
+    obs = adata if isinstance(adata, pd.DataFrame) else adata.obs
     return pd.DataFrame(
         {
             f"fewer than {thresholds.min_genes} genes": obs["n_genes_by_counts"]

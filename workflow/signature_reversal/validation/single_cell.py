@@ -36,7 +36,7 @@ def simulate_cells(
     seed: int = 1,
     reversal: float = 0.8,
 ) -> tuple[ad.AnnData, pd.DataFrame]:
-    """Cells × genes AnnData (raw counts in X and layers['counts']; obs: sample, condition,
+    """Cells × genes AnnData (raw counts in X; obs: sample, condition,
     cell_type, low_quality) and the per-gene truth (the planted log2 effects per cell type).
 
     ``disease_genes``: {"up": genes raised by disease, "down": genes lowered} — planted in
@@ -105,7 +105,6 @@ def simulate_cells(
     counts = sp.vstack(blocks).tocsr()
     obs = pd.DataFrame(rows, index=[f"cell{i:06d}" for i in range(len(rows))])
     adata = ad.AnnData(X=counts, obs=obs, var=pd.DataFrame(index=genes))
-    adata.layers["counts"] = counts.copy()
     truth = pd.DataFrame(
         {f"{ct}:{c}": effect[ct][c] for ct in CELL_TYPES for c in ("eczema", "nmn")},
         index=genes,

@@ -1,0 +1,45 @@
+"""The cell-level view end to end on planted cells: keratinocytes' disease score falls back with
+treatment, T cells' does not; the annotated h5ad carries QC, scores and the embedding."""
+
+from __future__ import annotations
+
+import anndata as ad
+import pandas as pd
+
+from signature_reversal.settings import SingleCellSettings, VerdictRule
+from signature_reversal.singlecell import cell_qc, stage
+
+CONDITIONS = {"control": "control", "disease": "eczema", "treatment": "nmn"}
+
+
+def test_scores_move_where_the_treatment_acts(cells_file, tmp_path):
+    path, _ = cells_file
+    settings = SingleCellSettings.from_config(
+        {"cell_type_column": "cell_type", "by_cell_type": True}
+    )
+    result = stage.run(
+        str(path), settings, "mouse", CONDITIONS, {}, VerdictRule.from_config({}),
+        cell_qc.Thresholds(), max_cells=1200, seed=2,
+    )  # fmt: skip
+    assert result.cells.n_obs == 1200  # the stated subsample
+    means = result.score_means.query("score == 'disease_score'").set_index(
+        ["cell_type", "condition"]
+    )["mean"]
+    keratinocyte = means.loc["keratinocyte"]
+    # disease raises the score; treatment brings it most of the way back
+    assert keratinocyte["eczema"] - keratinocyte["control"] > 0.5
+    restored = (keratinocyte["eczema"] - keratinocyte["nmn"]) / (
+        keratinocyte["eczema"] - keratinocyte["control"]
+    )
+    assert 0.5 < restored < 1.1
+    t_cell = means.loc["T cell"]
+    assert t_cell["eczema"] - t_cell["control"] > 0.3
+    assert abs(t_cell["nmn"] - t_cell["eczema"]) < 0.25 * (t_cell["eczema"] - t_cell["control"])
+    stage.write(result, tmp_path)
+    cells = ad.read_h5ad(tmp_path / "cells.h5ad")
+    for column in ("pct_counts_mito", "n_genes_by_counts", "doublet_score", "disease_score"):
+        assert column in cells.obs
+    assert cells.obsm["X_umap"].shape == (1200, 2)
+    assert "counts" in cells.layers
+    qc = pd.read_csv(tmp_path / "cell_qc.tsv", sep="\t")
+    assert qc["cells"].sum() == 1800 and qc["kept"].sum() < 1800
