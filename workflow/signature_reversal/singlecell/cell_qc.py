@@ -95,9 +95,13 @@ def failing(adata: ad.AnnData | pd.DataFrame, thresholds: Thresholds) -> pd.Data
     )
 
 
-def removal_table(adata: ad.AnnData, fails: pd.DataFrame, sample_column: str) -> pd.DataFrame:
-    """Per sample: cells before and after QC, and cells failing each rule."""
-    samples = adata.obs[sample_column].astype(str)
+def removal_table(
+    cells: ad.AnnData | pd.DataFrame, fails: pd.DataFrame, sample_column: str
+) -> pd.DataFrame:
+    """Per sample: cells before and after QC, and cells failing each rule (``cells``: the
+    AnnData or its obs)."""
+    obs = cells if isinstance(cells, pd.DataFrame) else cells.obs
+    samples = obs[sample_column].astype(str)
     table = pd.DataFrame({"cells": samples.value_counts()})
     table["kept"] = samples[~fails.any(axis=1)].value_counts()
     for reason in fails.columns:

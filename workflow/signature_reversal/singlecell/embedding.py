@@ -7,19 +7,8 @@ from __future__ import annotations
 import logging
 
 import anndata as ad
-import numpy as np
 
 log = logging.getLogger("signature_reversal")
-
-
-def subsample(adata: ad.AnnData, max_cells: int, seed: int) -> ad.AnnData:
-    """At most ``max_cells`` cells, drawn without replacement (all of them when fewer)."""
-    if adata.n_obs <= max_cells:
-        return adata
-    rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.choice(adata.n_obs, max_cells, replace=False))
-    log.info("embedding on a random subsample of %d of %d cells", max_cells, adata.n_obs)
-    return adata[chosen].copy()
 
 
 def normalise(adata: ad.AnnData) -> None:

@@ -38,51 +38,70 @@ class SingleCellResult:
     summary: dict = field(default_factory=dict)
 
 
-def read_cells(path: str, settings: SingleCellSettings) -> ad.AnnData:
-    """Every cell with raw counts in X (the same matrix the pseudobulk sums)."""
+def _open(path: str, settings: SingleCellSettings):
+    """The file opened backed, its raw-count matrix (backed where it is X) and gene names."""
     from ..inputs.anndata_input import _matrix_source
 
-    adata = ad.read_h5ad(path)
-    matrix, genes = _matrix_source(adata, settings.counts_layer, path)
-    counts = sp.csr_matrix(matrix.X if hasattr(matrix, "X") else matrix, dtype=np.float32)
-    cells = ad.AnnData(X=counts, obs=adata.obs.copy(), var=pd.DataFrame(index=genes.astype(str)))
-    if "X_umap" in adata.obsm:
-        cells.obsm["X_umap"] = np.asarray(adata.obsm["X_umap"])
+    backed = ad.read_h5ad(path, backed="r")
+    matrix, genes = _matrix_source(backed, settings.counts_layer, path)
+    return backed, matrix, pd.Index(genes.astype(str))
+
+
+def load_rows(path: str, settings: SingleCellSettings, rows: np.ndarray) -> ad.AnnData:
+    """Only the given cells (sorted row numbers), raw counts in X: the embedding's subsample is
+    all that is ever held in memory."""
+    backed, matrix, genes = _open(path, settings)
+    try:
+        block = matrix[rows]
+        counts = sp.csr_matrix(block if sp.issparse(block) else np.asarray(block), dtype=np.float32)
+        obs = backed.obs.iloc[rows].copy()
+        umap = np.asarray(backed.obsm["X_umap"])[rows] if "X_umap" in backed.obsm else None
+    finally:
+        backed.file.close()
+    cells = ad.AnnData(X=counts, obs=obs, var=pd.DataFrame(index=genes))
+    if umap is not None:
+        cells.obsm["X_umap"] = umap
     cells.var_names_make_unique()
     return cells
 
 
 def disease_genes(
-    cells: ad.AnnData,
+    path: str,
     settings: SingleCellSettings,
+    obs: pd.DataFrame,
+    passing: np.ndarray,
     conditions: Mapping[str, str],
     rule: VerdictRule,
 ) -> dict[str, list[str]]:
-    """Disease-up and -down genes of the pseudobulk of all cells (DE disease vs control)."""
+    """Disease-up and -down genes of the pseudobulk of all QC-passed cells (DE disease vs
+    control; summed chunk by chunk)."""
     from ..de import stage as de
+    from ..inputs.anndata_input import _sum_rows
 
     if "control" not in conditions:
         return {"up": [], "down": []}
-    samples = cells.obs[settings.sample_column].astype(str)
-    kept = [c for c in (conditions["control"], conditions["disease"])]
-    condition = cells.obs[settings.condition_column].astype(str)
-    chosen = condition.isin(kept).to_numpy()
-    codes, names = pd.factorize(samples[chosen])
-    summed = (
-        sp.csr_matrix(
-            (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(names), len(codes))
-        )
-        @ cells.X[chosen]
+    condition = obs[settings.condition_column].astype(str).to_numpy()
+    chosen = passing & np.isin(condition, [conditions["control"], conditions["disease"]])
+    samples = obs[settings.sample_column].astype(str).to_numpy()
+    names = sorted(set(samples[chosen]))
+    code_of = {s: i for i, s in enumerate(names)}
+    codes = np.array([code_of.get(s, -1) for s in samples])
+    codes[~chosen] = -1
+    backed, matrix, genes = _open(path, settings)
+    try:
+        summed = _sum_rows(matrix, codes, len(names))
+    finally:
+        backed.file.close()
+    sample_condition = pd.Series(condition[chosen], index=samples[chosen]).groupby(level=0).first()
+    labels = sample_condition.reindex(names)
+    role = labels.map({conditions["control"]: "control", conditions["disease"]: "disease"})
+    counts = np.rint(summed).astype(np.int64)
+    bulk = ad.AnnData(
+        X=counts.astype(float),
+        obs=pd.DataFrame({"condition": labels.to_numpy(), "role": role.to_numpy()}, index=names),
+        var=pd.DataFrame({"symbol": genes}, index=genes),
     )
-    sample_condition = condition[chosen].groupby(samples[chosen]).first().reindex(names)
-    role = sample_condition.map(
-        {conditions["control"]: "control", conditions["disease"]: "disease"}
-    )
-    obs = pd.DataFrame({"condition": sample_condition.to_numpy(), "role": role.to_numpy()})
-    obs.index = names.astype(str)
-    counts = np.rint(np.asarray(summed.todense())).astype(np.int64)
-    bulk = ad.AnnData(X=counts.astype(float), obs=obs, var=pd.DataFrame(index=cells.var_names))
-    bulk.var["symbol"] = bulk.var_names
+    bulk.var_names_make_unique()
     bulk.layers["counts"] = counts
     bulk.uns.update(
         conditions={"control": conditions["control"], "disease": conditions["disease"]},
@@ -99,10 +118,10 @@ def disease_genes(
 
 
 def _disease_table(bulk: ad.AnnData, de) -> pd.DataFrame:
-    kept, _ = de.low_count_filter(bulk, 10, None)
-    dds = de.fit(kept, "~condition")
     from ..roles import contrast_by_name
 
+    kept, _ = de.low_count_filter(bulk, 10, None)
+    dds = de.fit(kept, "~condition")
     return de.test_contrast(
         dds, contrast_by_name("disease_vs_control"), bulk.uns["conditions"], 0.05
     )
@@ -120,40 +139,51 @@ def run(
     cell_type_summaries: Mapping[str, dict] | None = None,
     seed: int = 0,
 ) -> SingleCellResult:
-    """QC, embed, score and count the cells of one single-cell dataset."""
-    cells = read_cells(path, settings)
-    log.info("read %d cells × %d genes", cells.n_obs, cells.n_vars)
-    # cell QC: metrics, removal per rule and sample, doublet scores (reported only)
-    cell_qc.qc_metrics(cells, species)
-    fails = cell_qc.failing(cells, thresholds)
-    qc = cell_qc.removal_table(cells, fails, settings.sample_column)
+    """QC, embed, score and count the cells of one single-cell dataset. Memory stays bounded:
+    QC metrics and the pseudobulk are computed chunk by chunk from the backed file, and only the
+    embedding's subsample is loaded."""
+    backed, matrix, genes = _open(path, settings)
+    try:
+        obs = backed.obs.copy()
+        metrics = cell_qc.chunked_metrics(matrix, genes, species)
+    finally:
+        backed.file.close()
+    log.info("read %d cells × %d genes (backed)", len(obs), len(genes))
+    metrics.index = obs.index
+    # cell QC: metrics, removal per rule and sample (the pseudobulk removes the same cells)
+    fails = cell_qc.failing(metrics, thresholds)
+    qc = cell_qc.removal_table(obs, fails, settings.sample_column)
     for reason in fails.columns:
         log.info("cell QC: %d cells %s", int(fails[reason].sum()), reason)
-    cells = cells[~fails.any(axis=1).to_numpy()].copy()
-    log.info("cell QC: %d cells kept", cells.n_obs)
-    cell_qc.doublet_scores(cells, settings.sample_column, thresholds.doublet_threshold, seed)
+    passing = ~fails.any(axis=1).to_numpy()
+    log.info("cell QC: %d of %d cells kept", int(passing.sum()), len(obs))
+    kept_obs = obs[passing]
     # composition: every QC-passed cell counts
     shares = pd.DataFrame()
     tests = pd.DataFrame()
     if settings.cell_type_column:
         shares = composition.proportions(
-            cells.obs, settings.sample_column, settings.cell_type_column
+            kept_obs, settings.sample_column, settings.cell_type_column
         )
         condition_of = (
-            cells.obs.groupby(settings.sample_column, observed=True)[settings.condition_column]
+            kept_obs.groupby(settings.sample_column, observed=True)[settings.condition_column]
             .first()
             .astype(str)
         )
-        frames = []
-        for label, numerator, denominator in _comparisons(conditions):
-            frames.append(
-                composition.test(shares, condition_of.reindex(shares.index), numerator, denominator,
-                                 label)
-            )  # fmt: skip
+        frames = [
+            composition.test(shares, condition_of.reindex(shares.index), a, b, label)
+            for label, a, b in _comparisons(conditions)
+        ]
         tests = pd.concat(frames, ignore_index=True) if frames else tests
     # the disease signature of all cells, then the embedding and scores on the (sub)sample
-    signature = disease_genes(cells, settings, conditions, rule)
-    embedded = embedding.subsample(cells, max_cells, seed)
+    signature = disease_genes(path, settings, obs, passing, conditions, rule)
+    rows = np.flatnonzero(passing)
+    if len(rows) > max_cells:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_cells, replace=False))
+        log.info("embedding on a random subsample of %d of %d cells", max_cells, passing.sum())
+    embedded = load_rows(path, settings, rows)
+    cell_qc.qc_metrics(embedded, species)  # scanpy's metrics for the cells in the h5ad
+    cell_qc.doublet_scores(embedded, settings.sample_column, thresholds.doublet_threshold, seed)
     embedding.normalise(embedded)
     how = embedding.embed(embedded, seed)
     scores = []
@@ -170,8 +200,9 @@ def run(
         "disease_genes": {k: len(v) for k, v in signature.items()},
         "scores": scores,
         "thresholds": vars(thresholds),
-        "composition_method": "propeller-style: asin(sqrt(proportion)) per sample, Welch t-test "
-        "per cell type, BH across cell types",
+        "doublets_above_threshold": int(embedded.obs["predicted_doublet"].sum()),
+        "composition_method": "propeller-style: asin(sqrt(proportion)) per sample, t-test per "
+        "cell type (pooled variance), BH across cell types",
     }
     return SingleCellResult(embedded, qc, tests, shares, means, types, scores, summary)
 
