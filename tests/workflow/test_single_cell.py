@@ -23,6 +23,12 @@ def test_cell_types_composition_and_cells(tmp_path):
     adata, truth = single_cell.simulate_cells(
         planted_genes(), n_genes=1500, cells_per_sample=250, seed=8
     )
+    # a rare cell type found in one mouse only: listed as not judged, the run goes on
+    rare = adata.obs.index[
+        (adata.obs["sample"] == "control_1") & (adata.obs["cell_type"] == "fibroblast")
+    ][:15]
+    adata.obs["cell_type"] = adata.obs["cell_type"].astype(str)
+    adata.obs.loc[rare, "cell_type"] = "melanocyte"
     single_cell.write(adata, truth, tmp_path)
     config = make_config(
         tmp_path,
@@ -51,6 +57,9 @@ def test_cell_types_composition_and_cells(tmp_path):
     assert types.loc["T cell", "verdict"] not in ("reverses", "partially reverses")
     assert types.loc["T cell", "slope_ci_high"] > -0.1
     assert types.loc["fibroblast", "not_judged"] == "too few genes"
+    assert types.loc["melanocyte", "not_judged"] == "too few samples"
+    assert "control: 1" in types.loc["melanocyte", "reason"]
+    assert not (tmp_path / "results" / "cells.melanocyte").exists()
     composition = pd.read_csv(files.composition, sep="\t").set_index(["comparison", "cell_type"])
     assert composition.loc[("disease vs control", "T cell"), "ratio"] > 1.5
     assert composition.loc[("treatment vs disease", "T cell"), "ratio"] < 0.7

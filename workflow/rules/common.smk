@@ -94,6 +94,29 @@ def cell_types(name, dataset):
     return cell_types_in(dataset["path"], single_cell["cell_type_column"])
 
 
+NOT_JUDGED = {}  # dataset → {cell type: why it has no analysis}
+
+
+def judged_cell_types(name, dataset, conditions):
+    """The cell types with enough samples per group; the others are recorded in NOT_JUDGED."""
+    from signature_reversal.inputs.anndata_input import cell_types_without_replicates
+    from signature_reversal.settings import SingleCellSettings
+    from signature_reversal.study import study_of
+
+    labels = study_of(conditions).labels
+    skipped = cell_types_without_replicates(
+        dataset["path"],
+        SingleCellSettings.from_config(dataset["single_cell"]),
+        labels,
+        config["min_replicates"],
+    )
+    listed = cell_types(name, dataset)
+    NOT_JUDGED[name] = {c: skipped[c] for c in listed if c in skipped}
+    for cell_type, reason in NOT_JUDGED[name].items():
+        print(f"datasets.{name}: cell type {cell_type!r} not judged: {reason}", file=sys.stderr)
+    return [c for c in listed if c not in skipped]
+
+
 def list_analyses():
     """analysis name → (dataset name, cell type or None, arm or None): one per dataset, per
     cell type, and per arm of a study with several treatments (``study``)."""
@@ -103,7 +126,7 @@ def list_analyses():
         if dataset.get("single_cell", {}).get("by_cell_type"):
             parts = {
                 f"{name}.{study_slug(cell_type)}": cell_type
-                for cell_type in cell_types(name, dataset)
+                for cell_type in judged_cell_types(name, dataset, conditions)
             }
         else:
             parts = {name: None}
@@ -168,6 +191,7 @@ def single_cell_settings(wildcards):
             "species": dataset.get("species", "mouse"),
             "conditions": conditions_of(SINGLE_CELLS[name][0]),
             "reversal": config["reversal"],
+            "not_judged": NOT_JUDGED.get(name, {}),
         },
         sort_keys=True,
     )

@@ -306,6 +306,7 @@ def cmd_single_cell(args: argparse.Namespace) -> None:
         single_cell.max_embedded_cells,
         summaries,
         seed=int(settings["reversal"].get("seed", 1)),
+        not_judged=settings.get("not_judged", {}),
     )
     stage.write(result, Path(args.out_dir))
 

@@ -45,6 +45,42 @@ def cell_types_in(path: str | Path, column: str) -> list[str]:
     return sorted(obs[column].astype(str).unique())
 
 
+def cell_types_without_replicates(
+    path: str | Path, settings: SingleCellSettings, labels: list[str], min_replicates: int
+) -> dict[str, str]:
+    """Cell types that cannot be judged: some condition has fewer than ``min_replicates``
+    samples with at least ``min_cells`` cells of that type (counted before cell QC). Cell type
+    → the reason, for the cell-level view's table; the others are analysed."""
+    obs = read_obs(path)
+    for column in (settings.sample_column, settings.condition_column, settings.cell_type_column):
+        if column not in obs.columns:
+            raise InputError(
+                f"obs has no column {column!r} (columns: {', '.join(obs.columns)})",
+                source=str(path),
+                fix="name the obs columns of samples, conditions and cell types in the config",
+            )
+    cells = obs.groupby(
+        [settings.cell_type_column, settings.condition_column, settings.sample_column],
+        observed=True,
+    ).size()
+    skipped = {}
+    for cell_type in sorted(obs[settings.cell_type_column].astype(str).unique()):
+        enough = cells.loc[cell_type] if cell_type in cells.index.get_level_values(0) else None
+        short = []
+        for label in labels:
+            n = 0
+            if enough is not None and label in enough.index.get_level_values(0):
+                n = int((enough.loc[label] >= settings.min_cells).sum())
+            if n < min_replicates:
+                short.append(f"{label}: {n}")
+        if short:
+            skipped[cell_type] = (
+                f"too few samples with at least {settings.min_cells} cells ({', '.join(short)}; "
+                f"{min_replicates} needed per group)"
+            )
+    return skipped
+
+
 def _matrix_source(adata: ad.AnnData, layer: str | None, path: str) -> tuple[object, pd.Index]:
     """Pick the raw-count matrix: a named layer, else 'counts', else .raw, else X if integer."""
     if layer:

@@ -138,6 +138,7 @@ def run(
     max_cells: int = 50_000,
     cell_type_summaries: Mapping[str, dict] | None = None,
     seed: int = 0,
+    not_judged: Mapping[str, str] | None = None,
 ) -> SingleCellResult:
     """QC, embed, score and count the cells of one single-cell dataset. Memory stays bounded:
     QC metrics and the pseudobulk are computed chunk by chunk from the backed file, and only the
@@ -191,7 +192,7 @@ def run(
         scores.append("disease_score")
     scores += cell_scores.set_scores(embedded, curated, seed)
     means = _score_means(embedded, scores, settings)
-    types = _cell_type_table(cell_type_summaries or {})
+    types = _cell_type_table(cell_type_summaries or {}, not_judged or {})
     summary = {
         "cells": int(qc["cells"].sum()),
         "kept": int(qc["kept"].sum()),
@@ -230,9 +231,13 @@ def _score_means(cells: ad.AnnData, scores: list[str], settings: SingleCellSetti
     )  # fmt: skip
 
 
-def _cell_type_table(summaries: Mapping[str, dict]) -> pd.DataFrame:
-    """Per cell type: the pseudobulk analysis's verdict and figures (or why it was not judged)."""
-    rows = []
+def _cell_type_table(summaries: Mapping[str, dict], not_judged: Mapping[str, str]) -> pd.DataFrame:
+    """Per cell type: the pseudobulk analysis's verdict and figures (or why it was not judged:
+    too few genes, or too few samples to be analysed at all)."""
+    rows = [
+        {"cell_type": c, "verdict": "not judged", "not_judged": "too few samples", "reason": why}
+        for c, why in not_judged.items()
+    ]
     for cell_type, summary in summaries.items():
         signature = summary.get("signature", {})
         row = {
