@@ -31,9 +31,20 @@ def embed(adata: ad.AnnData, seed: int, n_top_genes: int = 2000) -> str:
     sc.pp.highly_variable_genes(adata, n_top_genes=n_top, flavor="seurat")
     n_pcs = int(min(30, adata.n_obs - 1, int(adata.var["highly_variable"].sum()) - 1))
     sc.pp.pca(adata, n_comps=n_pcs, mask_var="highly_variable", random_state=seed)
-    sc.pp.neighbors(adata, n_neighbors=15, n_pcs=n_pcs, random_state=seed)
+    # exact neighbours through scikit-learn's transformer: scanpy's default approximate search
+    # (pynndescent, used above 4,096 cells) hands back a scipy sparse array that this scanpy
+    # version cannot read with scipy ≥ 1.14 (no getnnz); exact search is also deterministic
+    from sklearn.neighbors import KNeighborsTransformer
+
+    sc.pp.neighbors(
+        adata,
+        n_neighbors=15,
+        n_pcs=n_pcs,
+        random_state=seed,
+        transformer=KNeighborsTransformer(n_neighbors=15, mode="distance"),
+    )
     sc.tl.umap(adata, random_state=seed)
     return (
         f"scanpy: normalize_total (10,000), log1p, {n_top} highly variable genes (seurat), "
-        f"PCA ({n_pcs} components), 15 neighbours, UMAP"
+        f"PCA ({n_pcs} components), 15 exact neighbours, UMAP"
     )
