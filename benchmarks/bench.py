@@ -481,7 +481,11 @@ def child_scanpy_plain(args: argparse.Namespace) -> None:
     sc.pp.log1p(adata)
     sc.pp.highly_variable_genes(adata, n_top_genes=2000, flavor="seurat")
     sc.pp.pca(adata, n_comps=30, mask_var="highly_variable")
-    sc.pp.neighbors(adata, n_neighbors=15, n_pcs=30)
+    from sklearn.neighbors import KNeighborsTransformer  # scanpy's default fails here (scipy)
+
+    sc.pp.neighbors(
+        adata, n_neighbors=15, n_pcs=30, transformer=KNeighborsTransformer(n_neighbors=15)
+    )
     sc.tl.umap(adata)
     print(json.dumps({"seconds": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb()}))
 
