@@ -113,7 +113,10 @@ def judged_cell_types(name, dataset, conditions):
     listed = cell_types(name, dataset)
     NOT_JUDGED[name] = {c: skipped[c] for c in listed if c in skipped}
     for cell_type, reason in NOT_JUDGED[name].items():
-        print(f"datasets.{name}: cell type {cell_type!r} not judged: {reason}", file=sys.stderr)
+        print(
+            f"datasets.{name}: cell type {cell_type!r} not judged: {reason}",
+            file=sys.stderr,
+        )
     return [c for c in listed if c not in skipped]
 
 

@@ -62,10 +62,14 @@ def umap(result, path) -> None:
     _save(fig, path)
 
 
+MAX_VIOLIN_ROWS = 8  # the disease score and the first sets; every score is in score_means.tsv
+
+
 def violins(result, path) -> None:
-    """Each score's distribution per cell type and condition."""
+    """Each score's distribution per cell type and condition (the first MAX_VIOLIN_ROWS)."""
     cells = result.cells
-    if not result.scores or "cell_type" not in cells.obs:
+    shown = result.scores[:MAX_VIOLIN_ROWS]
+    if not shown or "cell_type" not in cells.obs:
         fig, ax = plt.subplots(figsize=(4, 2))
         ax.text(0.5, 0.5, "no scores", ha="center", va="center")
         ax.set_axis_off()
@@ -74,10 +78,10 @@ def violins(result, path) -> None:
     cell_types = sorted(cells.obs["cell_type"].astype(str).unique())
     conditions = list(dict.fromkeys(cells.obs["condition"].astype(str)))
     fig, axes = plt.subplots(
-        len(result.scores), 1, figsize=(max(6, 1.2 * len(cell_types) * len(conditions)),
-                                        2.6 * len(result.scores)), squeeze=False
+        len(shown), 1, figsize=(max(6, 1.2 * len(cell_types) * len(conditions)),
+                                2.6 * len(shown)), squeeze=False
     )  # fmt: skip
-    for ax, score in zip(axes[:, 0], result.scores, strict=True):
+    for ax, score in zip(axes[:, 0], shown, strict=True):
         data, positions, colours = [], [], []
         for i, cell_type in enumerate(cell_types):
             for j, condition in enumerate(conditions):
