@@ -9,7 +9,7 @@ import json
 import anndata as ad
 import pandas as pd
 import pytest
-from helpers import make_config, run_snakemake
+from helpers import CHROMIUM, chromium_driver, make_config, run_snakemake
 
 from signature_reversal.layout import SingleCellLayout
 from signature_reversal.validation import single_cell
@@ -72,3 +72,27 @@ def test_cell_types_composition_and_cells(tmp_path):
     page = (tmp_path / "results" / "report.html").read_text()
     assert "cells: the cells</h2>" in page and "Composition" in page
     assert page.count("data:image/webp") >= 4
+    _single_cell_figures_render(tmp_path / "results" / "report.html")
+
+
+def _single_cell_figures_render(report):
+    """In Chromium, every figure of the single-cell section decodes and has a size."""
+    from report.test_html import CHROMIUM_ARGS
+
+    playwright = chromium_driver()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.as_uri())
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll("h2[id$='-single-cell'] ~ img")]
+                .map((i) => [i.alt, i.complete, i.naturalWidth])"""
+        )
+        browser.close()
+    assert not errors, errors
+    alts = [alt for alt, _, _ in sizes]
+    for wanted in ("UMAP", "score distributions", "proportions", "forest"):
+        assert any(wanted in alt for alt in alts), (wanted, alts)
+    assert all(done and width > 100 for _, done, width in sizes), sizes
