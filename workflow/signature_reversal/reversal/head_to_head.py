@@ -100,19 +100,9 @@ def own_figures(
 ) -> ArmFigures:
     """An arm's own-signature figures: its summary's ``signature`` entry, and its gene table's
     disease genes with their shrunken disease effects as weights (rows: ``row_of`` gene)."""
-    disease = genes[genes["disease_gene"].astype(bool)]
-    disease = disease[np.isfinite(disease["disease_log2FC_shrunk"].to_numpy(float))]
-    disease = disease[disease["gene"].astype(str).isin(row_of)]
     calibration = signature.get("calibration") or {}
-    return ArmFigures(
-        arm=arm,
-        effect=dict(effect),
-        estimates={n: _number((signature.get(n) or {}).get("estimate")) for n in FIGURES},
-        response={n: _number((calibration.get(n) or {}).get("response"), 1.0) for n in FIGURES},
-        rows=np.array([row_of[g] for g in disease["gene"].astype(str)], dtype=int),
-        weights=disease["disease_log2FC_shrunk"].to_numpy(float),
-        up=disease["disease_log2FC"].to_numpy(float) > 0,
-    )
+    response = {n: _number((calibration.get(n) or {}).get("response"), 1.0) for n in FIGURES}
+    return _arm_figures(arm, effect, signature, response, genes, row_of, "disease")
 
 
 def reference_figures(
@@ -124,17 +114,33 @@ def reference_figures(
 ) -> ArmFigures:
     """An arm's figures on a reference signature: its summary, and the selected reference
     genes with their shrunken reference effects as weights (not calibrated: response 1)."""
-    chosen = genes[genes["reference_selected"].astype(bool)]
-    chosen = chosen[np.isfinite(chosen["reference_log2FC_shrunk"].to_numpy(float))]
+    response = dict.fromkeys(FIGURES, 1.0)
+    return _arm_figures(arm, effect, summary, response, genes, row_of, "reference")
+
+
+def _arm_figures(
+    arm: str,
+    effect: Mapping[str, float],
+    summary: Mapping,
+    response: Mapping[str, float],
+    genes: pd.DataFrame,
+    row_of: Mapping[str, int],
+    prefix: str,
+) -> ArmFigures:
+    """The figures' genes of a gene table (``disease_gene`` or ``reference_selected`` rows
+    with a finite ``<prefix>_log2FC_shrunk`` weight, tested in the study) and the estimates."""
+    selected = "disease_gene" if prefix == "disease" else "reference_selected"
+    chosen = genes[genes[selected].astype(bool)]
+    chosen = chosen[np.isfinite(chosen[f"{prefix}_log2FC_shrunk"].to_numpy(float))]
     chosen = chosen[chosen["gene"].astype(str).isin(row_of)]
     return ArmFigures(
         arm=arm,
         effect=dict(effect),
         estimates={n: _number((summary.get(n) or {}).get("estimate")) for n in FIGURES},
-        response=dict.fromkeys(FIGURES, 1.0),
+        response=dict(response),
         rows=np.array([row_of[g] for g in chosen["gene"].astype(str)], dtype=int),
-        weights=chosen["reference_log2FC_shrunk"].to_numpy(float),
-        up=chosen["reference_log2FC"].to_numpy(float) > 0,
+        weights=chosen[f"{prefix}_log2FC_shrunk"].to_numpy(float),
+        up=chosen[f"{prefix}_log2FC"].to_numpy(float) > 0,
     )
 
 

@@ -160,14 +160,10 @@ def run(
         ],
         "method": head_to_head.METHOD,
     }
-    return StudyResult(comparisons, sets, ranking, json.loads(json.dumps(summary, default=_none)))
+    return StudyResult(comparisons, sets, ranking, summary)
 
 
 _COMPARISON_COLUMNS = list(head_to_head.Comparison.__dataclass_fields__)
-
-
-def _none(value):
-    return None
 
 
 def _tested_genes_table(layout: AnalysisLayout, own: bool, references: Sequence[str]) -> str:

@@ -18,7 +18,6 @@ import math
 from dataclasses import replace
 
 import anndata as ad
-import numpy as np
 import pandas as pd
 
 from ..reversal import head_to_head
@@ -205,8 +204,3 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             record[f"{arm}_slope_coverage"] = covered.mean() if len(covered) else math.nan
         out.append(record)
     return pd.DataFrame(out)
-
-
-def truth_difference(rows: pd.DataFrame) -> np.ndarray:
-    """The true slope difference of each study's difference row (for checks)."""
-    return rows.loc[rows["kind"] == "difference", "slope_truth"].to_numpy(float)
