@@ -85,6 +85,10 @@ def test_equal_arms_are_seldom_called_different_and_the_interval_covers_zero(pai
     covered = np.mean([c.ci_low <= 0 <= c.ci_high for c in slope])
     assert false_calls <= 0.075, false_calls
     assert covered >= 0.925, covered
+    # the standard error is the differences' real spread, not the arms' own noise added up
+    # (counting the shared disease group would make it ~1.3x too large)
+    spread = np.std([c.estimate for c in slope])
+    assert 0.8 < np.mean([c.se for c in slope]) / spread < 1.2
 
 
 @pytest.mark.parametrize("paired", [False, True])
