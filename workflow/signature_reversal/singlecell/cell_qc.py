@@ -120,7 +120,14 @@ def doublet_scores(adata: ad.AnnData, sample_column: str, threshold: float, seed
     adata.obs["predicted_doublet"] = False
     try:
         sc.pp.scrublet(
-            adata, batch_key=sample_column, threshold=threshold, random_state=seed, verbose=False
+            adata,
+            batch_key=sample_column,
+            threshold=threshold,
+            random_state=seed,
+            verbose=False,
+            # exact neighbours (scikit-learn): the approximate search scanpy picks above 4,096
+            # cells returns a sparse array this scanpy cannot read with scipy >= 1.14
+            use_approx_neighbors=False,
         )
     except Exception as err:  # too few cells in a sample, a degenerate matrix …
         log.warning("doublet scores not computed (%s)", err)
