@@ -359,28 +359,62 @@ def bench_pipeline(args: argparse.Namespace) -> None:
 
 
 def singlecell_dataset(path: Path, n_cells: int, n_genes: int, n_samples: int) -> Path:
-    """Seeded sparse counts written chunk by chunk straight into an h5ad (never dense whole)."""
+    """Seeded sparse counts written chunk by chunk straight into an h5ad (never dense whole).
+
+    Mouse genes named as the curated sets and 13 ``mt-`` genes come first, so cell QC, scores
+    and the reversal have real work: three cell types with their own marker genes;
+    keratinocytes carry the disease effect (JAK-STAT/ROS sets up, barrier/NRF2 sets down,
+    1.5 log2) that the treatment takes back by 80%; T cells expand with disease."""
     if path.exists():
         return path
     import h5py
     import scipy.sparse as sp
     from anndata.io import write_elem
 
+    from signature_reversal.inputs.gmt import read_gmt
+
     rng = np.random.default_rng(3)
-    expression = rng.gamma(0.3, 1.0, n_genes)
-    expression /= expression.sum()
-    sample_of = np.sort(rng.integers(0, n_samples, n_cells))
+    curated = REPO / "config/genesets/mouse/skin_curated.gmt"
+    sets = {s.name: list(s.genes) for s in read_gmt(curated)}
+    up = [*sets["SKIN_JAK_STAT_AD_SIGNALING"], *sets["SKIN_ROS_OXIDATIVE_STRESS"]]
+    down = [*sets["SKIN_BARRIER_CORNIFIED_ENVELOPE"], *sets["SKIN_NRF2_ANTIOXIDANT_RESPONSE"]]
+    named = list(dict.fromkeys([*[g for genes in sets.values() for g in genes],
+                                *[f"mt-Gene{i}" for i in range(13)]]))  # fmt: skip
+    names = (named + [f"Gene{i:05d}" for i in range(n_genes)])[:n_genes]
+    index = {g: i for i, g in enumerate(names)}
+    log_base = np.log2(rng.gamma(0.3, 1.0, n_genes) + 1e-3)
+    types = ["keratinocyte", "T cell", "fibroblast"]
+    profiles = np.stack([log_base for _ in types])
+    for row in range(len(types)):
+        markers = rng.choice(n_genes, 60, replace=False)
+        profiles[row, markers] += rng.uniform(2, 4, 60)
+    effect = np.zeros(n_genes)
+    effect[[index[g] for g in up if g in index]] = 1.5
+    effect[[index[g] for g in down if g in index]] = -1.5
     roles = ["control", "disease", "treatment"]
+    t_share = {"control": 0.10, "disease": 0.25, "treatment": 0.12}
+    # probabilities per (condition, cell type): rows of (roles × types) × genes
+    shift = {"control": 0.0, "disease": 1.0, "treatment": 0.2}
+    table = np.stack([profiles[t] + (effect * shift[r] if t == 0 else 0) for r in roles
+                      for t in range(len(types))])  # fmt: skip
+    table = 2.0**table
+    table /= table.sum(axis=1, keepdims=True)
+    sample_of = np.sort(rng.integers(0, n_samples, n_cells))
+    role_of = np.array([i % 3 for i in range(n_samples)])[sample_of]
+    type_of = np.array([
+        rng.choice(3, p=[0.75 * (1 - t_share[roles[r]]), t_share[roles[r]],
+                         0.25 * (1 - t_share[roles[r]])]) for r in role_of
+    ])  # fmt: skip
     samples = [f"{CONDITIONS[roles[i % 3]]}_{i // 3 + 1}" for i in range(n_samples)]
     obs = pd.DataFrame(
         {
             "sample": pd.Categorical([samples[s] for s in sample_of]),
             "condition": pd.Categorical([samples[s].rsplit("_", 1)[0] for s in sample_of]),
-            "cell_type": pd.Categorical(rng.choice(["keratinocyte", "fibroblast"], n_cells)),
+            "cell_type": pd.Categorical([types[t] for t in type_of]),
         },
         index=[f"cell{i}" for i in range(n_cells)],
     )
-    var = pd.DataFrame(index=[f"Gene{i:05d}" for i in range(n_genes)])
+    var = pd.DataFrame(index=names)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     with h5py.File(partial, "w") as f:
@@ -400,7 +434,8 @@ def singlecell_dataset(path: Path, n_cells: int, n_genes: int, n_samples: int) -
         for start in range(0, n_cells, 2000):
             stop = min(start + 2000, n_cells)
             depth = rng.lognormal(np.log(3000), 0.4, stop - start)
-            block = sp.csr_matrix(rng.poisson(np.outer(depth, expression)).astype(np.float32))
+            mean = depth[:, None] * table[role_of[start:stop] * 3 + type_of[start:stop]]
+            block = sp.csr_matrix(rng.poisson(mean).astype(np.float32))
             size = data.shape[0]
             data.resize((size + block.nnz,))
             indices.resize((size + block.nnz,))
@@ -412,6 +447,20 @@ def singlecell_dataset(path: Path, n_cells: int, n_genes: int, n_samples: int) -
             write_elem(f, key, {})
     partial.rename(path)
     return path
+
+
+def singlecell_config(path: Path, max_cells: int) -> dict:
+    """The shipped single-cell example's config pointed at a bench file."""
+    config = yaml.safe_load((REPO / "config" / "single_cell.yaml").read_text())
+    entry = next(iter(config["datasets"].values()))
+    entry["path"] = str(path.resolve())
+    entry["single_cell"]["max_embedded_cells"] = max_cells
+    config["datasets"] = {"cells": entry}
+    sets = config["gene_sets"]
+    sets["curated"]["path"] = str((REPO / sets["curated"]["path"]).resolve())
+    for key in ("orthologs", "annotation_dir"):
+        sets[key] = str((REPO / sets[key]).resolve())
+    return config
 
 
 def child_singlecell(args: argparse.Namespace) -> None:
@@ -492,7 +541,7 @@ def child_scanpy_plain(args: argparse.Namespace) -> None:
 
 def bench_singlecell(args: argparse.Namespace) -> None:
     work = Path(args.work)
-    path = work / f"sc_{args.cells}x{args.genes}_{args.samples}.h5ad"
+    path = work / f"sc_planted_{args.cells}x{args.genes}_{args.samples}.h5ad"
     started = time.perf_counter()
     singlecell_dataset(path, args.cells, args.genes, args.samples)
     print(
@@ -514,6 +563,11 @@ def bench_singlecell(args: argparse.Namespace) -> None:
         f"{args.samples} samples: median {median_of(runs, 'seconds'):.1f} s, "
         f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB ({machine()})"
     )
+    if args.whole:
+        done = snakemake_run(work / "sc_whole", singlecell_config(path, args.max_cells), 2)
+        print(f"\nwhole run (snakemake --cores 2): {done['wall_s']:.0f} s")
+        for rule, seconds in sorted(done["rules"].items(), key=lambda item: -item[1]):
+            print(f"  {rule}: {seconds:.1f} s, peak RSS {done['peak_rss_mb'][rule]:.0f} MB")
     if args.view:
         for child in ("_singlecell_view", "_scanpy_plain"):
             done = run_child(
@@ -552,6 +606,7 @@ def main() -> None:
     sc.add_argument("--samples", type=int, default=12)
     sc.add_argument("--repeats", type=int, default=3)
     sc.add_argument("--view", action="store_true", help="also the cell-level view and scanpy")
+    sc.add_argument("--whole", action="store_true", help="also the whole snakemake run")
     sc.add_argument("--max-cells", type=int, default=50_000)
     sc.set_defaults(func=bench_singlecell)
     child = sub.add_parser("_de")

@@ -118,35 +118,10 @@ def _looks_integer(matrix) -> bool:
     return bool(np.all(sample >= 0) and np.all(np.mod(sample, 1) == 0))
 
 
-def _sum_rows(matrix, group_codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum rows into groups chunk by chunk; code −1 rows are skipped."""
-    n_rows, n_cols = matrix.shape
-    total = np.zeros((n_groups, n_cols))
-    for start in range(0, n_rows, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_rows)
-        codes = group_codes[start:stop]
-        keep = codes >= 0
-        if not keep.any():
-            continue
-        block = matrix[start:stop]
-        block = block if sp.issparse(block) else sp.csr_matrix(np.asarray(block))
-        indicator = sp.csr_matrix(
-            (np.ones(keep.sum()), (codes[keep], np.flatnonzero(keep))),
-            shape=(n_groups, stop - start),
-        )
-        total += (indicator @ block).toarray()
-        log.info("pseudobulk: summed cells %d–%d of %d", start + 1, stop, n_rows)
-    return total
-
-
-def _passing_qc(
-    matrix, genes: pd.Index, settings: SingleCellSettings, species: str, selected: np.ndarray
-) -> np.ndarray:
+def _passing_qc(metrics: pd.DataFrame, thresholds, selected: np.ndarray) -> np.ndarray:
     """Cells that pass the dataset's cell QC (``single_cell.qc``), the removed ones logged."""
     from ..singlecell import cell_qc
 
-    thresholds = cell_qc.Thresholds.from_config(settings.qc)
-    metrics = cell_qc.chunked_metrics(matrix, genes, species)
     fails = cell_qc.failing(metrics, thresholds)
     for reason in fails.columns:
         log.info("cell QC: %d cells %s", int((fails[reason].to_numpy() & selected).sum()), reason)
@@ -171,6 +146,8 @@ def pseudobulk(
     a sample, and ``n_cells``) for every sample seen. Samples with fewer than ``min_cells`` cells
     get no counts column (logged); the loader removes them from the sheet.
     """
+    from ..singlecell import cell_qc
+
     path = str(path)
     adata = ad.read_h5ad(path, backed="r")
     try:
@@ -187,9 +164,18 @@ def pseudobulk(
         if cell_type is not None:
             selected = (obs[settings.cell_type_column].astype(str) == cell_type).to_numpy()
         matrix, genes = _matrix_source(adata, settings.counts_layer, path)
-        # the cell QC of the cell-level view: the same cells are summed and shown
-        selected &= _passing_qc(matrix, genes, settings, species, selected)
+        # the cell QC of the cell-level view (the same cells are summed and shown), applied in
+        # the one pass over the file that also sums the cells per sample
         sample_ids = obs[settings.sample_column].astype(str)
+        seen = sorted(sample_ids[selected].unique())
+        code_of = {s: i for i, s in enumerate(seen)}
+        codes = np.array([code_of.get(s, -1) for s in sample_ids])
+        codes[~selected] = -1
+        thresholds = cell_qc.Thresholds.from_config(settings.qc)
+        metrics, sums = cell_qc.metrics_and_sums(
+            matrix, genes, species, thresholds, codes, len(seen), chunk=CHUNK_ROWS
+        )
+        selected &= _passing_qc(metrics, thresholds, selected)
         cells = sample_ids[selected].value_counts()
         too_few = cells[cells < settings.min_cells]
         if len(too_few):
@@ -201,10 +187,7 @@ def pseudobulk(
                 ", ".join(f"{s} ({n})" for s, n in too_few.items()),
             )
         kept = sorted(cells.index[cells >= settings.min_cells])
-        codes_of = {s: i for i, s in enumerate(kept)}
-        codes = np.array([codes_of.get(s, -1) for s in sample_ids])
-        codes[~selected] = -1
-        summed = _sum_rows(matrix, codes, len(kept))
+        summed = sums[[code_of[s] for s in kept]]
         every_sample = sorted(cells.index)
         sample_obs = _per_sample_obs(obs[selected], settings.sample_column, every_sample)
         sample_obs["n_cells"] = [int(cells[s]) for s in every_sample]

@@ -56,25 +56,62 @@ def chunked_metrics(matrix, var_names, species: str, chunk: int = 20_000) -> pd.
     """The metrics the thresholds use (as ``qc_metrics`` names them) from a cells × genes count
     matrix read in row chunks (a backed file is never loaded whole): the pseudobulk applies the
     same cell QC as the cell-level view without holding every cell in memory."""
+    metrics, _ = metrics_and_sums(matrix, var_names, species, chunk=chunk)
+    return metrics
+
+
+def metrics_and_sums(
+    matrix,
+    var_names,
+    species: str,
+    thresholds: Thresholds | None = None,
+    group_codes: np.ndarray | None = None,
+    n_groups: int = 0,
+    chunk: int = 20_000,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """QC metrics of every cell and, in the same single pass over the file, the counts of the
+    cells that pass ``thresholds`` summed per group (``group_codes``: a group number per cell,
+    −1 = not summed): groups × genes. A backed file of a million cells is read once, in row
+    chunks, for both the cell QC and the pseudobulk."""
     mito_prefix, _ = PREFIXES.get(species, PREFIXES["human"])
     mito = np.asarray(pd.Index(var_names).astype(str).str.startswith(mito_prefix))
+    n_cells, n_genes = matrix.shape
+    summed = np.zeros((n_groups, n_genes))
     genes, totals, mito_totals = [], [], []
-    for start in range(0, matrix.shape[0], chunk):
-        block = matrix[start : start + chunk]
-        block = block if sp.issparse(block) else sp.csr_matrix(np.asarray(block))
-        block = sp.csr_matrix(block)
+    for start in range(0, n_cells, chunk):
+        stop = min(start + chunk, n_cells)
+        block = matrix[start:stop]
+        block = sp.csr_matrix(block if sp.issparse(block) else np.asarray(block))
         genes.append(np.asarray((block > 0).sum(axis=1)).ravel())
         totals.append(np.asarray(block.sum(axis=1)).ravel())
         mito_totals.append(np.asarray(block[:, mito].sum(axis=1)).ravel())
-    total = np.concatenate(totals) if totals else np.zeros(0)
+        if group_codes is None or not n_groups:
+            continue
+        codes = group_codes[start:stop]
+        keep = codes >= 0
+        if thresholds is not None:
+            part = _metrics_table(genes[-1], totals[-1], mito_totals[-1])
+            keep &= ~failing(part, thresholds).any(axis=1).to_numpy()
+        if keep.any():
+            indicator = sp.csr_matrix(
+                (np.ones(keep.sum()), (codes[keep], np.flatnonzero(keep))),
+                shape=(n_groups, stop - start),
+            )
+            summed += (indicator @ block).toarray()
+        log.info("cell QC and pseudobulk: cells %d–%d of %d read", start + 1, stop, n_cells)
+    if not genes:
+        return _metrics_table(np.zeros(0), np.zeros(0), np.zeros(0)), summed
+    return (
+        _metrics_table(np.concatenate(genes), np.concatenate(totals), np.concatenate(mito_totals)),
+        summed,
+    )
+
+
+def _metrics_table(genes: np.ndarray, totals: np.ndarray, mito_totals: np.ndarray):
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(total > 0, 100 * np.concatenate(mito_totals) / total, 0.0)
+        pct = np.where(totals > 0, 100 * mito_totals / np.where(totals > 0, totals, 1), 0.0)
     return pd.DataFrame(
-        {
-            "n_genes_by_counts": np.concatenate(genes) if genes else np.zeros(0),
-            "total_counts": total,
-            "pct_counts_mito": pct,
-        }
+        {"n_genes_by_counts": genes, "total_counts": totals, "pct_counts_mito": pct}
     )
 
 
@@ -128,6 +165,10 @@ def doublet_scores(adata: ad.AnnData, sample_column: str, threshold: float, seed
             # exact neighbours (scikit-learn): the approximate search scanpy picks above 4,096
             # cells returns a sparse array this scanpy cannot read with scipy >= 1.14
             use_approx_neighbors=False,
+            # Scrublet's sparse path (TruncatedSVD, no centring): mean-centring densifies each
+            # sample (89 s of a 200,000-cell view) and separated planted doublets no better
+            # (AUC 0.9921 centred, 0.9926 sparse, 3 × 4,300 cells)
+            mean_center=False,
         )
     except Exception as err:  # too few cells in a sample, a degenerate matrix …
         log.warning("doublet scores not computed (%s)", err)

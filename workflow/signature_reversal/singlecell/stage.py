@@ -66,35 +66,31 @@ def load_rows(path: str, settings: SingleCellSettings, rows: np.ndarray) -> ad.A
 
 
 def disease_genes(
-    path: str,
-    settings: SingleCellSettings,
+    sums: pd.DataFrame,
     obs: pd.DataFrame,
     passing: np.ndarray,
+    settings: SingleCellSettings,
     conditions: Mapping[str, str],
     rule: VerdictRule,
 ) -> dict[str, list[str]]:
     """Disease-up and -down genes of the pseudobulk of all QC-passed cells (DE disease vs
-    control; summed chunk by chunk)."""
+    control); ``sums``: the QC-passed cells' counts summed per sample (samples × genes), from the
+    single pass over the file."""
     from ..de import stage as de
-    from ..inputs.anndata_input import _sum_rows
 
     if "control" not in conditions:
         return {"up": [], "down": []}
     condition = obs[settings.condition_column].astype(str).to_numpy()
     chosen = passing & np.isin(condition, [conditions["control"], conditions["disease"]])
-    samples = obs[settings.sample_column].astype(str).to_numpy()
-    names = sorted(set(samples[chosen]))
-    code_of = {s: i for i, s in enumerate(names)}
-    codes = np.array([code_of.get(s, -1) for s in samples])
-    codes[~chosen] = -1
-    backed, matrix, genes = _open(path, settings)
-    try:
-        summed = _sum_rows(matrix, codes, len(names))
-    finally:
-        backed.file.close()
-    sample_condition = pd.Series(condition[chosen], index=samples[chosen]).groupby(level=0).first()
+    cell_samples = obs[settings.sample_column].astype(str).to_numpy()
+    names = sorted(set(cell_samples[chosen]))
+    summed = sums.loc[names].to_numpy()
+    sample_condition = (
+        pd.Series(condition[chosen], index=cell_samples[chosen]).groupby(level=0).first()
+    )
     labels = sample_condition.reindex(names)
     role = labels.map({conditions["control"]: "control", conditions["disease"]: "disease"})
+    genes = pd.Index(sums.columns)
     counts = np.rint(summed).astype(np.int64)
     bulk = ad.AnnData(
         X=counts.astype(float),
@@ -146,11 +142,18 @@ def run(
     backed, matrix, genes = _open(path, settings)
     try:
         obs = backed.obs.copy()
-        metrics = cell_qc.chunked_metrics(matrix, genes, species)
+        log.info("%d cells × %d genes (read backed, in chunks)", len(obs), len(genes))
+        samples = sorted(obs[settings.sample_column].astype(str).unique())
+        code_of = {s: i for i, s in enumerate(samples)}
+        codes = obs[settings.sample_column].astype(str).map(code_of).to_numpy()
+        # one pass: every cell's QC metrics and the QC-passed cells summed per sample
+        metrics, sums = cell_qc.metrics_and_sums(
+            matrix, genes, species, thresholds, codes, len(samples)
+        )
     finally:
         backed.file.close()
-    log.info("read %d cells × %d genes (backed)", len(obs), len(genes))
     metrics.index = obs.index
+    sums = pd.DataFrame(sums, index=samples, columns=genes)
     # cell QC: metrics, removal per rule and sample (the pseudobulk removes the same cells)
     fails = cell_qc.failing(metrics, thresholds)
     qc = cell_qc.removal_table(obs, fails, settings.sample_column)
@@ -177,7 +180,8 @@ def run(
         ]
         tests = pd.concat(frames, ignore_index=True) if frames else tests
     # the disease signature of all cells, then the embedding and scores on the (sub)sample
-    signature = disease_genes(path, settings, obs, passing, conditions, rule)
+    signature = disease_genes(sums, obs, passing, settings, conditions, rule)
+    del sums
     rows = np.flatnonzero(passing)
     if len(rows) > max_cells:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_cells, replace=False))
