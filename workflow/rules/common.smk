@@ -194,7 +194,6 @@ def single_cell_settings(wildcards):
             "species": dataset.get("species", "mouse"),
             "conditions": conditions_of(SINGLE_CELLS[name][0]),
             "reversal": config["reversal"],
-            "not_judged": NOT_JUDGED.get(name, {}),
         },
         sort_keys=True,
     )

@@ -291,10 +291,6 @@ def cmd_single_cell(args: argparse.Namespace) -> None:
 
     settings = json.loads(args.settings)
     single_cell = SingleCellSettings.from_config(settings["single_cell"])
-    summaries = {
-        name: json.loads(Path(path).read_text())
-        for name, path in named_paths(args.summaries or []).items()
-    }
     result = stage.run(
         args.path,
         single_cell,
@@ -304,11 +300,21 @@ def cmd_single_cell(args: argparse.Namespace) -> None:
         VerdictRule.from_config(settings["reversal"]),
         cell_qc.Thresholds.from_config(single_cell.qc),
         single_cell.max_embedded_cells,
-        summaries,
         seed=int(settings["reversal"].get("seed", 1)),
-        not_judged=settings.get("not_judged", {}),
     )
     stage.write(result, Path(args.out_dir))
+
+
+def cmd_cell_types(args: argparse.Namespace) -> None:
+    """The cell types' verdicts side by side (a table and a forest plot)."""
+    from .singlecell import cell_types
+
+    summaries = {
+        name: json.loads(Path(path).read_text())
+        for name, path in named_paths(args.summaries or []).items()
+    }
+    verdicts = cell_types.table(summaries, json.loads(args.not_judged))
+    cell_types.write(verdicts, Path(args.out_dir))
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -444,6 +450,13 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "out_dir": "folder of the cell-level files",
         },
     ),
+    "cell-types": (
+        cmd_cell_types,
+        {
+            "not_judged": "JSON: cell type → why it was not analysed",
+            "out_dir": "folder of the cell-level files",
+        },
+    ),
     "report": (
         cmd_report,
         {
@@ -497,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands["report"].add_argument(
         "--single-cell", nargs="+", metavar="NAME=PATH", help="a dataset's cell-level folder"
     )
-    commands["single-cell"].add_argument(
+    commands["cell-types"].add_argument(
         "--summaries", nargs="+", metavar="NAME=PATH", help="cell type → its reversal summary"
     )
     for name in ("reversal", "reference"):

@@ -36,13 +36,23 @@ def tracked(
     log.info("%s: %d done in %.1f s", what, done, time.perf_counter() - started)
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far (MB)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
 @contextmanager
-def stage(what: str) -> Iterator[None]:
-    """Log the start and the duration of one named step."""
+def stage(what: str, memory: bool = False) -> Iterator[None]:
+    """Log the start and the duration of one named step (and the peak memory so far)."""
     log.info("%s …", what)
     started = time.perf_counter()
     yield
-    log.info("%s done in %.1f s", what, time.perf_counter() - started)
+    peak = f" (peak memory so far {peak_memory_mb():,.0f} MB)" if memory else ""
+    log.info("%s done in %.1f s%s", what, time.perf_counter() - started, peak)
 
 
 def timed_calls(steps: list[tuple[str, Callable[[], object]]]) -> None:

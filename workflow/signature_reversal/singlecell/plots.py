@@ -1,5 +1,5 @@
 """The single-cell figures (PNG, 300 dpi): UMAP panels, score violins per cell type and
-condition, cell-type proportions per sample, and the cell types' verdicts as a forest plot."""
+condition and cell-type proportions per sample (the cell types' forest plot: cell_types.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..report.plots import _save, forest  # noqa: E402
+from ..report.plots import _save  # noqa: E402
 
+MAX_PLOTTED_CELLS = 20_000  # a seeded subsample per UMAP panel: more points only overdraw
 PALETTE = ("#4C72B0", "#C44E52", "#55A868", "#8172B3", "#CCB974", "#64B5CD", "#DD8452", "#937860")
 
 
@@ -21,8 +22,6 @@ def figures(result, files) -> None:
     umap(result, files.umap)
     violins(result, files.violins)
     proportions(result.proportions, files.proportions)
-    ranking = result.cell_types.rename(columns={"cell_type": "arm"}).assign(signature="cell type")
-    forest(ranking, files.forest)
 
 
 def _categorical(ax, xy, values: pd.Series, title: str) -> None:
@@ -36,8 +35,12 @@ def _categorical(ax, xy, values: pd.Series, title: str) -> None:
 
 
 def umap(result, path) -> None:
-    """UMAP coloured by condition, cell type, the disease score and each set score."""
+    """UMAP coloured by condition, cell type, the disease score and each set score (at most
+    MAX_PLOTTED_CELLS cells drawn)."""
     cells = result.cells
+    if cells.n_obs > MAX_PLOTTED_CELLS:
+        shown = np.random.default_rng(0).choice(cells.n_obs, MAX_PLOTTED_CELLS, replace=False)
+        cells = cells[np.sort(shown)]
     xy = np.asarray(cells.obsm["X_umap"])
     panels = ["condition", "cell_type", *result.scores]
     panels = [p for p in panels if p in cells.obs]
