@@ -498,8 +498,8 @@ def child_singlecell_view(args: argparse.Namespace) -> None:
             args.data,
             "--settings",
             json.dumps(settings),
-            "--curated",
-            str(REPO / "config/genesets/mouse/skin_curated.gmt"),
+            "--gene-sets",
+            json.dumps(singlecell_config(Path(args.data), args.max_cells)["gene_sets"]),
             "--out-dir",
             args.out,
         ]
@@ -558,11 +558,12 @@ def bench_singlecell(args: argparse.Namespace) -> None:
             f"peak RSS {runs[-1]['peak_rss_mb']:.0f} MB",
             flush=True,
         )
-    print(
-        f"\nsingle-cell load + pseudobulk, {args.cells} cells x {args.genes} genes, "
-        f"{args.samples} samples: median {median_of(runs, 'seconds'):.1f} s, "
-        f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB ({machine()})"
-    )
+    if runs:
+        print(
+            f"\nsingle-cell load + pseudobulk, {args.cells} cells x {args.genes} genes, "
+            f"{args.samples} samples: median {median_of(runs, 'seconds'):.1f} s, "
+            f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB ({machine()})"
+        )
     if args.whole:
         done = snakemake_run(work / "sc_whole", singlecell_config(path, args.max_cells), 2)
         print(f"\nwhole run (snakemake --cores 2): {done['wall_s']:.0f} s")

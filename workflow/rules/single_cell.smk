@@ -1,12 +1,10 @@
 # A single-cell dataset's cell-level view: cell QC, embedding, per-cell scores and composition.
-# It does not wait for the cell types' analyses (it is the long step), only for the curated sets
-# in the data's gene IDs.
+# It waits for nothing (it is the long step): it maps the curated sets onto the file's genes
+# itself and runs beside the cell types' analyses.
 rule single_cell_view:
     input:
         cells=lambda wildcards: config["datasets"][wildcards.dataset]["path"],
-        curated=lambda wildcards: AnalysisLayout.of(
-            SINGLE_CELLS[wildcards.dataset][0]
-        ).gene_set_collection("curated"),
+        gene_sets=gene_set_files(),
     output:
         cells=SingleCellLayout.of("{dataset}").cells,
         cell_qc=SingleCellLayout.of("{dataset}").cell_qc,
@@ -36,10 +34,11 @@ rule single_cell_view:
     params:
         cli=CLI,
         settings=single_cell_settings,
+        gene_sets=settings("gene_sets"),
         out_dir=lambda wildcards: SingleCellLayout.of(wildcards.dataset).root,
     shell:
         "{params.cli} --log {log:q} single-cell --path {input.cells:q} "
-        "--settings {params.settings:q} --curated {input.curated:q} "
+        "--settings {params.settings:q} --gene-sets {params.gene_sets:q} "
         "--out-dir {params.out_dir:q}"
 
 

@@ -285,8 +285,8 @@ def cmd_study(args: argparse.Namespace) -> None:
 
 def cmd_single_cell(args: argparse.Namespace) -> None:
     """Cell QC, embedding, per-cell scores and composition of a single-cell dataset."""
-    from .inputs import gmt
-    from .settings import SingleCellSettings, VerdictRule
+    from .inputs import gene_sets
+    from .settings import GeneSetSettings, SingleCellSettings, VerdictRule
     from .singlecell import cell_qc, stage
 
     settings = json.loads(args.settings)
@@ -296,7 +296,9 @@ def cmd_single_cell(args: argparse.Namespace) -> None:
         single_cell,
         settings["species"],
         settings["conditions"],
-        {s.name: list(s.genes) for s in gmt.read_gmt(args.curated)},
+        lambda names: gene_sets.curated_for_names(
+            GeneSetSettings.from_config(json.loads(args.gene_sets)), names, settings["species"]
+        ),
         VerdictRule.from_config(settings["reversal"]),
         cell_qc.Thresholds.from_config(single_cell.qc),
         single_cell.max_embedded_cells,
@@ -446,7 +448,7 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
         {
             "path": "the cells × genes .h5ad",
             "settings": "JSON: single_cell, species, conditions, reversal",
-            "curated": "curated GMT in the data's gene IDs",
+            "gene_sets": "JSON of config 'gene_sets' (its curated sets are scored per cell)",
             "out_dir": "folder of the cell-level files",
         },
     ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -173,3 +174,23 @@ def run(settings: GeneSetSettings, symbols: pd.Series, species: str) -> Prepared
             int(table["genes_in_data"].sum()),
         )
     return PreparedGeneSets(collections, pd.concat(coverage, ignore_index=True))
+
+
+def curated_for_names(
+    settings: GeneSetSettings, names: pd.Index, species: str
+) -> dict[str, list[str]]:
+    """The curated collection in a cells × genes file's own gene names (set → genes), mapped
+    as the loader maps it: IDs (version suffixes stripped) → symbols from the shipped tables,
+    then the sets through orthologs. The cell-level view needs no loaded dataset for it."""
+    from dataclasses import replace
+
+    from .geneids import strip_versions
+    from .load import gene_symbols
+
+    ids = pd.Index(strip_versions(pd.Index(names).astype(str)))
+    annotation = Path(settings.annotation_dir) if settings.annotation_dir else None
+    symbols = gene_symbols(ids, None, species, annotation)
+    symbols.index = pd.Index(names).astype(str)
+    curated = replace(settings, collections=settings.collections[:1])
+    prepared = run(curated, symbols, species)
+    return {s.name: list(s.genes) for s in prepared.collections["curated"]}

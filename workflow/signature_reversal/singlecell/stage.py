@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,13 +128,14 @@ def run(
     settings: SingleCellSettings,
     species: str,
     conditions: Mapping[str, str],
-    curated: Mapping[str, Sequence[str]],
+    curated: Mapping[str, Sequence[str]] | Callable[[pd.Index], Mapping[str, Sequence[str]]],
     rule: VerdictRule,
     thresholds: cell_qc.Thresholds,
     max_cells: int = 50_000,
     seed: int = 0,
 ) -> SingleCellResult:
-    """QC, embed, score and count the cells of one single-cell dataset. Memory stays bounded:
+    """QC, embed, score and count the cells of one single-cell dataset (``curated``: set →
+    genes, or a function giving them in the file's gene names). Memory stays bounded:
     QC metrics and the pseudobulk are computed chunk by chunk from the backed file, and only the
     embedding's subsample is loaded."""
     backed, matrix, genes = _open(path, settings)
@@ -197,7 +198,8 @@ def run(
         scores = []
         if cell_scores.disease_score(embedded, signature["up"], signature["down"], seed):
             scores.append("disease_score")
-        scores += cell_scores.set_scores(embedded, curated, seed)
+        sets = curated(embedded.var_names) if callable(curated) else curated
+        scores += cell_scores.set_scores(embedded, sets, seed)
     means = _score_means(embedded, scores, settings)
     summary = {
         "cells": int(qc["cells"].sum()),
