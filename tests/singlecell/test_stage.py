@@ -19,7 +19,7 @@ def test_scores_move_where_the_treatment_acts(cells_file, tmp_path):
     )
     result = stage.run(
         str(path), settings, "mouse", CONDITIONS, {}, VerdictRule.from_config({}),
-        cell_qc.Thresholds(), max_cells=1200, seed=2,
+        cell_qc.Thresholds(), max_cells=1200, seed=2, counts_stash=tmp_path / "stash.h5",
     )  # fmt: skip
     assert result.cells.n_obs == 1200  # the stated subsample
     means = result.score_means.query("score == 'disease_score'").set_index(
@@ -40,6 +40,9 @@ def test_scores_move_where_the_treatment_acts(cells_file, tmp_path):
     for column in ("pct_counts_mito", "n_genes_by_counts", "doublet_score", "disease_score"):
         assert column in cells.obs
     assert cells.obsm["X_umap"].shape == (1200, 2)
-    assert "counts" in cells.layers
+    # the counts stashed on disk during the embedding come back as the cells' own counts
+    original = ad.read_h5ad(path)[cells.obs_names]
+    assert (cells.layers["counts"] != original.X).nnz == 0
+    assert not (tmp_path / "stash.h5").exists()
     qc = pd.read_csv(tmp_path / "cell_qc.tsv", sep="\t")
     assert qc["cells"].sum() == 1800 and qc["kept"].sum() < 1800

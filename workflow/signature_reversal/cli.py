@@ -303,6 +303,7 @@ def cmd_single_cell(args: argparse.Namespace) -> None:
         cell_qc.Thresholds.from_config(single_cell.qc),
         single_cell.max_embedded_cells,
         seed=int(settings["reversal"].get("seed", 1)),
+        counts_stash=Path(args.out_dir) / ".counts.partial.h5",
     )
     stage.write(result, Path(args.out_dir))
 

@@ -11,6 +11,7 @@ never used to remove cells: their threshold is data-dependent and a user decisio
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anndata as ad
@@ -68,11 +69,13 @@ def metrics_and_sums(
     group_codes: np.ndarray | None = None,
     n_groups: int = 0,
     chunk: int = 20_000,
+    collect: Callable[[int, sp.csr_matrix, np.ndarray], None] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """QC metrics of every cell and, in the same single pass over the file, the counts of the
     cells that pass ``thresholds`` summed per group (``group_codes``: a group number per cell,
     −1 = not summed): groups × genes. A backed file of a million cells is read once, in row
-    chunks, for both the cell QC and the pseudobulk."""
+    chunks, for both the cell QC and the pseudobulk; ``collect(start, block, passed)`` sees
+    every chunk too (the embedding's subsample is gathered from it)."""
     mito_prefix, _ = PREFIXES.get(species, PREFIXES["human"])
     mito = np.asarray(pd.Index(var_names).astype(str).str.startswith(mito_prefix))
     n_cells, n_genes = matrix.shape
@@ -85,19 +88,21 @@ def metrics_and_sums(
         genes.append(np.asarray((block > 0).sum(axis=1)).ravel())
         totals.append(np.asarray(block.sum(axis=1)).ravel())
         mito_totals.append(np.asarray(block[:, mito].sum(axis=1)).ravel())
-        if group_codes is None or not n_groups:
-            continue
-        codes = group_codes[start:stop]
-        keep = codes >= 0
+        passed = np.ones(stop - start, dtype=bool)
         if thresholds is not None:
             part = _metrics_table(genes[-1], totals[-1], mito_totals[-1])
-            keep &= ~failing(part, thresholds).any(axis=1).to_numpy()
-        if keep.any():
-            indicator = sp.csr_matrix(
-                (np.ones(keep.sum()), (codes[keep], np.flatnonzero(keep))),
-                shape=(n_groups, stop - start),
-            )
-            summed += (indicator @ block).toarray()
+            passed = ~failing(part, thresholds).any(axis=1).to_numpy()
+        if collect is not None:
+            collect(start, block, passed)
+        if group_codes is not None and n_groups:
+            keep = (group_codes[start:stop] >= 0) & passed
+            if keep.any():
+                codes = group_codes[start:stop]
+                indicator = sp.csr_matrix(
+                    (np.ones(keep.sum()), (codes[keep], np.flatnonzero(keep))),
+                    shape=(n_groups, stop - start),
+                )
+                summed += (indicator @ block).toarray()
         log.info("cell QC and pseudobulk: cells %d–%d of %d read", start + 1, stop, n_cells)
     if not genes:
         return _metrics_table(np.zeros(0), np.zeros(0), np.zeros(0)), summed

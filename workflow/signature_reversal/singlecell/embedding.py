@@ -11,12 +11,14 @@ import anndata as ad
 log = logging.getLogger("signature_reversal")
 
 
-def normalise(adata: ad.AnnData) -> None:
-    """Counts in ``layers['counts']``; X becomes log1p of counts per 10,000 (scanpy's default
-    normalisation), as scanpy's scoring and plotting functions expect."""
+def normalise(adata: ad.AnnData, keep_counts: bool = True) -> None:
+    """X becomes log1p of counts per 10,000 (scanpy's default normalisation), as scanpy's
+    scoring and plotting functions expect; the counts stay in ``layers['counts']`` unless
+    ``keep_counts`` is False (they were stashed on disk: one matrix less in memory)."""
     import scanpy as sc
 
-    adata.layers["counts"] = adata.X.copy()
+    if keep_counts:
+        adata.layers["counts"] = adata.X.copy()
     sc.pp.normalize_total(adata, target_sum=1e4)
     sc.pp.log1p(adata)
 
