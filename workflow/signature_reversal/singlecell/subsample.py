@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+SLACK = 1.25  # rows held before dropping those past the cutoff, as a multiple of the size
+
 
 class StreamedSubsample:
     """Offer row blocks in file order; ``result()`` gives the chosen rows and their counts."""
@@ -32,24 +34,42 @@ class StreamedSubsample:
         self.rows.append(start + local)
         self.blocks.append(sp.csr_matrix(block[local], dtype=np.float32))
         self.held += len(local)
-        if self.held > 2 * self.size:
+        if self.held > SLACK * self.size:
             self._compact()
 
     def _compact(self) -> None:
+        """Drop the rows that can no longer make the cut, block by block (one block copied at
+        a time: memory stays near SLACK × size cells)."""
         rows = np.concatenate(self.rows)
         self.cutoff = np.partition(self.keys[rows], self.size - 1)[self.size - 1]
-        blocks = []
-        for chunk_rows, block in zip(self.rows, self.blocks, strict=True):
+        for i, chunk_rows in enumerate(self.rows):
             kept = self.keys[chunk_rows] <= self.cutoff
-            blocks.append((chunk_rows[kept], block[np.flatnonzero(kept)]))
-        self.rows = [r for r, _ in blocks]
-        self.blocks = [b for _, b in blocks]
+            if not kept.all():
+                self.rows[i] = chunk_rows[kept]
+                self.blocks[i] = self.blocks[i][np.flatnonzero(kept)]
         self.held = sum(len(r) for r in self.rows)
 
     def result(self) -> tuple[np.ndarray, sp.csr_matrix]:
-        """The chosen rows (sorted, as in the file) and their counts (cells × genes)."""
+        """The chosen rows (sorted, as in the file) and their counts (cells × genes), the
+        blocks moved into one matrix one at a time (never two copies of the subsample)."""
         if self.held > self.size:
             self._compact()
         if not self.rows:
             return np.zeros(0, dtype=np.int64), sp.csr_matrix((0, 0), dtype=np.float32)
-        return np.concatenate(self.rows), sp.vstack(self.blocks, format="csr")
+        n_genes = self.blocks[0].shape[1]
+        nnz = sum(b.nnz for b in self.blocks)
+        data = np.empty(nnz, dtype=np.float32)
+        indices = np.empty(nnz, dtype=np.int64 if nnz > np.iinfo(np.int32).max else np.int32)
+        indptr = np.zeros(self.held + 1, dtype=indices.dtype)
+        at, row = 0, 0
+        while self.blocks:
+            block = self.blocks.pop(0)
+            data[at : at + block.nnz] = block.data
+            indices[at : at + block.nnz] = block.indices
+            indptr[row + 1 : row + 1 + block.shape[0]] = block.indptr[1:].astype(indptr.dtype) + at
+            at, row = at + block.nnz, row + block.shape[0]
+            del block
+        rows = np.concatenate(self.rows)
+        self.rows = []
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_genes))
+        return rows, matrix
