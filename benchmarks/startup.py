@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import REPO, absolute_config, machine  # noqa: E402
 
 HEADER = re.compile(r"^(?:local)?rule (\w+):")
-WILDCARDS = re.compile(r"^\s+wildcards: (.*)")
+BENCHMARK = re.compile(r"^\s+benchmark: (\S+)")
 IMPORT = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)")
 
 
@@ -46,31 +46,29 @@ def run_example(workdir: Path) -> str:
     return done.stderr
 
 
-def parse(stderr: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Per job (rule and wildcards): seconds spent importing (top-level imports' cumulative
-    times), and per imported top-level package its seconds."""
+def parse(stderr: str) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, str]]:
+    """Per job (rule and benchmark file): seconds spent importing (the sum of every imported
+    module's own time), per top-level package its seconds, and the job's benchmark file."""
     totals: dict[str, float] = defaultdict(float)
     packages: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    job = None
+    benchmarks: dict[str, str] = {}
+    job, rule = None, None
     for line in stderr.splitlines():
         if header := HEADER.match(line):
-            job = header.group(1)
-        elif (wildcards := WILDCARDS.match(line)) and job and "[" not in job:
-            job = f"{job}[{wildcards.group(1)}]"
-        elif (imported := IMPORT.match(line)) and job and len(imported.group(3)) == 1:
-            seconds = int(imported.group(2)) / 1e6
+            rule = header.group(1)
+        elif (benchmark := BENCHMARK.match(line)) and rule:
+            job = f"{rule}[{benchmark.group(1)}]"
+            benchmarks[job] = benchmark.group(1)
+        elif (imported := IMPORT.match(line)) and job:
+            seconds = int(imported.group(1)) / 1e6
             totals[job] += seconds
             packages[job][imported.group(4).split(".")[0]] += seconds
-    return dict(totals), {k: dict(v) for k, v in packages.items()}
+    return dict(totals), {k: dict(v) for k, v in packages.items()}, benchmarks
 
 
-def wall_times(workdir: Path) -> dict[str, float]:
-    """Per job: its wall time from the benchmark files (rule name → seconds, summed)."""
-    times: dict[str, float] = defaultdict(float)
-    for table in workdir.glob("logs/**/benchmarks/*.tsv"):
-        rule = table.stem.split(".")[0]
-        times[rule] += float(pd.read_csv(table, sep="\t").iloc[0]["s"])
-    return dict(times)
+def wall_time(workdir: Path, benchmark: str) -> float:
+    """A job's wall time from its benchmark file."""
+    return float(pd.read_csv(workdir / benchmark, sep="\t").iloc[0]["s"])
 
 
 def main() -> None:
@@ -79,21 +77,27 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="startup-"))
     try:
-        totals, packages = parse(run_example(workdir))
-        walls = wall_times(workdir)
+        totals, packages, benchmarks = parse(run_example(workdir))
+        walls = {job: wall_time(workdir, path) for job, path in benchmarks.items()}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    by_rule: dict[str, list[float]] = defaultdict(list)
-    for job, seconds in totals.items():
-        by_rule[job.split("[")[0]].append(seconds)
-    print(f"{'rule':<28}{'jobs':>5}{'imports s':>11}{'wall s':>9}  costliest imports (one job)")
-    for rule, seconds in sorted(by_rule.items(), key=lambda item: -sum(item[1])):
-        job = next(j for j in totals if j.split("[")[0] == rule)
-        top = sorted(packages[job].items(), key=lambda item: -item[1])[: args.top]
+    by_rule: dict[str, list[str]] = defaultdict(list)
+    for job in totals:
+        by_rule[job.split("[")[0]].append(job)
+    print(f"{'rule':<26}{'jobs':>5}{'imports s':>11}{'wall s':>9}  costliest packages (all jobs)")
+    for rule, jobs in sorted(by_rule.items(), key=lambda item: -sum(totals[j] for j in item[1])):
+        summed: dict[str, float] = defaultdict(float)
+        for job in jobs:
+            for name, seconds in packages[job].items():
+                summed[name] += seconds
+        top = sorted(summed.items(), key=lambda item: -item[1])[: args.top]
         shown = ", ".join(f"{name} {s:.2f}" for name, s in top)
-        wall = walls.get(rule, 0.0)
-        print(f"{rule:<28}{len(seconds):>5}{sum(seconds):>11.1f}{wall:>9.1f}  {shown}")
-    print(f"\nall jobs: {sum(totals.values()):.1f} s importing; machine: {machine()}")
+        imports, wall = sum(totals[j] for j in jobs), sum(walls[j] for j in jobs)
+        print(f"{rule:<26}{len(jobs):>5}{imports:>11.1f}{wall:>9.1f}  {shown}")
+    print(
+        f"\nall jobs: {sum(totals.values()):.1f} s importing of {sum(walls.values()):.1f} s "
+        f"job wall time; machine: {machine()}"
+    )
 
 
 if __name__ == "__main__":

@@ -80,6 +80,31 @@ def test_ora_table_is_identical_across_hash_seeds():
     assert "A\t" in next(iter(outputs))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_hypergeometric_test_equals_gseapy_enrich(seed):
+    """The over-representation table is gseapy.enrich's (offline mode, custom background),
+    float for float: random sets of 5-120 genes, some genes outside the background, queries of
+    3-300 genes, sets with and without overlap."""
+    import gseapy
+
+    rng = np.random.default_rng(seed)
+    universe = [f"Gene{i}" for i in range(3000)]
+    background = list(rng.choice(universe, 2000, replace=False))
+    sets = {f"SET_{k}": list(rng.choice(universe, rng.integers(5, 120), replace=False))
+            for k in range(60)}  # fmt: skip
+    selected = list(rng.choice(universe, rng.integers(3, 300), replace=False))
+    ours = enrichment.over_representation(selected, background, sets, "c", "up")
+    theirs = gseapy.enrich(gene_list=selected, gene_sets=sets, background=background,
+                           outdir=None, cutoff=1.0, no_plot=True).results  # fmt: skip
+    theirs = theirs.set_index("Term").loc[ours["gene_set"]]
+    assert len(ours) == len(theirs) > 0
+    assert list(ours["overlap"]) == list(theirs["Overlap"])
+    assert np.array_equal(ours["pvalue"], theirs["P-value"].astype(float))
+    assert np.array_equal(ours["fdr"], theirs["Adjusted P-value"].astype(float))
+    assert np.array_equal(ours["odds_ratio"], theirs["Odds Ratio"].astype(float))
+    assert list(ours["genes"]) == [";".join(sorted(g.split(";"))) for g in theirs["Genes"]]
+
+
 def test_over_representation_uses_the_tested_background():
     background = [f"g{i}" for i in range(400)]
     sets = {"PLANTED": background[:20], "OTHER": background[200:230]}

@@ -1,5 +1,6 @@
 """Enrichment of one contrast: preranked GSEA (Subramanian et al., PNAS 2005) and
-over-representation of its DE genes, per gene-set collection, with gseapy.
+over-representation of its DE genes, per gene-set collection (the vectorized engine and
+gseapy's hypergeometric test; gseapy itself is imported only for ``engine: gseapy``).
 
 Gene-set permutations are seeded, so the same ranking gives the same NES, p and FDR.
 """
@@ -10,7 +11,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import gseapy
 import numpy as np
 import pandas as pd
 
@@ -164,6 +164,8 @@ def prerank(
         sized = {n: g for n, g in gene_sets.items() if min_size <= len(g) <= max_size}
         table = gsea_engine.prerank(ranked, sized, permutations, seed)
     else:
+        import gseapy
+
         table = gseapy.prerank(
             rnk=ranked,
             gene_sets=dict(gene_sets),
@@ -229,27 +231,14 @@ def over_representation(
     collection: str,
     direction: str,
 ) -> pd.DataFrame:
-    """Hypergeometric over-representation of ``selected`` genes (gseapy.enrich) against the
-    genes actually tested as background, so untested genes cannot inflate enrichment."""
+    """Hypergeometric over-representation of ``selected`` genes (gseapy.enrich's test) against
+    the genes actually tested as background, so untested genes cannot inflate enrichment."""
+    from .hypergeometric import enrich
+
     if not selected or not gene_sets:
         return pd.DataFrame(columns=list(ORA_COLUMNS))
-    # gseapy logs "No hits returned for all input gene sets!" at ERROR level when no selected
-    # gene is in any set, an ordinary outcome that the table below reports as empty
-    gseapy_log = logging.getLogger("gseapy")
-    level = gseapy_log.level
-    gseapy_log.setLevel(logging.CRITICAL)
-    try:
-        result = gseapy.enrich(
-            gene_list=list(selected),
-            gene_sets={k: list(v) for k, v in gene_sets.items()},
-            background=list(background),
-            outdir=None,
-            cutoff=1.0,
-            no_plot=True,
-        ).results
-    finally:
-        gseapy_log.setLevel(level)
-    if not isinstance(result, pd.DataFrame) or result.empty:  # gseapy gives [] for no overlap
+    result = enrich(selected, background, gene_sets)
+    if result.empty:
         log.info(
             "%s, %s genes: none of the %d genes is in any set", collection, direction, len(selected)
         )
@@ -263,9 +252,7 @@ def over_representation(
             "odds_ratio": result["Odds Ratio"].astype(float),
             "pvalue": result["P-value"].astype(float),
             "fdr": result["Adjusted P-value"].astype(float),
-            # gseapy lists the overlap in Python-set order, which changes with the hash seed
-            # of each process: sort it so the same inputs give the same table
-            "genes": [";".join(sorted(str(g).split(";"))) for g in result["Genes"]],
+            "genes": result["Genes"].astype(str),  # sorted: the same inputs, the same table
         }
     )
     return tidy.sort_values(["pvalue", "gene_set"]).reset_index(drop=True)
