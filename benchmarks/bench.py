@@ -441,7 +441,7 @@ def singlecell_dataset(path: Path, n_cells: int, n_genes: int, n_samples: int) -
             indices.resize((size + block.nnz,))
             data[size:] = block.data
             indices[size:] = block.indices
-            indptr.extend((block.indptr[1:] + size).tolist())
+            indptr.extend((block.indptr[1:].astype(np.int64) + size).tolist())
         group.create_dataset("indptr", data=np.asarray(indptr, dtype=np.int64))
         for key in ("obsm", "varm", "layers", "obsp", "varp", "uns"):
             write_elem(f, key, {})
