@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 
 import anndata as ad
+import numpy as np
+import pandas as pd
 
 log = logging.getLogger("signature_reversal")
 
@@ -30,7 +32,7 @@ def embed(adata: ad.AnnData, seed: int, n_top_genes: int = 2000) -> str:
     if "X_umap" in adata.obsm:
         return "the file's own embedding (obsm['X_umap'])"
     n_top = min(n_top_genes, adata.n_vars)
-    sc.pp.highly_variable_genes(adata, n_top_genes=n_top, flavor="seurat")
+    highly_variable_seurat(adata, n_top)
     n_pcs = int(min(30, adata.n_obs - 1, int(adata.var["highly_variable"].sum()) - 1))
     sc.pp.pca(adata, n_comps=n_pcs, mask_var="highly_variable", random_state=seed)
     # exact neighbours through scikit-learn's transformer: scanpy's default approximate search
@@ -50,3 +52,46 @@ def embed(adata: ad.AnnData, seed: int, n_top_genes: int = 2000) -> str:
         f"scanpy: normalize_total (10,000), log1p, {n_top} highly variable genes (seurat), "
         f"PCA ({n_pcs} components), 15 exact neighbours, UMAP"
     )
+
+
+def highly_variable_seurat(adata: ad.AnnData, n_top: int, n_bins: int = 20) -> None:
+    """scanpy's ``highly_variable_genes(flavor="seurat", n_top_genes=n_top)`` without its two
+    copies of X (expm1 of a copy): the genes' mean and variance of expm1(X) are summed over
+    the non-zeros in slices, then binned and normalised as scanpy does (20 bins by log mean,
+    dispersion z-scored within its bin, a one-gene bin's set to 1, the n_top highest kept).
+    ``tests/singlecell/test_embedding.py`` checks the same genes and figures as scanpy's."""
+    matrix = adata.X.tocsr() if hasattr(adata.X, "tocsr") else None
+    n_cells, n_genes = adata.shape
+    sums, squares = np.zeros(n_genes), np.zeros(n_genes)
+    if matrix is None:  # dense
+        values = np.expm1(np.asarray(adata.X))
+        sums, squares = values.sum(axis=0, dtype=np.float64), (values * values).sum(axis=0)
+    else:
+        step = 10_000_000
+        for start in range(0, matrix.nnz, step):
+            values = np.expm1(matrix.data[start : start + step])
+            columns = matrix.indices[start : start + step]
+            sums += np.bincount(columns, weights=values, minlength=n_genes)
+            squares += np.bincount(columns, weights=values * values, minlength=n_genes)
+    mean = sums / n_cells
+    variance = (squares / n_cells - mean**2) * (n_cells / (n_cells - 1))
+    mean[mean == 0] = 1e-12
+    dispersion = variance / mean
+    dispersion[dispersion == 0] = np.nan
+    dispersion = np.log(dispersion)
+    mean = np.log1p(mean)
+    table = pd.DataFrame({"means": mean, "dispersions": dispersion}, index=adata.var_names)
+    bins = pd.cut(table["means"], bins=n_bins)
+    stats = table.groupby(bins, observed=True)["dispersions"].agg(avg="mean", dev="std")
+    single = stats["dev"].isnull()
+    stats.loc[single, "dev"] = stats.loc[single, "avg"]
+    stats.loc[single, "avg"] = 0
+    per_gene = stats.loc[bins].set_index(table.index)
+    norm = ((table["dispersions"] - per_gene["avg"]) / per_gene["dev"]).to_numpy()
+    finite = np.sort(norm[~np.isnan(norm)])[::-1]
+    cutoff = finite[min(n_top, finite.size) - 1]
+    table["dispersions_norm"] = norm
+    table["highly_variable"] = np.nan_to_num(norm, nan=-np.inf) >= cutoff
+    for column in ("highly_variable", "means", "dispersions", "dispersions_norm"):
+        adata.var[column] = table[column].to_numpy()
+    adata.uns["hvg"] = {"flavor": "seurat"}
