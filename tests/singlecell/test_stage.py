@@ -4,6 +4,7 @@ treatment, T cells' does not; the annotated h5ad carries QC, scores and the embe
 from __future__ import annotations
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 
 from signature_reversal.settings import SingleCellSettings, VerdictRule
@@ -46,3 +47,21 @@ def test_scores_move_where_the_treatment_acts(cells_file, tmp_path):
     assert not (tmp_path / "stash.h5").exists()
     qc = pd.read_csv(tmp_path / "cell_qc.tsv", sep="\t")
     assert qc["cells"].sum() == 1800 and qc["kept"].sum() < 1800
+
+
+def test_the_files_own_umap_is_kept_for_the_subsampled_cells(cells_file, tmp_path):
+    """A file with obsm['X_umap'] keeps it: each embedded cell carries its own coordinates."""
+    _, cells = cells_file
+    adata = cells.copy()
+    adata.obsm["X_umap"] = np.column_stack([np.arange(adata.n_obs), -np.arange(adata.n_obs)])
+    path = tmp_path / "with_umap.h5ad"
+    adata.write_h5ad(path)
+    settings = SingleCellSettings.from_config({"cell_type_column": "cell_type"})
+    result = stage.run(
+        str(path), settings, "mouse", CONDITIONS, {}, VerdictRule.from_config({}),
+        cell_qc.Thresholds(), max_cells=500, seed=4,
+    )  # fmt: skip
+    assert result.summary["embedding"].startswith("the file's own embedding")
+    rows = adata.obs_names.get_indexer(result.cells.obs_names)
+    assert np.array_equal(result.cells.obsm["X_umap"][:, 0], rows)
+    assert result.cells.n_obs == 500
