@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -52,8 +51,10 @@ def machine() -> str:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process (the pipeline's own measure)."""
+    from signature_reversal.progress import peak_memory_mb
+
+    return peak_memory_mb()
 
 
 def child_environment() -> dict[str, str]:

@@ -27,7 +27,7 @@ def test_chunked_metrics_equal_scanpys(cells_file):
     _, cells = cells_file
     adata = cells.copy()
     cell_qc.qc_metrics(adata, "mouse")
-    chunked = cell_qc.chunked_metrics(adata.X, adata.var_names, "mouse", chunk=333)
+    chunked, _ = cell_qc.metrics_and_sums(adata.X, adata.var_names, "mouse", chunk=333)
     for column in ("n_genes_by_counts", "total_counts", "pct_counts_mito"):
         assert np.allclose(chunked[column], adata.obs[column].to_numpy(float), rtol=1e-5)
 

@@ -125,13 +125,13 @@ def _passing_qc(metrics: pd.DataFrame, thresholds, selected: np.ndarray) -> np.n
     fails = cell_qc.failing(metrics, thresholds)
     for reason in fails.columns:
         log.info("cell QC: %d cells %s", int((fails[reason].to_numpy() & selected).sum()), reason)
-    removed = fails.any(axis=1).to_numpy() & selected
+    failed = fails.any(axis=1).to_numpy()
     log.info(
         "cell QC: %d of %d cells removed before summing (single_cell.qc)",
-        int(removed.sum()),
+        int((failed & selected).sum()),
         int(selected.sum()),
     )
-    return ~fails.any(axis=1).to_numpy()
+    return ~failed
 
 
 def pseudobulk(

@@ -53,14 +53,6 @@ def qc_metrics(adata: ad.AnnData, species: str) -> None:
         log.warning("no mitochondrial genes (names starting %r): pct_counts_mito is 0", mito)
 
 
-def chunked_metrics(matrix, var_names, species: str, chunk: int = 20_000) -> pd.DataFrame:
-    """The metrics the thresholds use (as ``qc_metrics`` names them) from a cells × genes count
-    matrix read in row chunks (a backed file is never loaded whole): the pseudobulk applies the
-    same cell QC as the cell-level view without holding every cell in memory."""
-    metrics, _ = metrics_and_sums(matrix, var_names, species, chunk=chunk)
-    return metrics
-
-
 def metrics_and_sums(
     matrix,
     var_names,
@@ -122,7 +114,7 @@ def _metrics_table(genes: np.ndarray, totals: np.ndarray, mito_totals: np.ndarra
 
 def failing(adata: ad.AnnData | pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     """Per cell, which rule it fails (True = fails); ``adata``: cells with scanpy's QC metrics
-    in obs, or a table of them (``chunked_metrics``)."""
+    in obs, or a table of them (``metrics_and_sums``)."""
     obs = adata if isinstance(adata, pd.DataFrame) else adata.obs
     return pd.DataFrame(
         {

@@ -62,11 +62,10 @@ def score_all(adata: ad.AnnData, sets: Mapping[str, Sequence[str]], seed: int) -
     names = adata.var_names
     columns, weights = [], []
     for column, genes in sets.items():
-        present = pd.Index([g for g in dict.fromkeys(genes) if g in names])
+        present = pd.Index(genes).intersection(names)  # score_genes's genes, in its order
         if len(present) < MIN_GENES:
             log.info("%s: only %d genes in the data, not scored", column, len(present))
             continue
-        present = pd.Index(genes).intersection(names)  # score_genes's order
         control = control_genes(present, bins, seed)
         weight = np.zeros(len(names))
         weight[names.get_indexer(control)] -= 1 / len(control)
