@@ -97,6 +97,9 @@ class EnrichmentSettings:
     max_size: int
     seed: int
     engine: str  # vectorized | gseapy
+    multilevel: bool = True  # fgsea's multilevel p-values where permutations are too coarse
+    multilevel_sample_size: int = 101
+    multilevel_eps: float = 1e-50
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> EnrichmentSettings:

@@ -13,6 +13,10 @@ gseapy, computed the way fgsea's "simple" algorithm does (Korotkevich et al., bi
   ``normalize`` and ``gsea_fdr`` in ``gseapy.algorithm``, a module gseapy keeps only for
   reference; ``significance`` below is the same arithmetic, vectorized, and is tested equal to
   it); p has the floor 1/(permutations + 1) applied by the enrichment stage.
+- Sets whose permutation p is too coarse (fgsea's rule: the multilevel error is the smaller)
+  get fgsea's multilevel p-value instead (``multilevel``), with its ``log2err``; where no
+  pooled null NES reaches such a set's, its FDR's null tail share is its own multilevel p
+  (the pooled share has no resolution there).
 """
 
 from __future__ import annotations
@@ -49,11 +53,14 @@ def prerank(
     permutations: int,
     seed: int,
     weight: float = 1.0,
+    multilevel_sample_size: int | None = None,
+    multilevel_eps: float = 1e-50,
 ) -> pd.DataFrame:
     """GSEA of every set against a ranking (genes by decreasing statistic).
 
     Returns one row per set: Term, ES, NES, NOM p-val, FDR q-val, Lead_genes (';'-joined), as
-    gseapy's ``res2d`` names them.
+    gseapy's ``res2d`` names them, and log2err and multilevel (whether p was refined) when
+    ``multilevel_sample_size`` is given.
     """
     genes = ranked.index.to_numpy()
     weights = np.abs(ranked.to_numpy(dtype=float)) ** weight
@@ -92,7 +99,18 @@ def prerank(
         if k not in by_size:
             by_size[k] = _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
         null[i] = by_size[k]
-    nes, pvalues, fdr = significance(observed, null)
+    if multilevel_sample_size is None:
+        nes, pvalues, fdr = significance(observed, null)
+        extra = {}
+    else:
+        from . import multilevel
+
+        refined = multilevel.refine(
+            weights, hits, observed, null, multilevel_sample_size, multilevel_eps, seed
+        )
+        nes, pvalues, fdr = significance(observed, null, own_tail=refined.pvalue)
+        pvalues = np.where(refined.refined, refined.pvalue, pvalues)
+        extra = {"log2err": refined.log2err, "multilevel": refined.refined}
     return pd.DataFrame(
         {
             "Term": names,
@@ -101,19 +119,21 @@ def prerank(
             "NOM p-val": pvalues,
             "FDR q-val": fdr,
             "Lead_genes": leading,
+            **extra,
         }
     )
 
 
 def significance(
-    observed: np.ndarray, null: np.ndarray
+    observed: np.ndarray, null: np.ndarray, own_tail: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """NES, nominal p and FDR of GSEA (Subramanian et al. 2005) as gseapy computes them.
 
     p: the share of the set's null scores of the observed sign at least as extreme. NES: the
     score over the mean null score of its sign (per set). FDR: the share of all sets' null NES
     of that sign at least as extreme, over the share of observed NES of that sign at least as
-    extreme, capped at 1.
+    extreme, capped at 1. ``own_tail``: a finer null tail probability per set (NaN: none) used
+    where no pooled null NES is as extreme as the set's.
     """
     es = np.asarray(observed, float)
     null = np.asarray(null, float)
@@ -132,11 +152,13 @@ def significance(
         null_nes = np.where(
             null >= 0, null / mean_positive[:, None], -null / mean_negative[:, None]
         )
-        fdr = _gsea_fdr(nes, null_nes)
+        fdr = _gsea_fdr(nes, null_nes, own_tail)
     return nes, pvalues, fdr
 
 
-def _gsea_fdr(nes: np.ndarray, null_nes: np.ndarray) -> np.ndarray:
+def _gsea_fdr(
+    nes: np.ndarray, null_nes: np.ndarray, own_tail: np.ndarray | None = None
+) -> np.ndarray:
     all_null = np.sort(null_nes.ravel())
     all_observed = np.sort(nes)
     n_null, n_observed = len(all_null), len(all_observed)
@@ -156,6 +178,9 @@ def _gsea_fdr(nes: np.ndarray, null_nes: np.ndarray) -> np.ndarray:
             if null_side == 0 or observed_side == 0 or observed_beyond == 0:
                 fdr[i] = 1e9  # gseapy's value for an undefined ratio
                 continue
-            ratio = (null_beyond / null_side) / (observed_beyond / observed_side)
+            null_share = null_beyond / null_side
+            if null_beyond == 0 and own_tail is not None and not np.isnan(own_tail[i]):
+                null_share = own_tail[i]
+            ratio = null_share / (observed_beyond / observed_side)
             fdr[i] = ratio if ratio < 1 else 1.0
     return fdr

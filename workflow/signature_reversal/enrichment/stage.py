@@ -85,6 +85,8 @@ def run(
             settings.max_size,
             threads,
             settings.engine,
+            settings.multilevel_sample_size if settings.multilevel else None,
+            settings.multilevel_eps,
         )
         result["leading_edge"] = as_symbols(result["leading_edge"], symbol_of)
         frames.append(result)
@@ -142,7 +144,9 @@ def as_symbols(gene_lists: pd.Series, symbol_of: Mapping[str, str]) -> list[str]
 
 
 COLUMNS = ("collection", "gene_set", "size", "ES", "NES", "pvalue", "fdr", "leading_edge")
-# the tables also carry ``also_in``: later collections holding the same set (tested once)
+# the tables also carry ``also_in`` (later collections holding the same set, tested once) and,
+# with multilevel p-values, ``log2err`` (fgsea's: the SD of log2 p) and ``p_method``
+# (permutation | multilevel)
 
 
 def prerank(
@@ -155,14 +159,24 @@ def prerank(
     max_size: int,
     threads: int = 1,
     engine: str = "vectorized",
+    multilevel_sample_size: int | None = None,
+    multilevel_eps: float = 1e-50,
 ) -> pd.DataFrame:
     """Preranked GSEA, one tidy row per tested set: the vectorized engine (``gsea_engine``,
-    fgsea's simple algorithm) or gseapy.prerank (``engine="gseapy"``)."""
+    fgsea's simple algorithm, with fgsea's multilevel p-values where permutations are too coarse
+    unless ``multilevel_sample_size`` is None) or gseapy.prerank (``engine="gseapy"``)."""
     if not gene_sets:
         return pd.DataFrame(columns=list(COLUMNS))
     if engine == "vectorized":
         sized = {n: g for n, g in gene_sets.items() if min_size <= len(g) <= max_size}
-        table = gsea_engine.prerank(ranked, sized, permutations, seed)
+        table = gsea_engine.prerank(
+            ranked,
+            sized,
+            permutations,
+            seed,
+            multilevel_sample_size=multilevel_sample_size,
+            multilevel_eps=multilevel_eps,
+        )
     else:
         import gseapy
 
@@ -191,23 +205,31 @@ def prerank(
             "leading_edge": table["Lead_genes"].astype(str),
         }
     )
+    refined = table["multilevel"].to_numpy(bool) if "multilevel" in table else None
+    if refined is not None:
+        tidy["log2err"] = table["log2err"].astype(float)
+        tidy["p_method"] = np.where(refined, "multilevel", "permutation")
     return (
-        floor_permutation_pvalues(tidy, permutations)
+        floor_permutation_pvalues(tidy, permutations, refined)
         .sort_values(["fdr", "pvalue", "gene_set"])
         .reset_index(drop=True)
     )
 
 
-def floor_permutation_pvalues(table: pd.DataFrame, permutations: int) -> pd.DataFrame:
+def floor_permutation_pvalues(
+    table: pd.DataFrame, permutations: int, refined: np.ndarray | None = None
+) -> pd.DataFrame:
     """Replace the p = 0 that gseapy reports when no permutation beats the observed score.
 
     With m permutations the smallest p a permutation test can honestly claim is 1/(m+1)
     (Phipson & Smyth 2010); a q-value cannot be below its own p. Without the floor, a table says
-    "p = 0" and a volcano of −log10 p is infinite.
+    "p = 0" and a volcano of −log10 p is infinite. Multilevel p-values (``refined``) are not
+    permutation p-values and keep their value.
     """
     floor = 1.0 / (permutations + 1)
     table = table.copy()
-    table["pvalue"] = table["pvalue"].clip(lower=floor)
+    keep = np.zeros(len(table), bool) if refined is None else np.asarray(refined, bool)
+    table["pvalue"] = table["pvalue"].where(keep, table["pvalue"].clip(lower=floor))
     table["fdr"] = np.fmax(table["fdr"], table["pvalue"])
     return table
 

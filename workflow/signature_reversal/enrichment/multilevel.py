@@ -1,0 +1,468 @@
+"""GSEA p-values below 1/(permutations + 1): fgsea's adaptive multilevel splitting Monte Carlo.
+
+A permutation p-value cannot go below 1/(m + 1) with m permutations, so with 1,000 of them every
+strong set reads p = 0.001 and a collection of thousands of sets cannot reach small FDRs.
+fgsea's ``fgseaMultilevel`` (Korotkevich, Sukhov, Budin, Shpak, Artyomov & Sergushichev,
+bioRxiv 060012, 2021; the default GSEA p-value in R today) estimates such tail probabilities
+level by level: draw ``sample_size`` random gene sets of the set's size, keep the half that
+scores above their median, rebuild the other half from them by a Markov chain that never goes
+below that median, and repeat. Each level halves the probability with a known error, so
+p = 1e-20 costs ~66 levels instead of 1e20 permutations.
+
+This module ports fgsea 1.31 as it is in its sources:
+
+- ``EsRuler::extend``, ``duplicateSamples``, ``perturbate`` and ``getPvalue`` in
+  ``src/fgseaMultilevelSupplement.cpp`` (the chain proposes swapping one member for a random
+  gene and accepts when the set's positive running-sum maximum stays above the level);
+- ``calcES`` / ``calcPositiveES`` / ``compareStat`` in ``src/esCalculation.cpp``;
+- the R driver ``fgseaMultilevel`` in ``R/fgseaMultilevel.R``: which sets it refines (where the
+  multilevel error is below the simple permutation error), the division by the probability of
+  the score's sign from the simple permutations, ``multilevelError`` for ``log2err``, and
+  ``eps``.
+
+Compiled by numba (a scanpy dependency), cached on disk after the first call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy.special import digamma, polygamma
+from scipy.stats import beta
+
+
+@dataclass(frozen=True)
+class Refined:
+    """Multilevel p-values of the refined sets (NaN elsewhere) and every set's log2err."""
+
+    pvalue: np.ndarray
+    log2err: np.ndarray
+    refined: np.ndarray  # bool: this set's p comes from the multilevel method
+
+
+def refine(
+    weights: np.ndarray,
+    hits: list[np.ndarray],
+    observed: np.ndarray,
+    null: np.ndarray,
+    sample_size: int = 101,
+    eps: float = 1e-50,
+    seed: int = 0,
+) -> Refined:
+    """fgsea's multilevel p-values for the sets whose permutation p is too coarse.
+
+    Parameters
+    ----------
+    weights
+        |statistic|^weight of the ranked genes, in rank order (fgsea's ``posRanks``).
+    hits
+        Each set's sorted 0-based positions in the ranking.
+    observed, null
+        Each set's ES and its permutation null (sets × permutations), as the simple engine drew.
+    sample_size
+        Random sets per level (fgsea's ``sampleSize``; made odd as fgsea does).
+    eps
+        p-values are not estimated below this (fgsea's ``eps``); such sets read p = eps.
+    """
+    sample_size = max(3, int(sample_size))
+    if sample_size % 2 == 0:
+        sample_size += 1
+    observed = np.asarray(observed, float)
+    permutations = null.shape[1]
+    positive = observed >= 0
+    # fgsea's nMoreExtreme and modeFraction (the simple run's counts)
+    more_extreme = np.where(
+        positive, (null >= observed[:, None]).sum(axis=1), (null < observed[:, None]).sum(axis=1)
+    )
+    same_sign = np.where(positive, (null >= 0).sum(axis=1), (null < 0).sum(axis=1))
+    log2err = simple_log2err(more_extreme, permutations)
+    refine_this = (same_sign >= 10) & (
+        multilevel_error((more_extreme + 1) / (permutations + 1), sample_size)
+        < simple_error(more_extreme, permutations)
+    )
+    pvalue = np.full(len(observed), np.nan)
+    sizes = np.array([len(h) for h in hits])
+    weights = np.ascontiguousarray(weights, dtype=float)
+    reversed_weights = np.ascontiguousarray(weights[::-1])
+    for k in np.unique(sizes[refine_this]):
+        group = np.flatnonzero(refine_this & (sizes == k))
+        denominator = (same_sign[group] + 1) / (permutations + 1)  # P(score of this sign)
+        group_eps = eps * denominator.min()
+        max_levels = _max_levels(group_eps)
+        for sign, ranks in ((True, weights), (False, reversed_weights)):
+            members = group[positive[group] == sign]
+            if not len(members):
+                continue
+            target = float(np.abs(observed[members]).max())
+            ruler, corrector = _ruler(
+                ranks, int(k), sample_size, target, _seed(seed, int(k), sign), max_levels
+            )
+            for i in members:
+                p, good = _ruler_pvalue(ruler, corrector, abs(observed[i]), sample_size)
+                p = min(1.0, p / ((same_sign[i] + 1) / (permutations + 1)))
+                pvalue[i] = p
+                log2err[i] = multilevel_error(p, sample_size) if good else np.nan
+    below = refine_this & (pvalue < eps)
+    pvalue[below] = eps
+    log2err[below] = np.nan
+    return Refined(pvalue=pvalue, log2err=log2err, refined=refine_this)
+
+
+def multilevel_error(pvalue: np.ndarray | float, sample_size: int) -> np.ndarray:
+    """fgsea's ``multilevelError``: the expected SD of log2 p after the levels p needs."""
+    levels = np.floor(-np.log2(pvalue) + 1)
+    one_level = polygamma(1, (sample_size + 1) // 2) - polygamma(1, sample_size + 1)
+    return np.sqrt(levels * one_level) / math.log(2)
+
+
+def simple_error(more_extreme: np.ndarray, permutations: int) -> np.ndarray:
+    """Half the widest side of the 95% Beta interval of a permutation p, in log2 (fgsea)."""
+    with np.errstate(divide="ignore"):
+        left = np.log2(beta.ppf(0.025, more_extreme, permutations - more_extreme + 1))
+        right = np.log2(beta.ppf(0.975, more_extreme + 1, permutations - more_extreme))
+    crude = np.log2((more_extreme + 1) / (permutations + 1))
+    return 0.5 * np.fmax(crude - left, right - crude)
+
+
+def simple_log2err(more_extreme: np.ndarray, permutations: int) -> np.ndarray:
+    """fgsea's log2err of a permutation p: SD of log2 of a Beta(nMoreExtreme + 1, ...) p."""
+    spread = polygamma(1, more_extreme + 1.0) - polygamma(1, permutations + 1.0)
+    return np.sqrt(spread) / math.log(2)
+
+
+def _max_levels(eps: float) -> int:
+    """fgsea stops adding levels once k > -log2(eps / 2); with eps = 0 it never does."""
+    if eps <= 0:
+        return 1 << 30
+    return int(math.floor(-math.log2(0.5 * eps))) + 1
+
+
+def _seed(seed: int, size: int, positive: bool) -> int:
+    """One stream per (size, sign): a group's p-values do not depend on the other groups."""
+    return (seed * 1_000_003 + size * 2 + (0 if positive else 1)) % (2**31 - 1)
+
+
+def _ruler_pvalue(
+    ruler: np.ndarray, corrector: np.ndarray, es: float, sample_size: int
+) -> tuple[float, bool]:
+    """fgsea's ``EsRuler::getPvalue`` (sign = false): P(ES ≥ es and the score is positive)."""
+    half = (sample_size + 1) // 2
+    good = True
+    if es >= ruler[-1]:
+        index = len(ruler) - 1
+        good = not es > ruler[-1] + 1e-10  # beyond the ruler
+    else:
+        index = int(np.searchsorted(ruler, es, side="left"))
+    levels = index // half
+    remainder = sample_size - index % half
+    level_log = digamma(half) - digamma(sample_size + 1)
+    log_p = levels * level_log + digamma(remainder + 1) - digamma(sample_size + 1)
+    correction = digamma(corrector[index] + 1) - digamma(remainder + 1)
+    good = good and math.exp(correction) >= 0.5
+    return max(0.0, min(1.0, math.exp(log_p + correction))), good
+
+
+@njit(cache=True)
+def _positive_es(ranks, positions, k, n, total):  # fgsea calcPositiveES
+    q1 = 1.0 / (n - k)
+    q2 = 1.0 / total
+    current = 0.0
+    best = 0.0
+    last = -1
+    for j in range(k):
+        position = positions[j]
+        current += q2 * ranks[position] - q1 * (position - last - 1)
+        if current > best:
+            best = current
+        last = position
+    return best
+
+
+@njit(cache=True)
+def _signed_es(ranks, positions, k, n):  # fgsea calcES
+    total = 0.0
+    for j in range(k):
+        total += ranks[positions[j]]
+    q1 = 1.0 / (n - k)
+    q2 = 1.0 / total
+    current = 0.0
+    best = 0.0
+    last = -1
+    for j in range(k):
+        position = positions[j]
+        current -= q1 * (position - last - 1)
+        if abs(current) > abs(best):
+            best = current
+        current += q2 * ranks[position]
+        if abs(current) > abs(best):
+            best = current
+        last = position
+    return best
+
+
+@njit(cache=True)
+def _stable_order(values):
+    """Indices that sort ``values``, ties by index as fgsea's sort of (score, id) pairs
+    (insertion sort: ~100 values; numpy's argsort costs seconds of compilation)."""
+    order = np.arange(values.shape[0])
+    for i in range(1, values.shape[0]):
+        current = order[i]
+        j = i
+        while j > 0 and values[order[j - 1]] > values[current]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = current
+    return order
+
+
+@njit(cache=True)
+def _first_above(values, count, value):
+    """The first index among ``values[:count]`` (sorted) whose value is above ``value``."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] <= value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+@njit(cache=True)
+def _first_at_least(values, count, value):
+    """The first index among ``values[:count]`` (sorted) whose value is ``value`` or above."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+@njit(cache=True)
+def _random_set(n, k, taken):
+    """k distinct genes of n, uniformly (fgsea's ``combination``: redraw a taken gene)."""
+    chosen = np.empty(k, np.int64)
+    taken[:] = False
+    for i in range(k):
+        while True:
+            gene = np.random.randint(0, n)
+            if not taken[gene]:
+                break
+        taken[gene] = True
+        chosen[i] = gene
+    return np.sort(chosen)
+
+
+@njit(cache=True)
+def _duplicate(ranks, samples, k, n, ruler, corrector, filled):
+    """fgsea ``duplicateSamples``: record the lower half's scores, clone the upper half."""
+    size = samples.shape[0]
+    scores = np.empty(size)
+    positive = np.zeros(size, np.bool_)
+    total_positive = 0
+    for s in range(size):
+        total = 0.0
+        for j in range(k):
+            total += ranks[samples[s, j]]
+        scores[s] = _positive_es(ranks, samples[s], k, n, total)
+        if _signed_es(ranks, samples[s], k, n) > 0:
+            positive[s] = True
+            total_positive += 1
+    order = _stable_order(scores)
+    s = 0
+    while 2 * s < size:
+        ruler[filled] = scores[order[s]]
+        if positive[order[s]]:
+            total_positive -= 1
+        corrector[filled] = total_positive
+        filled += 1
+        s += 1
+    fresh = np.empty_like(samples)
+    row = 0
+    s = 0
+    while 2 * s < size - 2:
+        for _ in range(2):
+            fresh[row] = samples[order[size - 1 - s]]
+            row += 1
+        s += 1
+    fresh[row] = samples[order[size >> 1]]
+    samples[:] = fresh
+    return filled
+
+
+@njit(cache=True)
+def _perturb(ranks, k, chunk_last, members, counts, sums, bound):
+    """fgsea ``perturbate`` on one sample held in value chunks: max(1, k/10) proposals to swap a
+    random member for a random gene, each kept only if the set's positive running sum still
+    exceeds ``bound``. A chunk whose best case (all its weight added before its misses) stays
+    below ``bound`` is skipped whole, and the hit where the last kept set first exceeded it
+    (the candidate) is followed through the swaps: while it still exceeds, no scan is needed.
+    """
+    n = ranks.shape[0]
+    n_chunks = chunk_last.shape[0]
+    total = 0.0
+    for c in range(n_chunks):
+        for j in range(counts[c]):
+            total += ranks[members[c, j]]
+    q1 = 1.0 / (n - k)
+    moves = 0
+    has_candidate = False
+    candidate, candidate_x, candidate_y = -1, 0, 0.0
+    for _ in range(max(1, int(k * 0.1))):
+        old_slot = np.random.randint(0, k)
+        old_chunk = 0
+        while counts[old_chunk] <= old_slot:
+            old_slot -= counts[old_chunk]
+            old_chunk += 1
+        old = members[old_chunk, old_slot]
+        new = np.random.randint(0, n)
+        new_chunk = _first_above(chunk_last, n_chunks, new)
+        new_slot = _first_at_least(members[new_chunk], counts[new_chunk], new)
+        if new_slot < counts[new_chunk] and members[new_chunk, new_slot] == new:
+            if new == old:
+                moves += 1
+            continue
+        # swap: erase ``old``, insert ``new`` in order
+        for j in range(old_slot, counts[old_chunk] - 1):
+            members[old_chunk, j] = members[old_chunk, j + 1]
+        counts[old_chunk] -= 1
+        insert_at = new_slot - (1 if old_chunk == new_chunk and old_slot < new_slot else 0)
+        for j in range(counts[new_chunk], insert_at, -1):
+            members[new_chunk, j] = members[new_chunk, j - 1]
+        members[new_chunk, insert_at] = new
+        counts[new_chunk] += 1
+        total = total - ranks[old] + ranks[new]
+        sums[old_chunk] -= ranks[old]
+        sums[new_chunk] += ranks[new]
+        if has_candidate and old == candidate:
+            has_candidate = False
+        if has_candidate:
+            if old < candidate:
+                candidate_x += 1
+                candidate_y -= ranks[old]
+            if new < candidate:
+                candidate_x -= 1
+                candidate_y += ranks[new]
+        q2 = 1.0 / total
+        if has_candidate and -q1 * candidate_x + q2 * candidate_y > bound:
+            moves += 1
+            continue
+        x = 0
+        y = 0.0
+        last = -1
+        ok = False
+        for c in range(n_chunks):
+            if q2 * (y + sums[c]) - q1 * x < bound:
+                y += sums[c]
+                x += chunk_last[c] - last - 1 - counts[c]
+                last = chunk_last[c] - 1
+                continue
+            for j in range(counts[c]):
+                position = members[c, j]
+                y += ranks[position]
+                x += position - last - 1
+                if q2 * y - q1 * x > bound:
+                    ok = True
+                    has_candidate = True
+                    candidate, candidate_x, candidate_y = position, x, y
+                    break
+                last = position
+            if ok:
+                break
+            x += chunk_last[c] - 1 - last
+            last = chunk_last[c] - 1
+        if ok:
+            moves += 1
+            continue
+        # undo the swap
+        total = total - ranks[new] + ranks[old]
+        sums[old_chunk] += ranks[old]
+        sums[new_chunk] -= ranks[new]
+        for j in range(insert_at, counts[new_chunk] - 1):
+            members[new_chunk, j] = members[new_chunk, j + 1]
+        counts[new_chunk] -= 1
+        for j in range(counts[old_chunk], old_slot, -1):
+            members[old_chunk, j] = members[old_chunk, j - 1]
+        members[old_chunk, old_slot] = old
+        counts[old_chunk] += 1
+        if has_candidate and new == candidate:
+            has_candidate = False
+        if has_candidate:
+            if old < candidate:
+                candidate_x -= 1
+                candidate_y += ranks[old]
+            if new < candidate:
+                candidate_x += 1
+                candidate_y -= ranks[new]
+    return moves
+
+
+@njit(cache=True)
+def _ruler(ranks, k, sample_size, target, seed, max_levels):
+    """fgsea ``EsRuler::extend``: levels of positive scores up to ``target``."""
+    np.random.seed(seed)
+    n = ranks.shape[0]
+    samples = np.empty((sample_size, k), np.int64)
+    taken = np.zeros(n, np.bool_)
+    for s in range(sample_size):
+        samples[s] = _random_set(n, k, taken)
+    half = (sample_size + 1) // 2
+    capacity = half * 64
+    ruler = np.empty(capacity)
+    corrector = np.empty(capacity, np.int64)
+    filled = _duplicate(ranks, samples, k, n, ruler, corrector, 0)
+    n_chunks = max(1, int(math.sqrt(k)))
+    chunk_last = np.empty(n_chunks, np.int64)
+    chunk_last[n_chunks - 1] = n
+    members = np.empty((sample_size, n_chunks, k), np.int64)
+    counts = np.zeros((sample_size, n_chunks), np.int64)
+    sums = np.zeros((sample_size, n_chunks))
+    while ruler[filled - 1] <= target - 1e-10:
+        bound = ruler[filled - 1]
+        # chunk boundaries: across samples, the median member at each √k-th slot
+        slot = 0
+        for c in range(n_chunks - 1):
+            slot += (k + c) // n_chunks
+            chunk_last[c] = np.sort(samples[:, slot])[sample_size // 2]
+        counts[:] = 0
+        sums[:] = 0.0
+        for s in range(sample_size):
+            c = 0
+            for j in range(k):
+                position = samples[s, j]
+                while chunk_last[c] <= position:
+                    c += 1
+                members[s, c, counts[s, c]] = position
+                counts[s, c] += 1
+                sums[s, c] += ranks[position]
+        moves = 0
+        while moves < sample_size * k:
+            for s in range(sample_size):
+                moves += _perturb(ranks, k, chunk_last, members[s], counts[s], sums[s], bound)
+        for s in range(sample_size):
+            j = 0
+            for c in range(n_chunks):
+                for i in range(counts[s, c]):
+                    samples[s, j] = members[s, c, i]
+                    j += 1
+        if filled + half > capacity:  # grow
+            capacity *= 2
+            grown = np.empty(capacity)
+            grown[:filled] = ruler[:filled]
+            ruler = grown
+            grown_corrector = np.empty(capacity, np.int64)
+            grown_corrector[:filled] = corrector[:filled]
+            corrector = grown_corrector
+        previous = ruler[filled - 1]
+        filled = _duplicate(ranks, samples, k, n, ruler, corrector, filled)
+        if ruler[filled - 1] <= previous:  # the median could not advance
+            break
+        if filled // half > max_levels - 1:
+            break
+    return ruler[:filled], corrector[:filled]
