@@ -35,7 +35,8 @@ def enumerated():
 
 
 @pytest.mark.parametrize(
-    "positions", [[0, 1, 2, 3, 5, 8], [0, 1, 2, 4, 7, 9], [0, 2, 3, 5, 8, 15], [1, 3, 6, 10, 12, 20]]
+    "positions",
+    [[0, 1, 2, 3, 5, 8], [0, 1, 2, 4, 7, 9], [0, 2, 3, 5, 8, 15], [1, 3, 6, 10, 12, 20]],
 )
 def test_multilevel_p_is_the_exact_tail_probability_within_its_error(enumerated, positions):
     weights, scores = enumerated
@@ -44,7 +45,9 @@ def test_multilevel_p_is_the_exact_tail_probability_within_its_error(enumerated,
     exact = (scores >= observed - 1e-12).mean() / positive_share  # P(ES ≥ es | ES ≥ 0)
     errors = []
     for seed in range(12):
-        ruler, corrector = multilevel._ruler(weights, 6, 101, observed, seed, 1 << 30)
+        ruler, corrector = multilevel._ruler(
+            weights, 6, 101, observed, np.random.default_rng(seed), 1 << 30
+        )
         p, good = multilevel._ruler_pvalue(ruler, corrector, observed, 101)
         assert good
         errors.append(np.log2(p / positive_share / exact))

@@ -98,7 +98,12 @@ def refine(
                 continue
             target = float(np.abs(observed[members]).max())
             ruler, corrector = _ruler(
-                ranks, int(k), sample_size, target, _seed(seed, int(k), sign), max_levels
+                ranks,
+                int(k),
+                sample_size,
+                target,
+                np.random.default_rng([seed, int(k), int(sign)]),
+                max_levels,
             )
             for i in members:
                 p, good = _ruler_pvalue(ruler, corrector, abs(observed[i]), sample_size)
@@ -138,11 +143,6 @@ def _max_levels(eps: float) -> int:
     if eps <= 0:
         return 1 << 30
     return int(math.floor(-math.log2(0.5 * eps))) + 1
-
-
-def _seed(seed: int, size: int, positive: bool) -> int:
-    """One stream per (size, sign): a group's p-values do not depend on the other groups."""
-    return (seed * 1_000_003 + size * 2 + (0 if positive else 1)) % (2**31 - 1)
 
 
 def _ruler_pvalue(
@@ -245,13 +245,13 @@ def _first_at_least(values, count, value):
 
 
 @njit(cache=True)
-def _random_set(n, k, taken):
+def _random_set(n, k, taken, rng):
     """k distinct genes of n, uniformly (fgsea's ``combination``: redraw a taken gene)."""
     chosen = np.empty(k, np.int64)
     taken[:] = False
     for i in range(k):
         while True:
-            gene = np.random.randint(0, n)
+            gene = rng.integers(0, n)
             if not taken[gene]:
                 break
         taken[gene] = True
@@ -297,7 +297,7 @@ def _duplicate(ranks, samples, k, n, ruler, corrector, filled):
 
 
 @njit(cache=True)
-def _perturb(ranks, k, chunk_last, members, counts, sums, bound):
+def _perturb(ranks, k, chunk_last, members, counts, sums, bound, rng):
     """fgsea ``perturbate`` on one sample held in value chunks: max(1, k/10) proposals to swap a
     random member for a random gene, each kept only if the set's positive running sum still
     exceeds ``bound``. A chunk whose best case (all its weight added before its misses) stays
@@ -315,13 +315,13 @@ def _perturb(ranks, k, chunk_last, members, counts, sums, bound):
     has_candidate = False
     candidate, candidate_x, candidate_y = -1, 0, 0.0
     for _ in range(max(1, int(k * 0.1))):
-        old_slot = np.random.randint(0, k)
+        old_slot = rng.integers(0, k)
         old_chunk = 0
         while counts[old_chunk] <= old_slot:
             old_slot -= counts[old_chunk]
             old_chunk += 1
         old = members[old_chunk, old_slot]
-        new = np.random.randint(0, n)
+        new = rng.integers(0, n)
         new_chunk = _first_above(chunk_last, n_chunks, new)
         new_slot = _first_at_least(members[new_chunk], counts[new_chunk], new)
         if new_slot < counts[new_chunk] and members[new_chunk, new_slot] == new:
@@ -404,14 +404,13 @@ def _perturb(ranks, k, chunk_last, members, counts, sums, bound):
 
 
 @njit(cache=True)
-def _ruler(ranks, k, sample_size, target, seed, max_levels):
+def _ruler(ranks, k, sample_size, target, rng, max_levels):
     """fgsea ``EsRuler::extend``: levels of positive scores up to ``target``."""
-    np.random.seed(seed)
     n = ranks.shape[0]
     samples = np.empty((sample_size, k), np.int64)
     taken = np.zeros(n, np.bool_)
     for s in range(sample_size):
-        samples[s] = _random_set(n, k, taken)
+        samples[s] = _random_set(n, k, taken, rng)
     half = (sample_size + 1) // 2
     capacity = half * 64
     ruler = np.empty(capacity)
@@ -444,7 +443,7 @@ def _ruler(ranks, k, sample_size, target, seed, max_levels):
         moves = 0
         while moves < sample_size * k:
             for s in range(sample_size):
-                moves += _perturb(ranks, k, chunk_last, members[s], counts[s], sums[s], bound)
+                moves += _perturb(ranks, k, chunk_last, members[s], counts[s], sums[s], bound, rng)
         for s in range(sample_size):
             j = 0
             for c in range(n_chunks):
