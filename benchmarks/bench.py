@@ -8,6 +8,7 @@ repeated; medians are printed with the machine. Figures are recorded in docs/ben
     python benchmarks/bench.py singlecell         # 200,000 cells x 20,000 genes, 12 samples
     python benchmarks/bench.py r                  # side by side with R DESeq2 (and fgsea)
     python benchmarks/bench.py scaling            # 12 to 1,000 samples; 1, 5, 20 datasets
+    python benchmarks/bench.py go                 # 6,036 GO BP sets, multilevel p, vs fgsea
 
 Inputs are seeded and cached under --work (default: .bench/), so reruns skip generation.
 """
@@ -584,6 +585,7 @@ def bench_singlecell(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    import go_scale
     import scaling
     import versus_r
 
@@ -631,6 +633,7 @@ def main() -> None:
         child.set_defaults(func=func)
     versus_r.add_parsers(sub)
     scaling.add_parsers(sub)
+    go_scale.add_parsers(sub)
     args = parser.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)
     args.func(args)

@@ -81,14 +81,16 @@ def test_multilevel_p_values_agree_with_fgsea_on_its_own_example():
     assert len(both) == len(sets)
     assert np.allclose(both["ES"], both["ES_fgsea"], atol=1e-12)  # the same statistic
     refined = both[both["multilevel"]]
-    assert len(refined) > 50 and refined["pval"].min() < 1e-15  # far below 1/1001
-    difference = np.log2(refined["NOM p-val"]) - np.log2(refined["pval"])
-    spread = np.hypot(refined["log2err"], refined["log2err_fgsea"])
-    assert np.median(np.abs(difference)) < 0.7
+    runs = np.log2(refined[[f"pval_{seed}" for seed in range(1, 6)]])
+    reference = runs.mean(axis=1)  # fgsea's five seeds: its shared per-run shift averaged out
+    assert len(refined) > 50 and reference.min() < np.log2(1e-15)  # far below 1/1001
+    difference = np.log2(refined["NOM p-val"]) - reference
+    reference_error = refined[[f"log2err_{seed}" for seed in range(1, 6)]].mean(axis=1) / 5**0.5
+    spread = np.hypot(refined["log2err"], reference_error)
+    assert np.median(np.abs(difference)) < 0.5
     assert (np.abs(difference) > 2 * spread).mean() < 0.12  # ~5% expected by chance
-    assert abs(difference.mean()) < 0.25
-    order = np.corrcoef(np.log(refined["NOM p-val"]), np.log(refined["pval"]))[0, 1]
-    assert order > 0.99
+    assert abs(difference.mean()) < 0.2
+    assert np.corrcoef(np.log2(refined["NOM p-val"]), reference)[0, 1] > 0.99
 
 
 def _planted(seed: int = 5):
