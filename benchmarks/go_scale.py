@@ -5,7 +5,8 @@ The ranking is real: the Wald statistic of chronic lesional AD skin vs healthy c
 far beyond what 1,000 permutations resolve. The collection is the shipped GO Biological Process
 2021 (6,036 sets; 10–500 genes as in the default config). Each tool runs in a fresh process,
 one core: the enrichment job's own call (vectorized engine, 1,000 permutations, multilevel
-p-values where the permutations are too coarse) and ``fgseaMultilevel(eps = 0, nproc = 1)``.
+p-values where the permutations are too coarse) and ``fgseaMultilevel(nproc = 1)``, both with
+the same ``eps`` (fgsea's default 1e-50 unless --eps).
 The printed agreement is on the sets both refine: |log2 p ours − log2 p fgsea|.
 
     python benchmarks/bench.py go [--repeats 3]
@@ -34,10 +35,10 @@ stats <- setNames(ranking$stat, ranking$gene)
 pathways <- gmtPathways(args[2])
 set.seed(1)
 elapsed <- system.time(res <- fgseaMultilevel(pathways, stats, minSize = 10, maxSize = 500,
-                                              eps = 0, nproc = 1))[["elapsed"]]
+                                              eps = as.numeric(args[4]), nproc = 1))[["elapsed"]]
 res[, leadingEdge := NULL]
 fwrite(res, args[3], sep = "\t")
-cat(elapsed, "\n")
+cat("\nELAPSED", elapsed, "\n")
 """
 
 
@@ -61,7 +62,16 @@ def child_go(args: argparse.Namespace) -> None:
     sets = {s.name: [g for g in s.genes if g in present] for s in read_gmt(args.gmt)}
     started = time.perf_counter()
     table = enrichment.prerank(
-        ranked, sets, "go_bp", 1000, 42, 10, 500, multilevel_sample_size=101, multilevel_eps=0
+        ranked,
+        sets,
+        "go_bp",
+        1000,
+        42,
+        10,
+        500,
+        threads=args.threads,
+        multilevel_sample_size=101,
+        multilevel_eps=args.eps,
     )
     seconds = time.perf_counter() - started
     table.to_csv(args.out, sep="\t", index=False)
@@ -79,16 +89,18 @@ def run(args: argparse.Namespace) -> None:
     for repeat in range(args.repeats):  # interleaved
         out = work / "go_ours.tsv"
         done = bench.run_child(
-            ["_go", "--ranking", str(ranking), "--gmt", str(GO_BP), "--out", str(out)]
-        )
+            ["_go", "--ranking", str(ranking), "--gmt", str(GO_BP), "--out", str(out),
+             "--eps", str(args.eps), "--threads", str(args.threads)]
+        )  # fmt: skip
         rows.append({"tool": "vectorized engine + multilevel", **done})
         ours_table = pd.read_csv(out, sep="\t")
         if has_fgsea:
             fgsea_out = work / "go_fgsea.tsv"
             wall, printed = versus_r.timed(
-                ["Rscript", str(script), str(ranking), str(GO_BP), str(fgsea_out)]
+                ["Rscript", str(script), str(ranking), str(GO_BP), str(fgsea_out), str(args.eps)]
             )
-            rows.append({"tool": "R fgseaMultilevel", "seconds": float(printed.split()[0])})
+            seconds = float(printed.split("ELAPSED")[-1].split()[0])
+            rows.append({"tool": "R fgseaMultilevel", "seconds": seconds})
             fgsea_table = pd.read_csv(fgsea_out, sep="\t")
         print(f"  round {repeat + 1} done", flush=True)
     frame = pd.DataFrame(rows)
@@ -128,9 +140,13 @@ def run(args: argparse.Namespace) -> None:
 def add_parsers(sub) -> None:
     parser = sub.add_parser("go", help="GSEA of 6,036 GO BP sets with multilevel p, vs fgsea")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--eps", type=float, default=1e-50, help="fgsea's eps (default 1e-50)")
+    parser.add_argument("--threads", type=int, default=1)
     parser.set_defaults(func=run)
     child = sub.add_parser("_go")
     child.add_argument("--ranking", required=True)
     child.add_argument("--gmt", required=True)
     child.add_argument("--out", required=True)
+    child.add_argument("--eps", type=float, default=1e-50)
+    child.add_argument("--threads", type=int, default=1)
     child.set_defaults(func=child_go)

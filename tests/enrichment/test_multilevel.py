@@ -44,7 +44,7 @@ def test_multilevel_p_is_the_exact_tail_probability_within_its_error(enumerated,
     positive_share = (scores >= 0).mean()
     exact = (scores >= observed - 1e-12).mean() / positive_share  # P(ES ≥ es | ES ≥ 0)
     errors = []
-    for seed in range(12):
+    for seed in range(40):
         ruler, corrector = multilevel._ruler(
             weights, 6, 101, observed, np.random.default_rng(seed), 1 << 30
         )

@@ -55,6 +55,7 @@ def prerank(
     weight: float = 1.0,
     multilevel_sample_size: int | None = None,
     multilevel_eps: float = 1e-50,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """GSEA of every set against a ranking (genes by decreasing statistic).
 
@@ -106,7 +107,7 @@ def prerank(
         from . import multilevel
 
         refined = multilevel.refine(
-            weights, hits, observed, null, multilevel_sample_size, multilevel_eps, seed
+            weights, hits, observed, null, multilevel_sample_size, multilevel_eps, seed, threads
         )
         nes, pvalues, fdr = significance(observed, null, own_tail=refined.pvalue)
         pvalues = np.where(refined.refined, refined.pvalue, pvalues)

@@ -176,6 +176,7 @@ def prerank(
             seed,
             multilevel_sample_size=multilevel_sample_size,
             multilevel_eps=multilevel_eps,
+            threads=threads,
         )
     else:
         import gseapy
