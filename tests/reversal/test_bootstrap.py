@@ -125,3 +125,19 @@ def test_dispersion_table_rows_follow_the_tested_genes():
     assert len(analysis.world.spread) == analysis.expression.shape[0]
     assert np.isfinite(analysis.world.spread).all() and (analysis.world.spread > 0).all()
     assert isinstance(data.truth, pd.DataFrame)
+
+
+def test_worlds_on_two_threads_give_the_same_figures():
+    _, analysis = _analysed("gamma effects", "70% reversal", 2, n_genes=2000)
+    n_top = int(analysis.genes["disease_gene"].sum())
+    estimator = FastStatistic.estimator(analysis.expression, analysis.design, n_top)
+    values, _ = estimator.evaluate(
+        *linear_model.least_squares(analysis.expression, analysis.design)
+    )
+    args = (analysis.world, estimator, values, dict.fromkeys(FIGURES, 100))
+    one = bootstrap.calibrate(*args, dict.fromkeys(FIGURES, 1.0), worlds=6, threads=1)
+    two = bootstrap.calibrate(*args, dict.fromkeys(FIGURES, 1.0), worlds=6, threads=2)
+    for name in FIGURES:
+        np.testing.assert_array_equal(one.values[name], two.values[name])
+        assert one.figures[name] == two.figures[name]
+    assert one.null_naive == two.null_naive

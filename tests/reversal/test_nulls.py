@@ -122,3 +122,37 @@ def test_fitted_draws_are_the_fits_of_the_draws(n, batch, method, draws):
         for contrast in (design.disease, design.treatment):
             np.testing.assert_allclose(coef_b @ contrast, coef_a @ contrast, atol=1e-10)
         np.testing.assert_allclose(rss_b, rss_a, rtol=1e-9, atol=1e-9)
+
+
+def test_sequential_pvalues_are_valid_and_keep_full_resolution_in_the_tail():
+    """Besag & Clifford: under the null P(p <= u) <= u at every u; a tail that never reaches h
+    keeps (g + 1)/(n + 1); a resolved one reads h / L at its h-th exceedance."""
+    rng = np.random.default_rng(4)
+    lower_p = []
+    for _ in range(4000):
+        observed, null = rng.normal(), rng.normal(size=200)
+        lower, _ = nulls.sequential_pvalues(observed, null, exact=False, exceedances=10)
+        lower_p.append(float(lower))
+    lower_p = np.array(lower_p)
+    for u in (0.01, 0.05, 0.1, 0.3, 0.5):
+        assert (lower_p <= u).mean() <= u + 2.5 * math.sqrt(u * (1 - u) / len(lower_p))
+    null = np.arange(1, 101, dtype=float)  # 100 draws, 1 … 100
+    lower, upper = nulls.sequential_pvalues(0.5, null, exact=False, exceedances=10)
+    assert lower == pytest.approx(1 / 101)  # never reached h: all draws' resolution
+    assert upper == pytest.approx(10 / 10)  # every draw is above: h-th at draw 10
+    lower, _ = nulls.sequential_pvalues(50.5, null, exact=False, exceedances=10)
+    assert lower == pytest.approx(10 / 10)
+    lower, _ = nulls.sequential_pvalues(50.5, null[::-1], exact=False, exceedances=10)
+    assert lower == pytest.approx(10 / 60)  # draws 100 … 1: the 10th at or below 50.5 is 41
+    # exact enumerations and h = 0 keep the plain count
+    assert nulls.sequential_pvalues(50.5, null, True, 10) == nulls.permutation_pvalues(
+        50.5, null, True
+    )
+
+
+def test_resolved_needs_every_tail_asked_for():
+    null = np.column_stack([np.linspace(-1, 1, 50), np.linspace(-1, 1, 50)])
+    tails = np.array([[True, True], [True, False]])
+    assert nulls.resolved(np.array([0.0, 0.0]), null, tails, 20)
+    assert not nulls.resolved(np.array([0.0, -0.9]), null, tails, 20)  # 2nd lower: 3 draws
+    assert nulls.resolved(np.array([0.0, 0.95]), null, tails, 20)  # its upper tail not asked

@@ -94,3 +94,24 @@ def test_too_few_disease_genes_or_relabellings_give_no_evidence(curated):
     assert result.verdict == "no evidence" and "too few samples" in result.reason
     assert result.null.exact and result.null.smallest_p == pytest.approx(1 / 20)
     assert -1.0 < result.slope.estimate < -0.4  # still estimated, shown descriptively
+
+
+def test_the_null_stops_early_only_when_every_p_value_is_clearly_large(curated):
+    """Besag & Clifford: a do-nothing treatment needs a few dozen draws; a planted reversal
+    still gets every draw and the smallest p the null can give."""
+    rule = VerdictRule.from_config(
+        permutations=200, min_disease_genes=10, calibration_worlds=10, sequential_exceedances=20
+    )
+    nothing = analysed(reversal_data(curated, "none", 402, n_per_group=4)).signature(rule)
+    assert nothing.null_draws_used < nothing.null.draws and nothing.p_reversal > 0.1
+    assert nothing.to_dict()["null"]["draws_used"] == nothing.null_draws_used
+    strong = analysed(reversal_data(curated, "reverse", 300)).signature(rule)
+    assert strong.null_draws_used == strong.null.draws
+    assert strong.p_reversal == pytest.approx(1 / (strong.null.draws + 1))
+    everything = analysed(reversal_data(curated, "none", 402, n_per_group=4)).signature(
+        VerdictRule.from_config(
+            permutations=200, min_disease_genes=10, calibration_worlds=10, sequential_exceedances=0
+        )
+    )
+    assert everything.null_draws_used == everything.null.draws
+    assert everything.verdict == nothing.verdict

@@ -32,6 +32,8 @@ rule reversal:
     priority: 10
     conda:
         ENV
+    # one thread beside the other jobs; at hundreds of samples the bootstrap worlds dominate and
+    # `--set-threads reversal=2` draws them side by side (same figures)
     threads: 1
     resources:
         mem_mb=8000,
@@ -48,7 +50,7 @@ rule reversal:
     shell:
         "{params.cli} --log {log:q} reversal --adata {input.adata:q} --de {params.de} "
         "--size-factors {input.size_factors:q} --dispersions {input.dispersions:q} "
-        "--gsea {params.gsea} "
+        "--gsea {params.gsea} --threads {threads} "
         "--curated {input.curated:q} --settings {params.settings:q} --design {params.design:q} "
         "--genes-of-interest {params.genes_of_interest:q} --orthologs {params.orthologs:q} "
         "--genes {output.genes:q} --sets {output.sets:q} --summary {output.summary:q} "

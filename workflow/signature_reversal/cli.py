@@ -176,6 +176,7 @@ def cmd_reversal(args: argparse.Namespace) -> None:
         design_formula=args.design,
         requested_genes=json.loads(args.genes_of_interest),
         orthologs=orthologs.read_orthologs(args.orthologs) if args.orthologs else None,
+        threads=args.threads,
     )
     write_tsv(result.pathway_scores.reset_index(), args.pathway_scores, float_format="%.5g")
     write_tsv(result.genes_of_interest, args.genes_of_interest_table)
@@ -489,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
                 help=help_text,
             )
         commands[name] = command
-    for name in ("de", "enrich"):
+    for name in ("de", "enrich", "reversal"):
         commands[name].add_argument("--threads", type=int, default=1)
     simulate = commands["simulate"]
     simulate.add_argument("--n-genes", type=int, default=15000)

@@ -154,6 +154,7 @@ class VerdictRule:
     permutations: int  # null draws
     calibration_worlds: int  # bootstrap worlds per value of the truth
     seed: int
+    sequential_exceedances: int = 20  # Besag-Clifford: stop the null once each tail has this many
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None = None, **overrides) -> VerdictRule:

@@ -235,3 +235,48 @@ def permutation_pvalues(observed: float | np.ndarray, null: np.ndarray, exact: b
     if exact:
         return lower / n, upper / n
     return (lower + 1) / (n + 1), (upper + 1) / (n + 1)
+
+
+def tail_hits(observed: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw (rows) and statistic (columns): at or below / at or above the observed value
+    (non-finite draws count in neither)."""
+    finite = np.isfinite(null)
+    return (null <= observed + 1e-12) & finite, (null >= observed - 1e-12) & finite
+
+
+def resolved(observed: np.ndarray, null: np.ndarray, tails: np.ndarray, exceedances: int) -> bool:
+    """Whether every tail asked for (``tails``: statistics × (lower, upper) booleans) already
+    has ``exceedances`` draws at least as extreme: all its p-values are then clearly large, and
+    more draws would not change a verdict (Besag & Clifford's stopping rule)."""
+    lower, upper = tail_hits(np.asarray(observed, float), np.asarray(null, float))
+    counts = np.stack([lower.sum(axis=0), upper.sum(axis=0)], axis=1)
+    return bool(np.all(counts[tails] >= exceedances))
+
+
+def sequential_pvalues(
+    observed: float | np.ndarray, null: np.ndarray, exact: bool, exceedances: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values (lower, upper) of Besag & Clifford's sequential Monte Carlo test
+    ("Sequential Monte Carlo p-values", Biometrika 78:301, 1991): a tail that reached
+    ``exceedances`` (h) draws at least as extreme at draw L reads h/L; one that never did reads
+    (g + 1)/(n + 1) over all n draws, the resolution of the whole null. Each is a valid p-value
+    however many draws follow its h-th exceedance, so the draws may stop once every tail is
+    resolved. Exact enumerations and ``exceedances = 0`` keep ``permutation_pvalues``."""
+    if exact or exceedances <= 0:
+        return permutation_pvalues(observed, null, exact)
+    observed = np.asarray(observed, dtype=float)
+    if not np.all(np.isfinite(observed)):
+        raise NonFiniteStatistic(
+            f"the observed statistic is {observed}: no p-value can be computed from it"
+        )
+    table = np.asarray(null, dtype=float).reshape(len(null), -1)  # draws × statistics
+    drawn = np.cumsum(np.isfinite(table), axis=0)  # finite draws up to each row
+    pvalues = []
+    for hits in tail_hits(observed.reshape(-1), table):
+        count = np.cumsum(hits, axis=0)
+        p = (count[-1] + 1) / (drawn[-1] + 1)
+        for column in np.flatnonzero(count[-1] >= exceedances):
+            row = int(np.argmax(count[:, column] >= exceedances))  # the h-th exceedance
+            p[column] = exceedances / drawn[row, column]
+        pvalues.append(p.reshape(observed.shape))
+    return pvalues[0], pvalues[1]

@@ -13,6 +13,7 @@ included — so the p-value is exact whatever bias remains in the statistic.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from . import bootstrap, linear_model, nulls
 from .estimates import CorrectedEffects, Headline, correlation, moved_toward_control
 from .fast_figures import FIGURES, STATISTICS, FastStatistic
 from .verdicts import decide, too_few_samples
+
+log = logging.getLogger(__name__)
 
 ESTIMATOR = (
     "on the linear model of log2 normalized counts: disease genes shrunk by empirical Bayes "
@@ -57,6 +60,7 @@ class SignatureResult:
     correlation_ratio: dict = field(default_factory=dict)
     calibration: dict = field(default_factory=dict)  # per figure: the line it was inverted on
     not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
+    null_draws_used: int | None = None  # fewer than planned when every p-value was clearly large
 
     def to_dict(self) -> dict:
         return {
@@ -71,7 +75,7 @@ class SignatureResult:
             "connectivity": _plain(self.connectivity),
             "p_reversal": _number(self.p_reversal),
             "p_aggravation": _number(self.p_aggravation),
-            "null": self.null.to_dict(),
+            "null": {**self.null.to_dict(), "draws_used": self.null_draws_used},
             "estimator": ESTIMATOR,
             "correlation_ratio": _plain(self.correlation_ratio),
             "calibration": {k: _plain(v) for k, v in self.calibration.items()},
@@ -87,6 +91,43 @@ def _plain(values: dict) -> dict:
     return {k: _number(v) for k, v in values.items()}
 
 
+CHECK_EVERY = 10  # null draws between two looks at whether every tail is resolved
+
+
+def _null_statistics(
+    statistic: FastStatistic,
+    expression: np.ndarray,
+    design: linear_model.Design,
+    plan: nulls.NullPlan,
+    rule: VerdictRule,
+    observed: np.ndarray,
+    column: dict[str, int],
+) -> tuple[np.ndarray, bool]:
+    """The statistics of the null draws, stopped early (Besag & Clifford) once the slope's two
+    tails and the connectivity's lower tail each have ``rule.sequential_exceedances`` draws at
+    least as extreme: a treatment whose p-values are all clearly large needs no more draws,
+    while a small p-value still gets the null's full resolution."""
+    tails = np.zeros((len(STATISTICS), 2), bool)
+    tails[column["slope"]] = True
+    tails[column["connectivity"], 0] = True
+    sequential = rule.sequential_exceedances > 0 and not plan.exact
+    rows = []
+    for draw in tracked(
+        nulls.fitted_draws(expression, design, plan, rule.seed),
+        plan.draws,
+        f"signature null ({plan.method})",
+    ):
+        rows.append(statistic.from_fit(*draw))
+        if (
+            sequential
+            and len(rows) % CHECK_EVERY == 0
+            and len(rows) < plan.draws
+            and nulls.resolved(observed, np.array(rows), tails, rule.sequential_exceedances)
+        ):
+            return np.array(rows), True
+    return np.array(rows), False
+
+
 def signature_verdict(
     genes: pd.DataFrame,
     effects: CorrectedEffects,
@@ -95,6 +136,7 @@ def signature_verdict(
     plan: nulls.NullPlan,
     rule: VerdictRule,
     world: bootstrap.World,
+    threads: int = 1,
 ) -> SignatureResult:
     """Headline figures, null-draw p-values and the overall verdict.
 
@@ -137,22 +179,25 @@ def signature_verdict(
     # winner's curse (+0.02 on the slope of a null treatment in the robustness study)
     estimator = FastStatistic.estimator(expression, design, n_disease)
     values, selection = estimator.evaluate(*fitted)
-    null = np.array(
-        [
-            statistic.from_fit(*draw)
-            for draw in tracked(
-                nulls.fitted_draws(expression, design, plan, rule.seed),
-                plan.draws,
-                f"signature null ({plan.method})",
-            )
-        ]
-    )
     column = {name: i for i, name in enumerate(STATISTICS)}
-    p_rev, p_agg = nulls.permutation_pvalues(
-        observed[column["slope"]], null[:, column["slope"]], plan.exact
+    null, stopped = _null_statistics(statistic, expression, design, plan, rule, observed, column)
+    result.null_draws_used = len(null)
+    if stopped:
+        log.info(
+            "signature null: stopped after %d of %d draws, every p-value clearly above alpha "
+            "(%d draws at least as extreme in each tail; Besag & Clifford 1991)",
+            len(null),
+            plan.draws,
+            rule.sequential_exceedances,
+        )
+    p_rev, p_agg = nulls.sequential_pvalues(
+        observed[column["slope"]], null[:, column["slope"]], plan.exact, rule.sequential_exceedances
     )
-    p_connectivity, _ = nulls.permutation_pvalues(
-        observed[column["connectivity"]], null[:, column["connectivity"]], plan.exact
+    p_connectivity, _ = nulls.sequential_pvalues(
+        observed[column["connectivity"]],
+        null[:, column["connectivity"]],
+        plan.exact,
+        rule.sequential_exceedances,
     )
     # the headline figures: the estimator calibrated on worlds drawn from the fitted model,
     # its noise widened by the gene-gene correlation seen in the data's residuals
@@ -174,6 +219,7 @@ def signature_verdict(
             result.correlation_ratio,
             rule.calibration_worlds,
             rule.seed,
+            threads,
         )
     for name in FIGURES:
         calibrated = calibration.figures[name]

@@ -55,6 +55,7 @@ def run(
     requested_genes: Sequence[str] = (),
     orthologs: pd.DataFrame | None = None,
     dispersions: pd.DataFrame | None = None,
+    threads: int = 1,
 ) -> ReversalResult:
     """Judge whether the treatment reverses the disease signature, overall and per gene set.
 
@@ -98,7 +99,9 @@ def run(
     log.info("null: %s (%s)", plan.describe(), plan.reason)
     # the signature as a whole, its figures calibrated on worlds drawn from the fitted model
     world = world_of(tested, expression, size_factors, design, dispersions, effects)
-    signature = signature_verdict(genes, effects, expression, design, plan, rule, world)
+    signature = signature_verdict(
+        genes, effects, expression, design, plan, rule, world, threads=threads
+    )
     log.info("overall verdict: %s (%s)", signature.verdict, signature.reason)
     # each curated set that disease changed
     usable, _ = restrict_to_genes(curated, genes["gene"], 1, 10**9)
