@@ -261,18 +261,22 @@ def _uniform_below(rng, n):
 
 
 @njit(cache=True, nogil=True)
-def _random_set(n, k, taken, rng):
-    """k distinct genes of n, uniformly (fgsea's ``combination``: redraw a taken gene)."""
-    chosen = np.empty(k, np.int64)
-    taken[:] = False
-    for i in range(k):
+def _random_set(n, k, taken, chosen, rng):
+    """k distinct genes of n, uniformly (fgsea's ``combination``: redraw a taken gene), in
+    order (read off the taken marks: no sort to compile)."""
+    for gene in range(n):
+        taken[gene] = False
+    for _ in range(k):
         while True:
             gene = _uniform_below(rng, n)
             if not taken[gene]:
                 break
         taken[gene] = True
-        chosen[i] = gene
-    return np.sort(chosen)
+    j = 0
+    for gene in range(n):
+        if taken[gene]:
+            chosen[j] = gene
+            j += 1
 
 
 @njit(cache=True, nogil=True)
@@ -299,16 +303,24 @@ def _duplicate(ranks, samples, k, n, ruler, corrector, filled):
         corrector[filled] = total_positive
         filled += 1
         s += 1
-    fresh = np.empty_like(samples)
+    # rows to keep: the upper half twice over, and the median once (explicit loops: numpy's
+    # fancy row copies cost seconds of compilation and nothing at run time)
+    keep = np.empty(size, np.int64)
     row = 0
     s = 0
     while 2 * s < size - 2:
-        for _ in range(2):
-            fresh[row] = samples[order[size - 1 - s]]
-            row += 1
+        keep[row] = order[size - 1 - s]
+        keep[row + 1] = order[size - 1 - s]
+        row += 2
         s += 1
-    fresh[row] = samples[order[size >> 1]]
-    samples[:] = fresh
+    keep[row] = order[size >> 1]
+    fresh = np.empty((size, k), np.int64)
+    for r in range(size):
+        for j in range(k):
+            fresh[r, j] = samples[keep[r], j]
+    for r in range(size):
+        for j in range(k):
+            samples[r, j] = fresh[r, j]
     return filled
 
 
@@ -426,7 +438,7 @@ def _ruler(ranks, k, sample_size, target, rng, max_levels):
     samples = np.empty((sample_size, k), np.int64)
     taken = np.zeros(n, np.bool_)
     for s in range(sample_size):
-        samples[s] = _random_set(n, k, taken, rng)
+        _random_set(n, k, taken, samples[s], rng)
     half = (sample_size + 1) // 2
     capacity = half * 64
     ruler = np.empty(capacity)
@@ -444,7 +456,10 @@ def _ruler(ranks, k, sample_size, target, rng, max_levels):
         slot = 0
         for c in range(n_chunks - 1):
             slot += (k + c) // n_chunks
-            chunk_last[c] = np.sort(samples[:, slot])[sample_size // 2]
+            column = np.empty(sample_size)
+            for s in range(sample_size):
+                column[s] = samples[s, slot]
+            chunk_last[c] = int(column[_stable_order(column)[sample_size // 2]])
         counts[:] = 0
         sums[:] = 0.0
         for s in range(sample_size):
