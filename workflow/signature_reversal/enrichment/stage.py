@@ -17,7 +17,7 @@ import pandas as pd
 from ..inputs.gene_sets import restrict_to_genes
 from ..inputs.gmt import GeneSet
 from ..settings import EnrichmentSettings
-from . import gsea_engine
+from . import gsea_engine, redundancy
 from .gene_ranking import ranking, running_score  # noqa: F401  (part of this module's API)
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def run(
     gsea = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     homes = zip(gsea["collection"], gsea["gene_set"], strict=True)
     gsea["also_in"] = [";".join(also_in.get(home, [])) for home in homes]
+    gsea["redundant_with"] = redundancy.redundant_with(gsea)
     ora = pd.concat([f for f in ora_frames if len(f)] or ora_frames[:1], ignore_index=True)
     return EnrichmentResult(gsea=gsea, ora=ora)
 
@@ -146,7 +147,8 @@ def as_symbols(gene_lists: pd.Series, symbol_of: Mapping[str, str]) -> list[str]
 COLUMNS = ("collection", "gene_set", "size", "ES", "NES", "pvalue", "fdr", "leading_edge")
 # the tables also carry ``also_in`` (later collections holding the same set, tested once) and,
 # with multilevel p-values, ``log2err`` (fgsea's: the SD of log2 p) and ``p_method``
-# (permutation | multilevel)
+# (permutation | multilevel), and ``redundant_with``: for a set at FDR < 0.05, the more significant
+# set whose leading edge it repeats (``redundancy``)
 
 
 def prerank(
