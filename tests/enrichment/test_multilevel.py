@@ -133,8 +133,11 @@ def test_refined_p_agrees_with_many_permutations():
     observed = _es(hits[None, :], weights)
 
     def null_scores(draws: int) -> np.ndarray:
-        keys = rng.random((draws, 1000))
-        return _es(np.sort(np.argpartition(keys, 20)[:, :20], axis=1), weights)
+        # random 20-gene sets: 20 uniform draws each, the few with a repeat drawn again
+        picks = np.sort(rng.integers(0, 1000, (int(draws * 1.3), 20)), axis=1)
+        distinct = picks[(np.diff(picks, axis=1) > 0).all(axis=1)][:draws]
+        assert len(distinct) == draws
+        return _es(distinct, weights)
 
     exceed, same_sign = 0, 0
     for _ in range(20):
