@@ -371,6 +371,19 @@ def _verdict_row(target: str, signature: str, context: dict, conditions: dict) -
 TOP_SETS = 15
 
 
+def _gsea_engine(enrichment: dict) -> str:
+    """The Methods' words for the GSEA engine and how its p-values were obtained."""
+    if enrichment.get("engine", "vectorized") != "vectorized":
+        return "gseapy, p-values floored at 1/(permutations + 1)"
+    if enrichment.get("multilevel", True):
+        return (
+            "fgsea's simple algorithm, vectorized, p-values floored at 1/(permutations + 1) "
+            "except where the permutations resolve them too coarsely: there fgsea's multilevel "
+            "splitting Monte Carlo estimate with its log2err (Korotkevich et al. 2021)"
+        )
+    return "fgsea's simple algorithm, vectorized, p-values floored at 1/(permutations + 1)"
+
+
 def _top_sets(gsea: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """The most significant sets of the other collections that repeat no more significant one
     (``redundant_with`` empty), each with how many significant sets repeat it: a GO-scale
@@ -707,9 +720,10 @@ def render(
             "de": "R DESeq2's estimators reimplemented in NumPy"
             if config["de"].get("engine", "vectorized") == "vectorized"
             else "pydeseq2",
-            "gsea": "fgsea's simple algorithm, vectorized"
-            if config.get("enrichment", {}).get("engine", "vectorized") == "vectorized"
-            else "gseapy",
+            "gsea": _gsea_engine(config.get("enrichment", {})),
+            "sequential_exceedances": VerdictRule.from_config(
+                config.get("reversal")
+            ).sequential_exceedances,
         },
         config_yaml=yaml.safe_dump(config, sort_keys=False),
         versions=software_versions(),
