@@ -82,6 +82,7 @@ def refine(
         positive, (null >= observed[:, None]).sum(axis=1), (null < observed[:, None]).sum(axis=1)
     )
     same_sign = np.where(positive, (null >= 0).sum(axis=1), (null < 0).sum(axis=1))
+    sign_probability = (same_sign + 1) / (permutations + 1)  # fgsea's denomProb
     log2err = simple_log2err(more_extreme, permutations)
     refine_this = (same_sign >= 10) & (
         multilevel_error((more_extreme + 1) / (permutations + 1), sample_size)
@@ -94,8 +95,7 @@ def refine(
     tasks = []  # one ruler per set size and score sign, as fgsea builds them
     for k in np.unique(sizes[refine_this]):
         group = np.flatnonzero(refine_this & (sizes == k))
-        denominator = (same_sign[group] + 1) / (permutations + 1)  # P(score of this sign)
-        max_levels = _max_levels(eps * denominator.min())
+        max_levels = _max_levels(eps * sign_probability[group].min())
         for sign in (True, False):
             members = group[positive[group] == sign]
             if len(members):
@@ -116,7 +116,7 @@ def refine(
     for (_, _, members, _), (ruler, corrector) in zip(tasks, rulers, strict=True):
         for i in members:
             p, good = _ruler_pvalue(ruler, corrector, abs(observed[i]), sample_size)
-            p = min(1.0, p / ((same_sign[i] + 1) / (permutations + 1)))
+            p = min(1.0, p / sign_probability[i])
             pvalue[i] = p
             log2err[i] = multilevel_error(p, sample_size) if good else np.nan
     below = refine_this & (pvalue < eps)
@@ -228,21 +228,9 @@ def _stable_order(values):
 
 
 @njit(cache=True, nogil=True)
-def _first_above(values, count, value):
-    """The first index among ``values[:count]`` (sorted) whose value is above ``value``."""
-    low, high = 0, count
-    while low < high:
-        middle = (low + high) // 2
-        if values[middle] <= value:
-            low = middle + 1
-        else:
-            high = middle
-    return low
-
-
-@njit(cache=True, nogil=True)
 def _first_at_least(values, count, value):
-    """The first index among ``values[:count]`` (sorted) whose value is ``value`` or above."""
+    """The first index among ``values[:count]`` (sorted integers) whose value is ``value`` or
+    above; the first above ``value`` is the first at least ``value + 1``."""
     low, high = 0, count
     while low < high:
         middle = (low + high) // 2
@@ -350,7 +338,7 @@ def _perturb(ranks, k, chunk_last, members, counts, sums, bound, rng):
             old_chunk += 1
         old = members[old_chunk, old_slot]
         new = _uniform_below(rng, n)
-        new_chunk = _first_above(chunk_last, n_chunks, new)
+        new_chunk = _first_at_least(chunk_last, n_chunks, new + 1)  # the first ending above it
         new_slot = _first_at_least(members[new_chunk], counts[new_chunk], new)
         if new_slot < counts[new_chunk] and members[new_chunk, new_slot] == new:
             if new == old:

@@ -222,19 +222,23 @@ def permutation_pvalues(observed: float | np.ndarray, null: np.ndarray, exact: b
     is false, which would give the smallest p-value in both tails); null draws whose
     statistic is not finite are left out of the count.
     """
-    observed = np.asarray(observed, dtype=float)
+    observed = _finite_observed(observed)
     null = np.asarray(null, dtype=float)
+    lower, upper = (hits.sum(axis=0) for hits in tail_hits(observed, null))
+    n = np.isfinite(null).sum(axis=0)
+    if exact:
+        return lower / n, upper / n
+    return (lower + 1) / (n + 1), (upper + 1) / (n + 1)
+
+
+def _finite_observed(observed: float | np.ndarray) -> np.ndarray:
+    """The observed statistic as floats; a non-finite one is refused."""
+    observed = np.asarray(observed, dtype=float)
     if not np.all(np.isfinite(observed)):
         raise NonFiniteStatistic(
             f"the observed statistic is {observed}: no p-value can be computed from it"
         )
-    finite = np.isfinite(null)
-    lower = ((null <= observed + 1e-12) & finite).sum(axis=0)
-    upper = ((null >= observed - 1e-12) & finite).sum(axis=0)
-    n = finite.sum(axis=0)
-    if exact:
-        return lower / n, upper / n
-    return (lower + 1) / (n + 1), (upper + 1) / (n + 1)
+    return observed
 
 
 def tail_hits(observed: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -264,11 +268,7 @@ def sequential_pvalues(
     resolved. Exact enumerations and ``exceedances = 0`` keep ``permutation_pvalues``."""
     if exact or exceedances <= 0:
         return permutation_pvalues(observed, null, exact)
-    observed = np.asarray(observed, dtype=float)
-    if not np.all(np.isfinite(observed)):
-        raise NonFiniteStatistic(
-            f"the observed statistic is {observed}: no p-value can be computed from it"
-        )
+    observed = _finite_observed(observed)
     table = np.asarray(null, dtype=float).reshape(len(null), -1)  # draws × statistics
     drawn = np.cumsum(np.isfinite(table), axis=0)  # finite draws up to each row
     pvalues = []
