@@ -97,3 +97,40 @@ def test_reference_genes_without_a_usable_standard_error_are_left_out_and_counte
     assert not outcome.genes["reference_gene"].isin(reference.loc[broken, "gene"]).any()
     assert np.isfinite(outcome.figures["slope"].estimate)
     assert outcome.p_reversal + outcome.p_aggravation > 1  # one tail each, not both tiny
+
+
+def test_the_reference_null_stops_early_only_when_every_p_value_is_clearly_large(curated_sets):
+    """Besag & Clifford, as for the dataset's own signature: a do-nothing treatment against an
+    independent reference needs a few dozen draws (same verdict as all of them); a planted
+    reversal keeps every draw and the null's smallest p."""
+    spec = ReferenceSpec.from_config("study", {"path": "simulated", "species": "mouse"})
+
+    def judged(scenario: str, n: int, exceedances: int):
+        data = calibration.simulate_scenario(curated_sets, scenario, n, 4, n_genes=2000)
+        independent = calibration.simulate_scenario(
+            curated_sets, scenario, 6, 4, n_genes=2000, noise_seed=1
+        )
+        rule = VerdictRule.from_config(permutations=200, sequential_exceedances=exceedances)
+        reference = calibration.reference_from(independent, spec)
+        sets = [GeneSet(name, "", tuple(genes)) for name, genes in curated_sets.items()]
+        adata = calibration.as_anndata(data, roles=("disease", "treatment"))
+        de = calibration.de.run(adata, calibration.DESettings.from_config({}))
+        symbols = pd.Series(adata.var_names, index=adata.var_names)
+        return run_reference(
+            spec,
+            references.map_to_data(reference, spec, symbols, "mouse", None),
+            de.tables["treatment_vs_disease"],
+            adata,
+            de.size_factors.set_index("sample")["size_factor"],
+            sets,
+            rule,
+        )
+
+    nothing = judged("no effect", 4, 20)
+    assert nothing.null_draws_used < nothing.null.draws
+    assert min(nothing.p_reversal, nothing.p_aggravation) > 0.05
+    assert nothing.summary("nmn")["null"]["draws_used"] == nothing.null_draws_used
+    assert judged("no effect", 4, 0).verdict == nothing.verdict
+    strong = judged("70% reversal", 4, 20)
+    assert strong.null_draws_used == strong.null.draws
+    assert strong.p_reversal == pytest.approx(1 / (strong.null.draws + 1))

@@ -109,6 +109,10 @@ def refine(
         return _ruler(ranks, k, sample_size, target, stream, max_levels)
 
     if threads > 1 and len(tasks) > 1:
+        # largest sets first: a level costs about k moves of every sample, so the costliest
+        # rulers start at once and the small ones fill the gaps (each task has its own stream,
+        # so the order changes no result)
+        tasks.sort(key=lambda task: -task[0])
         with ThreadPoolExecutor(threads) as pool:  # the compiled chain releases the GIL
             rulers = list(pool.map(build, tasks))
     else:

@@ -73,6 +73,7 @@ class ReferenceResult:
     p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
     not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
+    null_draws_used: int | None = None  # fewer than planned when every p-value was clearly large
 
     def summary(self, treatment: str) -> dict:
         def number(value):
@@ -92,7 +93,7 @@ class ReferenceResult:
             "connectivity": {k: number(v) for k, v in self.connectivity.items()},
             "p_reversal": number(self.p_reversal),
             "p_aggravation": number(self.p_aggravation),
-            "null": self.null.to_dict(),
+            "null": {**self.null.to_dict(), "draws_used": self.null_draws_used},
             "mapping": self.counts,
             "notes": self.notes,
             "n_reference_genes": int(self.genes["reference_selected"].sum()),
@@ -240,18 +241,31 @@ def run_reference(
         return _fast_statistics(coefficients, rss, design, weights, up, down, variance_prior)
 
     observed = statistics(*linear_model.least_squares(expression, design))
-    null = np.array(
-        [
-            statistics(*draw)
-            for draw in tracked(
-                nulls.fitted_draws(expression, design, plan, rule.seed),
-                plan.draws,
-                f"{spec.name}: null ({plan.method})",
-            )
-        ]
+    # stopped once the slope's two tails and the connectivity's lower tail are resolved
+    tails = np.zeros((len(observed), 2), bool)
+    tails[0] = True
+    tails[3, 0] = True
+    exceedances = 0 if plan.exact else rule.sequential_exceedances
+    draws = tracked(
+        nulls.fitted_draws(expression, design, plan, rule.seed),
+        plan.draws,
+        f"{spec.name}: null ({plan.method})",
     )
-    p_rev, p_agg = nulls.permutation_pvalues(observed[0], null[:, 0], plan.exact)
-    p_connectivity, _ = nulls.permutation_pvalues(observed[3], null[:, 3], plan.exact)
+    null, stopped = nulls.drawn_until_resolved(
+        (statistics(*draw) for draw in draws), observed, tails, exceedances, plan.draws
+    )
+    result.null_draws_used = len(null)
+    if stopped:
+        log.info(
+            "%s: null stopped after %d of %d draws, every p-value clearly above alpha "
+            "(%d draws at least as extreme in each tail; Besag & Clifford 1991)",
+            spec.name,
+            len(null),
+            plan.draws,
+            exceedances,
+        )
+    p_rev, p_agg = nulls.sequential_pvalues(observed[0], null[:, 0], plan.exact, exceedances)
+    p_connectivity, _ = nulls.sequential_pvalues(observed[3], null[:, 3], plan.exact, exceedances)
     residuals = linear_model.residuals(expression, design)
     for name, mask, scale in (
         ("slope", selected, 1.0),

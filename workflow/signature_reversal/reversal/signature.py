@@ -91,9 +91,6 @@ def _plain(values: dict) -> dict:
     return {k: _number(v) for k, v in values.items()}
 
 
-CHECK_EVERY = 10  # null draws between two looks at whether every tail is resolved
-
-
 def _null_statistics(
     statistic: FastStatistic,
     expression: np.ndarray,
@@ -103,29 +100,23 @@ def _null_statistics(
     observed: np.ndarray,
     column: dict[str, int],
 ) -> tuple[np.ndarray, bool]:
-    """The statistics of the null draws, stopped early (Besag & Clifford) once the slope's two
-    tails and the connectivity's lower tail each have ``rule.sequential_exceedances`` draws at
-    least as extreme: a treatment whose p-values are all clearly large needs no more draws,
-    while a small p-value still gets the null's full resolution."""
+    """The statistics of the null draws, stopped early (``nulls.drawn_until_resolved``) once
+    the slope's two tails and the connectivity's lower tail are resolved."""
     tails = np.zeros((len(STATISTICS), 2), bool)
     tails[column["slope"]] = True
     tails[column["connectivity"], 0] = True
-    sequential = rule.sequential_exceedances > 0 and not plan.exact
-    rows = []
-    for draw in tracked(
+    draws = tracked(
         nulls.fitted_draws(expression, design, plan, rule.seed),
         plan.draws,
         f"signature null ({plan.method})",
-    ):
-        rows.append(statistic.from_fit(*draw))
-        if (
-            sequential
-            and len(rows) % CHECK_EVERY == 0
-            and len(rows) < plan.draws
-            and nulls.resolved(observed, np.array(rows), tails, rule.sequential_exceedances)
-        ):
-            return np.array(rows), True
-    return np.array(rows), False
+    )
+    return nulls.drawn_until_resolved(
+        (statistic.from_fit(*draw) for draw in draws),
+        observed,
+        tails,
+        0 if plan.exact else rule.sequential_exceedances,
+        plan.draws,
+    )
 
 
 def signature_verdict(
