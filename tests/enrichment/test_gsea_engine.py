@@ -69,6 +69,19 @@ def test_same_seed_same_table_and_sizes_share_draws():
     assert (unchanged["NOM p-val"] > 0.01).mean() >= 0.75  # unshifted sets are not significant
 
 
+def test_threads_share_the_work_not_the_answer():
+    """Blocks of orderings and set sizes run on threads: the same draws, the same table (with
+    multilevel p-values, whose rulers also run side by side), at a block count that leaves
+    some blocks waiting."""
+    ranked, sets = _ranking(3)
+    one, two = (
+        gsea_engine.prerank(ranked, sets, 250, 5, threads=t, multilevel_sample_size=21)
+        for t in (1, 2)
+    )
+    pd.testing.assert_frame_equal(one, two)
+    assert one["multilevel"].any()
+
+
 def test_significance_is_gseapy_arithmetic():
     """NES, p and FDR equal gseapy.algorithm's (kept there only as a reference module) on
     scores of both signs, including ties between observed and null scores."""

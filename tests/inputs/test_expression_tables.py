@@ -91,3 +91,32 @@ def test_featurecounts_detection():
     table = pd.DataFrame(columns=["Geneid", "Chr", "Start", "End", "Strand", "Length", "a.bam"])
     assert expression_tables.is_featurecounts(table)
     assert not expression_tables.is_featurecounts(table.drop(columns=["Length"]))
+
+
+def test_sample_columns_parsed_as_numbers_equal_strings_converted(tmp_path):
+    """The sheet's sample columns are parsed as numbers by the reader (the fast path); the
+    floats equal those of the string path bit for bit, annotation columns stay text, and a
+    cell that is not a number still gets its name, row and sample in the error."""
+    rng = np.random.default_rng(3)
+    samples = ["s1", "s2", "s3"]
+    values = rng.lognormal(2, 3, (200, 3))
+    table = pd.DataFrame(
+        {"gene": [f"G{i:03d}" for i in range(200)], "note": ["0007"] * 200}
+        | {s: [f"{v:.17g}" for v in values[:, j]] for j, s in enumerate(samples)}
+    )
+    path = tmp_path / "decimals.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    fast = expression_tables.read_raw_table(path, samples)
+    slow = expression_tables.read_raw_table(path)
+    assert all(fast[s].dtype == float for s in samples) and fast["note"].iloc[0] == "0007"
+    assert slow["s1"].dtype == object
+    for s in samples:
+        converted = pd.to_numeric(slow[s]).to_numpy()
+        assert np.array_equal(fast[s].to_numpy(), converted)
+    read = expression_tables.read_expression_table(path, samples)
+    string_path = np.column_stack([pd.to_numeric(slow[s]) for s in samples])
+    assert np.array_equal(read.values.to_numpy(), string_path)
+    table.loc[17, "s2"] = "12,5"
+    table.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError, match=r"not a number.*G017.*row 19.*'s2'.*'12,5'"):
+        expression_tables.read_expression_table(path, samples)

@@ -22,6 +22,7 @@ gseapy, computed the way fgsea's "simple" algorithm does (Korotkevich et al., bi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,42 @@ def _scores(
     es = np.where(np.abs(top) > np.abs(bottom), top, bottom)
     peak = np.where(np.abs(top) > np.abs(bottom), after.argmax(axis=-1), before.argmin(axis=-1))
     return es, peak
+
+
+def _ordered_sample(keys: np.ndarray, largest: int) -> np.ndarray:
+    """The ``largest`` smallest keys of each row, in key order: a random ordered sample of
+    positions (argpartition is O(n); a full argsort would be O(n log n))."""
+    block = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
+    order = np.argsort(np.take_along_axis(keys, block, axis=1), axis=1)
+    return np.take_along_axis(block, order, axis=1)
+
+
+def _orderings(
+    rng: np.random.Generator,
+    permutations: int,
+    n: int,
+    largest: int,
+    pool: ThreadPoolExecutor,
+    threads: int,
+) -> np.ndarray:
+    """The first ``largest`` genes of ``permutations`` random orderings of ``n``: keys drawn
+    block by block in order (the same stream whatever ``threads``), with no more than
+    ``threads`` blocks of keys waiting at once (bounded memory at any size)."""
+    draws = np.empty((permutations, largest), dtype=np.int64)
+    pending: list[tuple[int, Future]] = []
+
+    def collect(first: int, done: Future) -> None:
+        block = done.result()
+        draws[first : first + len(block)] = block
+
+    for start in range(0, permutations, DRAWS_PER_BLOCK):
+        if len(pending) >= max(1, threads):
+            collect(*pending.pop(0))
+        keys = rng.random((min(DRAWS_PER_BLOCK, permutations - start), n))
+        pending.append((start, pool.submit(_ordered_sample, keys, largest)))
+    for first, done in pending:
+        collect(first, done)
+    return draws
 
 
 def prerank(
@@ -82,24 +119,18 @@ def prerank(
         observed[i] = es[0]
         edge = positions[: peak[0] + 1] if es[0] >= 0 else positions[peak[0] :]
         leading.append(";".join(genes[edge]))
-    # the null: the first k of one shared random ordering per draw
-    rng = np.random.default_rng(seed)
+    # the null: the first k of one shared random ordering per draw; numpy's sorts release the
+    # GIL, so the blocks and the set sizes are shared among ``threads`` (same draws, same null)
     largest = max(len(p) for p in hits)
-    draws = np.empty((permutations, largest), dtype=np.int64)
-    for start in range(0, permutations, DRAWS_PER_BLOCK):  # bounded memory at any size
-        keys = rng.random((min(DRAWS_PER_BLOCK, permutations - start), n))
-        # the `largest` smallest keys of each row, in key order: a random ordered sample of
-        # positions (argpartition is O(n); a full argsort would be O(n log n))
-        block = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
-        order = np.argsort(np.take_along_axis(keys, block, axis=1), axis=1)
-        draws[start : start + len(block)] = np.take_along_axis(block, order, axis=1)
-    null = np.empty((len(names), permutations))
-    by_size: dict[int, np.ndarray] = {}
-    for i, positions in enumerate(hits):
-        k = len(positions)
-        if k not in by_size:
-            by_size[k] = _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
-        null[i] = by_size[k]
+    sizes = sorted({len(p) for p in hits}, reverse=True)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        draws = _orderings(np.random.default_rng(seed), permutations, n, largest, pool, threads)
+
+        def null_of_size(k: int) -> np.ndarray:
+            return _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
+
+        by_size = dict(zip(sizes, pool.map(null_of_size, sizes), strict=True))
+    null = np.array([by_size[len(positions)] for positions in hits])
     if multilevel_sample_size is None:
         nes, pvalues, fdr = significance(observed, null)
         extra = {}

@@ -192,17 +192,17 @@ def table_header(
     return names, sep
 
 
-def read_frame(path: Path, what: str, sep: str, fix: str, **options):
-    """The whole table as a pandas DataFrame of strings, read by these rules (comment lines
-    skipped, BOM dropped); pandas is imported here only, so the checks above stay standard
-    library. A file pandas cannot parse is refused with ``fix``."""
+def read_frame(path: Path, what: str, sep: str, fix: str, dtype=str, **options):
+    """The whole table as a pandas DataFrame of strings (or ``dtype``: a type per column), read
+    by these rules (comment lines skipped, BOM dropped); pandas is imported here only, so the
+    checks above stay standard library. A file pandas cannot parse is refused with ``fix``."""
     import pandas as pd
 
     try:
         return pd.read_csv(
             path,
             sep=sep,
-            dtype=str,
+            dtype=dtype,
             skiprows=comment_line_indices(path, what),
             encoding="utf-8-sig",
             **options,
