@@ -66,3 +66,26 @@ def test_planted_changes_are_found(both_engines):
     called = (fast["padj"] < 0.05).to_numpy()
     assert called[changed].mean() > 0.6  # power on ±1.5 log2FC at 4 replicates
     assert called[~changed].mean() < 0.02  # few false calls among unchanged genes
+
+
+def test_dispersion_fits_on_threads_give_the_same_tables(monkeypatch):
+    """Gene-wise and MAP dispersions split into blocks of genes on threads: every gene's line
+    search depends on that gene alone, so the tables are those of one call, bit for bit."""
+    from signature_reversal.de import vectorized_inference
+
+    monkeypatch.setattr(vectorized_inference, "MIN_GENES_PER_THREAD", 300)
+    genewise = vectorized_inference.deseq2_dispersion.genewise
+    block_sizes = []
+
+    def recorded(counts, *args):
+        block_sizes.append(counts.shape[1])
+        return genewise(counts, *args)
+
+    monkeypatch.setattr(vectorized_inference.deseq2_dispersion, "genewise", recorded)
+    data, _ = _counts(1300, 3, seed=12)
+    one_dds, one = _fit(data, VectorizedInference(n_cpus=1))
+    three_dds, three = _fit(data, VectorizedInference(n_cpus=3))
+    assert len(block_sizes) == 4 and max(block_sizes[1:]) < block_sizes[0]  # 1 call, 3 blocks
+    for key in ("genewise_dispersions", "dispersions"):
+        np.testing.assert_array_equal(one_dds.var[key], three_dds.var[key])
+    pd.testing.assert_frame_equal(one, three)

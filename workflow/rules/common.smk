@@ -258,6 +258,20 @@ def contrasts_of(analysis):
     return THREE_ARM_CONTRASTS if analysis in THREE_ARM else TWO_ARM_CONTRASTS
 
 
+# a dataset file at least this large (~20 bytes per value: ~120 samples of 20,000 genes) gives
+# its DE and reversal jobs several threads (gene blocks of the dispersion fits, bootstrap worlds
+# side by side); smaller datasets keep one thread per job, so their jobs run beside each other.
+# Snakemake lowers the number to --cores; --set-threads overrides it.
+LARGE_DATASET_MB = 50
+LARGE_DATASET_THREADS = 4
+
+
+def threads_by_dataset_size(wildcards, input):
+    """Threads of a job whose first input is the analysis's dataset (evaluated once it exists)."""
+    large = Path(input[0]).stat().st_size >= LARGE_DATASET_MB * 2**20
+    return LARGE_DATASET_THREADS if large else 1
+
+
 def one_of(names):
     """A wildcard constraint matching exactly these names (none: matches nothing)."""
     return "|".join(re.escape(n) for n in names) if names else "(?!)"

@@ -28,7 +28,7 @@ rule differential_expression:
     priority: 20
     conda:
         ENV
-    threads: 1
+    threads: threads_by_dataset_size
     resources:
         mem_mb=8000,
         runtime=120,

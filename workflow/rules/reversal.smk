@@ -32,9 +32,9 @@ rule reversal:
     priority: 10
     conda:
         ENV
-    # one thread beside the other jobs; at hundreds of samples the bootstrap worlds dominate and
-    # `--set-threads reversal=2` draws them side by side (same figures)
-    threads: 1
+    # one thread beside the other jobs; on a large dataset the bootstrap worlds dominate and are
+    # drawn side by side (same figures)
+    threads: threads_by_dataset_size
     resources:
         mem_mb=8000,
         runtime=60,
