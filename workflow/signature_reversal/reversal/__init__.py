@@ -14,6 +14,21 @@ Modules by role:
 - ``stage``: ``run``, the recipe that calls them in order.
 """
 
-from .stage import ReversalResult, run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .stage import ReversalResult, run
 
 __all__ = ["ReversalResult", "run"]
+
+
+def __getattr__(name: str):
+    """``run`` and ``ReversalResult`` are imported when first used (PEP 562): the report and
+    the reference jobs import one small module of this package (``genes_of_interest``) and
+    need not load the whole stage with scipy, anndata and the bootstrap (~1 s per job)."""
+    if name in __all__:
+        return getattr(importlib.import_module(".stage", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
