@@ -57,30 +57,34 @@ def _ordered_sample(keys: np.ndarray, largest: int) -> np.ndarray:
 
 
 def _orderings(
-    rng: np.random.Generator,
-    permutations: int,
-    n: int,
-    largest: int,
-    pool: ThreadPoolExecutor,
-    threads: int,
+    rng: np.random.Generator, permutations: int, n: int, largest: int, threads: int
 ) -> np.ndarray:
     """The first ``largest`` genes of ``permutations`` random orderings of ``n``: keys drawn
-    block by block in order (the same stream whatever ``threads``), with no more than
-    ``threads`` blocks of keys waiting at once (bounded memory at any size)."""
+    block by block in order (the same stream whatever ``threads``); on several threads the
+    blocks are sorted side by side, no more than ``threads`` of them waiting at once (bounded
+    memory at any size)."""
     draws = np.empty((permutations, largest), dtype=np.int64)
-    pending: list[tuple[int, Future]] = []
 
-    def collect(first: int, done: Future) -> None:
-        block = done.result()
-        draws[first : first + len(block)] = block
+    def keys(start: int) -> np.ndarray:
+        return rng.random((min(DRAWS_PER_BLOCK, permutations - start), n))
 
-    for start in range(0, permutations, DRAWS_PER_BLOCK):
-        if len(pending) >= max(1, threads):
-            collect(*pending.pop(0))
-        keys = rng.random((min(DRAWS_PER_BLOCK, permutations - start), n))
-        pending.append((start, pool.submit(_ordered_sample, keys, largest)))
-    for first, done in pending:
-        collect(first, done)
+    def store(start: int, block: np.ndarray) -> None:
+        draws[start : start + len(block)] = block
+
+    starts = range(0, permutations, DRAWS_PER_BLOCK)
+    if threads <= 1:
+        for start in starts:
+            store(start, _ordered_sample(keys(start), largest))
+        return draws
+    with ThreadPoolExecutor(threads) as pool:
+        pending: list[tuple[int, Future]] = []
+        for start in starts:
+            if len(pending) >= threads:
+                first, done = pending.pop(0)
+                store(first, done.result())
+            pending.append((start, pool.submit(_ordered_sample, keys(start), largest)))
+        for first, done in pending:
+            store(first, done.result())
     return draws
 
 
@@ -122,14 +126,17 @@ def prerank(
     # the null: the first k of one shared random ordering per draw; numpy's sorts release the
     # GIL, so the blocks and the set sizes are shared among ``threads`` (same draws, same null)
     largest = max(len(p) for p in hits)
-    sizes = sorted({len(p) for p in hits}, reverse=True)
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        draws = _orderings(np.random.default_rng(seed), permutations, n, largest, pool, threads)
+    draws = _orderings(np.random.default_rng(seed), permutations, n, largest, threads)
 
-        def null_of_size(k: int) -> np.ndarray:
-            return _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
+    def null_of_size(k: int) -> np.ndarray:
+        return _scores(np.sort(draws[:, :k], axis=1), weights, n)[0]
 
-        by_size = dict(zip(sizes, pool.map(null_of_size, sizes), strict=True))
+    sizes = sorted({len(p) for p in hits}, reverse=True)  # largest first: balanced threads
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            by_size = dict(zip(sizes, pool.map(null_of_size, sizes), strict=True))
+    else:
+        by_size = {k: null_of_size(k) for k in sizes}
     null = np.array([by_size[len(positions)] for positions in hits])
     if multilevel_sample_size is None:
         nes, pvalues, fdr = significance(observed, null)
