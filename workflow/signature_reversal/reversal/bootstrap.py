@@ -173,8 +173,15 @@ class World:
             return self.base[:, None] + effect + self.shift + sd * rng.standard_normal(effect.shape)
         mean = self.base[:, None] * 2.0 ** (effect + self.shift) * self.size_factors[None, :]
         dispersion = spread[:, None] * self.group_factor[None, :]
-        counts = rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mean))
-        return np.log2(counts / self.size_factors[None, :] + 1.0)
+        return np.log2(negative_binomial(mean, dispersion, rng) / self.size_factors[None, :] + 1.0)
+
+
+def negative_binomial(mean: np.ndarray, dispersion: np.ndarray, rng: np.random.Generator):
+    """Negative-binomial counts (variance mean + dispersion·mean²) drawn as the gamma–Poisson
+    mixture they are: numpy's ``negative_binomial`` draws the same two variates per count but
+    takes 2–2.5× as long on large arrays (3.4 s against 1.6 s for 20,000 × 1,000), which made
+    the bootstrap worlds most of a 1,000-sample run."""
+    return rng.poisson(rng.gamma(1 / dispersion, dispersion * mean))
 
 
 UNEQUAL_GROUPS = 2.0  # a group this many times as variable as another
