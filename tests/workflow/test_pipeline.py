@@ -200,3 +200,35 @@ def test_two_runs_from_scratch_are_byte_identical(tmp_path, curated_sets):
     assert trees[0].keys() == trees[1].keys()
     different = [str(name) for name in trees[0] if trees[0][name] != trees[1][name]]
     assert different == []
+
+
+def test_a_large_dataset_gives_de_and_reversal_several_threads(tmp_path, curated_sets):
+    """Jobs are planned with one thread each; once an analysis's dataset file is 50 MB or more,
+    its DE and reversal jobs ask for 4 threads, lowered to --cores."""
+    data = simulate_skin(curated_sets, n_genes=200, n_per_group=3)
+    counts, samples = write_dataset(data, tmp_path / "input")
+    make_config(tmp_path, {"mine": table_dataset(counts, samples)})
+
+    def planned_threads(cores: int) -> dict[str, int]:
+        done = subprocess.run(
+            [sys.executable, "-m", "snakemake", "-n", "--forceall", "--cores", str(cores),
+             "--directory", str(tmp_path), "--snakefile", str(REPO / "Snakefile"),
+             "--configfile", str(tmp_path / "config.yaml")],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        threads = {}
+        for block in re.split(r"\n(?=(?:local)?rule )", done.stdout + done.stderr):
+            name = re.match(r"(?:local)?rule (\w+):", block)
+            if name and name.group(1) in ("differential_expression", "reversal"):
+                found = re.search(r"threads: (\d+)", block)
+                threads[name.group(1)] = int(found.group(1)) if found else 1
+        return threads
+
+    assert planned_threads(8) == {"differential_expression": 1, "reversal": 1}
+    dataset = tmp_path / "results" / "mine" / "data" / "dataset.h5ad"
+    dataset.parent.mkdir(parents=True)
+    with open(dataset, "wb") as handle:
+        handle.truncate(60 * 2**20)  # its size is all the rule reads
+    assert planned_threads(8) == {"differential_expression": 4, "reversal": 4}
+    assert planned_threads(2) == {"differential_expression": 2, "reversal": 2}

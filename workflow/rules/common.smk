@@ -267,8 +267,10 @@ LARGE_DATASET_THREADS = 4
 
 
 def threads_by_dataset_size(wildcards, input):
-    """Threads of a job whose first input is the analysis's dataset (evaluated once it exists)."""
-    large = Path(input[0]).stat().st_size >= LARGE_DATASET_MB * 2**20
+    """Threads of a job whose first input is the analysis's dataset: Snakemake asks again when
+    the job runs, once the dataset exists (a dry run before then plans one thread)."""
+    dataset = Path(input[0])
+    large = dataset.exists() and dataset.stat().st_size >= LARGE_DATASET_MB * 2**20
     return LARGE_DATASET_THREADS if large else 1
 
 
