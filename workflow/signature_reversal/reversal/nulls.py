@@ -22,13 +22,17 @@ stay as they are):
 from __future__ import annotations
 
 import itertools
+import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..progress import tracked
 from .linear_model import Design
+
+log = logging.getLogger(__name__)
 
 METHODS = ("auto", "rotation", "relabelling")
 # relabelling is used by "auto" only when it offers at least this many distinct draws
@@ -283,6 +287,42 @@ def drawn_until_resolved(
         ):
             return np.array(drawn), True
     return np.array(drawn), False
+
+
+def signature_null(
+    statistic: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    expression: np.ndarray,
+    design: Design,
+    plan: NullPlan,
+    seed: int,
+    exceedances: int,
+    observed: np.ndarray,
+    slope: int,
+    connectivity: int,
+    label: str,
+) -> np.ndarray:
+    """``statistic`` (of a least-squares fit) on the plan's fitted draws, with progress under
+    ``label``, stopped (and said so) once the slope's two tails and the connectivity's lower
+    tail (columns ``slope`` and ``connectivity``) are resolved; exact enumerations draw all.
+    The own signature and every reference signature read their p-values from it."""
+    tails = np.zeros((len(observed), 2), bool)
+    tails[slope] = True
+    tails[connectivity, 0] = True
+    exceedances = 0 if plan.exact else exceedances
+    draws = tracked(fitted_draws(expression, design, plan, seed), plan.draws, label)
+    null, stopped = drawn_until_resolved(
+        (statistic(*draw) for draw in draws), observed, tails, exceedances, plan.draws
+    )
+    if stopped:
+        log.info(
+            "%s: stopped after %d of %d draws, every p-value clearly above alpha (%d draws at "
+            "least as extreme in each tail; Besag & Clifford 1991)",
+            label,
+            len(null),
+            plan.draws,
+            exceedances,
+        )
+    return null
 
 
 def sequential_pvalues(

@@ -24,7 +24,6 @@ from scipy import stats
 from ..inputs.gene_sets import restrict_to_genes
 from ..inputs.gmt import GeneSet
 from ..inputs.reference_signatures import NO_STANDARD_ERROR, MappedReference
-from ..progress import tracked
 from ..settings import ReferenceSpec, VerdictRule
 from . import linear_model, nulls
 from .connectivity import connectivity
@@ -241,29 +240,20 @@ def run_reference(
         return _fast_statistics(coefficients, rss, design, weights, up, down, variance_prior)
 
     observed = statistics(*linear_model.least_squares(expression, design))
-    # stopped once the slope's two tails and the connectivity's lower tail are resolved
-    tails = np.zeros((len(observed), 2), bool)
-    tails[0] = True
-    tails[3, 0] = True
-    exceedances = 0 if plan.exact else rule.sequential_exceedances
-    draws = tracked(
-        nulls.fitted_draws(expression, design, plan, rule.seed),
-        plan.draws,
-        f"{spec.name}: null ({plan.method})",
-    )
-    null, stopped = nulls.drawn_until_resolved(
-        (statistics(*draw) for draw in draws), observed, tails, exceedances, plan.draws
+    null = nulls.signature_null(
+        statistics,
+        expression,
+        design,
+        plan,
+        rule.seed,
+        rule.sequential_exceedances,
+        observed,
+        slope=0,
+        connectivity=3,
+        label=f"{spec.name}: null ({plan.method})",
     )
     result.null_draws_used = len(null)
-    if stopped:
-        log.info(
-            "%s: null stopped after %d of %d draws, every p-value clearly above alpha "
-            "(%d draws at least as extreme in each tail; Besag & Clifford 1991)",
-            spec.name,
-            len(null),
-            plan.draws,
-            exceedances,
-        )
+    exceedances = rule.sequential_exceedances
     p_rev, p_agg = nulls.sequential_pvalues(observed[0], null[:, 0], plan.exact, exceedances)
     p_connectivity, _ = nulls.sequential_pvalues(observed[3], null[:, 3], plan.exact, exceedances)
     residuals = linear_model.residuals(expression, design)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..progress import stage, tracked
+from ..progress import stage
 from ..settings import VerdictRule
 from . import bootstrap, linear_model, nulls
 from .estimates import CorrectedEffects, Headline, correlation, moved_toward_control
@@ -91,34 +91,6 @@ def _plain(values: dict) -> dict:
     return {k: _number(v) for k, v in values.items()}
 
 
-def _null_statistics(
-    statistic: FastStatistic,
-    expression: np.ndarray,
-    design: linear_model.Design,
-    plan: nulls.NullPlan,
-    rule: VerdictRule,
-    observed: np.ndarray,
-    column: dict[str, int],
-) -> tuple[np.ndarray, bool]:
-    """The statistics of the null draws, stopped early (``nulls.drawn_until_resolved``) once
-    the slope's two tails and the connectivity's lower tail are resolved."""
-    tails = np.zeros((len(STATISTICS), 2), bool)
-    tails[column["slope"]] = True
-    tails[column["connectivity"], 0] = True
-    draws = tracked(
-        nulls.fitted_draws(expression, design, plan, rule.seed),
-        plan.draws,
-        f"signature null ({plan.method})",
-    )
-    return nulls.drawn_until_resolved(
-        (statistic.from_fit(*draw) for draw in draws),
-        observed,
-        tails,
-        0 if plan.exact else rule.sequential_exceedances,
-        plan.draws,
-    )
-
-
 def signature_verdict(
     genes: pd.DataFrame,
     effects: CorrectedEffects,
@@ -171,16 +143,19 @@ def signature_verdict(
     estimator = FastStatistic.estimator(expression, design, n_disease)
     values, selection = estimator.evaluate(*fitted)
     column = {name: i for i, name in enumerate(STATISTICS)}
-    null, stopped = _null_statistics(statistic, expression, design, plan, rule, observed, column)
+    null = nulls.signature_null(
+        statistic.from_fit,
+        expression,
+        design,
+        plan,
+        rule.seed,
+        rule.sequential_exceedances,
+        observed,
+        slope=column["slope"],
+        connectivity=column["connectivity"],
+        label=f"signature null ({plan.method})",
+    )
     result.null_draws_used = len(null)
-    if stopped:
-        log.info(
-            "signature null: stopped after %d of %d draws, every p-value clearly above alpha "
-            "(%d draws at least as extreme in each tail; Besag & Clifford 1991)",
-            len(null),
-            plan.draws,
-            rule.sequential_exceedances,
-        )
     p_rev, p_agg = nulls.sequential_pvalues(
         observed[column["slope"]], null[:, column["slope"]], plan.exact, rule.sequential_exceedances
     )
