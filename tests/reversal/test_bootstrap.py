@@ -157,3 +157,40 @@ def test_world_counts_are_negative_binomial_with_the_planted_mean_and_dispersion
     np.testing.assert_allclose(counts.var(axis=1), expected_var, rtol=0.06)
     reference = rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mean))
     np.testing.assert_allclose((counts == 0).mean(axis=1), (reference == 0).mean(axis=1), atol=0.01)
+
+
+def _whole_array_world(world: bootstrap.World, disease, treatment, spread, rng) -> np.ndarray:
+    """A world drawn from whole genes × samples arrays, as the blocks must reproduce."""
+    roles = world.design.roles
+    effect = np.zeros((len(disease), len(roles)))
+    effect[:, roles != "control"] += disease[:, None]
+    effect[:, roles == "treatment"] += treatment[:, None]
+    if world.kind == "normalized":
+        sd = np.sqrt(spread[:, None] * world.group_factor[None, :])
+        noise = sd * rng.standard_normal(effect.shape)
+        return world.base[:, None] + effect + world.shift + noise
+    mean = world.base[:, None] * 2.0 ** (effect + world.shift) * world.size_factors[None, :]
+    dispersion = spread[:, None] * world.group_factor[None, :]
+    counts = bootstrap.negative_binomial(mean, dispersion, rng)
+    return np.log2(counts / world.size_factors[None, :] + 1.0)
+
+
+@pytest.mark.parametrize("kind", ["counts", "normalized"])
+def test_a_world_drawn_in_blocks_is_the_world_drawn_whole(kind, monkeypatch):
+    """Blocks of genes keep a large world in cache and out of memory; they must not change
+    one variate (so the calibrated figures do not depend on the block size)."""
+    _, analysis = _analysed("gamma effects", "no effect", 2, n_genes=700)
+    world = analysis.world
+    if kind == "normalized":
+        world = bootstrap.replace(world, kind="normalized", spread=world.spread * 0 + 0.3)
+    world = bootstrap.replace(
+        world, shift=np.random.default_rng(3).normal(0, 0.2, world.shift.shape)
+    )
+    rng = np.random.default_rng(9)
+    disease = world.draw_effects(rng)
+    spread = world.draw_spread(rng)
+    whole = _whole_array_world(world, disease, -0.5 * disease, spread, np.random.default_rng(5))
+    samples = len(world.design.roles)
+    monkeypatch.setattr(bootstrap, "BLOCK_CELLS", 64 * samples + 1)  # 11 blocks, the last short
+    blocked = world.expression(disease, -0.5 * disease, spread, np.random.default_rng(5))
+    np.testing.assert_array_equal(blocked, whole)
