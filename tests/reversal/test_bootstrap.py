@@ -191,6 +191,6 @@ def test_a_world_drawn_in_blocks_is_the_world_drawn_whole(kind, monkeypatch):
     spread = world.draw_spread(rng)
     whole = _whole_array_world(world, disease, -0.5 * disease, spread, np.random.default_rng(5))
     samples = len(world.design.roles)
-    monkeypatch.setattr(bootstrap, "BLOCK_CELLS", 64 * samples + 1)  # 11 blocks, the last short
+    monkeypatch.setattr(linear_model, "BLOCK_CELLS", 64 * samples + 1)  # 11 blocks, the last short
     blocked = world.expression(disease, -0.5 * disease, spread, np.random.default_rng(5))
     np.testing.assert_array_equal(blocked, whole)

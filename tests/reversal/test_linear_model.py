@@ -79,3 +79,30 @@ def test_a_noisier_disease_group_does_not_make_the_treatment_test_liberal():
     p_groups = 2 * stats.t.sf(np.abs(t / np.sqrt(spread.var_a)), spread.df_a)
     assert np.mean(p_pooled < 0.01) > 0.02
     assert 0.005 < np.mean(p_groups < 0.01) < 0.015
+
+
+def test_per_gene_sums_in_blocks_equal_the_whole_array(monkeypatch):
+    """Residual sums of squares, pooled variances and per-role mean squares are computed in
+    blocks of genes (a 1,000-sample array is 160 MB); every gene must get its whole-array
+    value, including the last, shorter block."""
+    rng = np.random.default_rng(2)
+    roles = np.repeat(ROLES, [3, 5, 4])
+    design = linear_model.Design.from_samples(roles, pd.DataFrame({"batch": ["a", "b"] * 6}))
+    expression = rng.normal(5, 1, (1001, 12)) * rng.gamma(2, 1, 12)
+    x = design.matrix
+    coefficients = expression @ x @ design.unscaled
+    whole = expression - coefficients @ x.T
+    monkeypatch.setattr(linear_model, "BLOCK_CELLS", 12 * 100)  # 11 blocks, the last of 1 gene
+    assert len(linear_model.gene_blocks(*expression.shape)) == 11
+    _, rss = linear_model.least_squares(expression, design)
+    np.testing.assert_allclose(rss, (whole**2).sum(axis=1), rtol=1e-12)
+    by_role = linear_model.mean_squares_by_role(expression, design)
+    for role in ROLES:
+        expected = (whole[:, roles == role] ** 2).mean(axis=1)
+        np.testing.assert_allclose(by_role[role], expected, rtol=1e-12)
+    pooled = linear_model.pooled_fit(expression, design)
+    monkeypatch.setattr(linear_model, "BLOCK_CELLS", 1 << 30)  # one block
+    np.testing.assert_allclose(pooled.d, linear_model.pooled_fit(expression, design).d)
+    np.testing.assert_allclose(
+        pooled.se_d, linear_model.pooled_fit(expression, design).se_d, rtol=1e-12
+    )

@@ -172,7 +172,7 @@ class World:
         so a world is the same bit for bit however it is blocked."""
         genes, samples = len(disease), len(self.design.roles)
         out = np.empty((genes, samples))
-        blocks = [slice(a, a + _block_rows(samples)) for a in range(0, genes, _block_rows(samples))]
+        blocks = linear_model.gene_blocks(genes, samples)
         if self.kind == "normalized":
             for rows in blocks:
                 effect = self._effect(disease[rows], treatment[rows])
@@ -197,13 +197,6 @@ class World:
         effect[:, roles != "control"] += disease[:, None]
         effect[:, roles == "treatment"] += treatment[:, None]
         return effect
-
-
-BLOCK_CELLS = 1 << 19  # genes × samples per block of a world: 4 MB arrays
-
-
-def _block_rows(samples: int) -> int:
-    return max(1, BLOCK_CELLS // max(samples, 1))
 
 
 def negative_binomial(mean: np.ndarray, dispersion: np.ndarray, rng: np.random.Generator):

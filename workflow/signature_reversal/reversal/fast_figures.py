@@ -100,7 +100,9 @@ class FastStatistic:
         relative to the mean over samples) enters both through the OLS sandwich. The null's
         statistic (``on``) keeps the pooled model's parameters, which no draw changes."""
         base = cls.on(expression, design, n_top, prior_start)
-        factors = group_variance_factors(linear_model.residuals(expression, design), design.roles)
+        factors = relative_factors(
+            linear_model.mean_squares_by_role(expression, design), design.roles
+        )
         unscaled = design.unscaled
         sandwich = unscaled @ design.matrix.T @ (factors[:, None] * design.matrix) @ unscaled
         v_dd = float(design.disease @ sandwich @ design.disease)
@@ -160,10 +162,16 @@ class FastStatistic:
 def group_variance_factors(residuals: np.ndarray, roles: np.ndarray) -> np.ndarray:
     """Per sample: its group's median within-group variance across genes, relative to the
     mean over samples (1 everywhere when the groups vary alike)."""
-    variance = {
-        role: float(np.median((residuals[:, roles == role] ** 2).mean(axis=1)))
-        for role in np.unique(roles)
+    mean_squares = {
+        role: (residuals[:, roles == role] ** 2).mean(axis=1) for role in np.unique(roles)
     }
+    return relative_factors(mean_squares, roles)
+
+
+def relative_factors(mean_squares: dict[str, np.ndarray], roles: np.ndarray) -> np.ndarray:
+    """Per sample: the median over genes of its role's mean squared residual, relative to the
+    mean over samples."""
+    variance = {role: float(np.median(values)) for role, values in mean_squares.items()}
     factors = np.array([variance[role] for role in roles])
     mean = float(factors.mean())
     return factors / mean if mean > 0 else np.ones(len(roles))
