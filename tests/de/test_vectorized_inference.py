@@ -89,3 +89,31 @@ def test_dispersion_fits_on_threads_give_the_same_tables(monkeypatch):
     for key in ("genewise_dispersions", "dispersions"):
         np.testing.assert_array_equal(one_dds.var[key], three_dds.var[key])
     pd.testing.assert_frame_equal(one, three)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fits_in_memory_bounded_blocks_give_the_same_tables(monkeypatch, threads):
+    """Large data are fitted in blocks of genes no larger than MAX_BLOCK_CELLS (IRLS and both
+    dispersion fits), one after another or on threads: the tables, coefficients and
+    leverages are those of one call, bit for bit."""
+    from signature_reversal.de import vectorized_inference
+
+    data, _ = _counts(900, 3, seed=13)
+    whole_dds, whole = _fit(data, VectorizedInference(n_cpus=1))
+    irls_blocks = []
+    irls = vectorized_inference._irls
+
+    def recorded(counts, *args):
+        irls_blocks.append(counts.shape[1])
+        return irls(counts, *args)
+
+    monkeypatch.setattr(vectorized_inference, "_irls", recorded)
+    monkeypatch.setattr(vectorized_inference, "MAX_BLOCK_CELLS", 9 * 200)  # 5 blocks of 180
+    monkeypatch.setattr(vectorized_inference, "MIN_GENES_PER_THREAD", 100)
+    blocked_dds, blocked = _fit(data, VectorizedInference(n_cpus=threads))
+    assert len(irls_blocks) >= 5 and max(irls_blocks) <= 200
+    for key in ("genewise_dispersions", "dispersions"):
+        np.testing.assert_array_equal(whole_dds.var[key], blocked_dds.var[key])
+    np.testing.assert_array_equal(whole_dds.varm["LFC"], blocked_dds.varm["LFC"])
+    np.testing.assert_array_equal(whole_dds.layers["_mu_hat"], blocked_dds.layers["_mu_hat"])
+    pd.testing.assert_frame_equal(whole, blocked)

@@ -113,6 +113,8 @@ def cmd_de(args: argparse.Namespace) -> None:
 
     settings = DESettings.from_config(json.loads(args.settings))
     adata = ad.read_h5ad(args.adata)
+    if adata.uns["kind"] == "counts":
+        adata.X = None  # the same counts as the counts layer, which is all DE reads
     contrasts = [c.name for c in contrasts_for(present_roles(adata.uns["conditions"]))]
     tables = named_paths(args.tables, contrasts)
     volcanos = named_paths(args.volcanos, contrasts)

@@ -59,7 +59,9 @@ def low_count_filter(
         min_samples,
         (~keep).sum(),
     )
-    return adata[:, keep].copy(), removed
+    # the kept genes' counts only: X (the same counts for count data) is not copied again
+    lean = ad.AnnData(obs=adata.obs, var=adata.var, uns=adata.uns, layers={"counts": counts})
+    return lean[:, keep].copy(), removed
 
 
 def check_design(design: str, obs: pd.DataFrame) -> list[str]:
@@ -161,7 +163,7 @@ def fit(
     for column in obs.columns:
         obs[column] = obs[column].astype(str)
     data = ad.AnnData(
-        X=np.asarray(adata.layers["counts"]).astype(np.int64),
+        X=np.asarray(adata.layers["counts"]).astype(np.int64, copy=False),
         obs=obs,
         var=pd.DataFrame({"symbol": adata.var["symbol"].to_numpy()}, index=adata.var_names),
     )
@@ -173,6 +175,8 @@ def fit(
         inference=inference_for(engine, threads),
         quiet=True,
     )
+    n_genes = data.n_vars
+    del data  # pydeseq2 holds its own copy of the counts
     # DeseqDataSet.deseq2() split into its steps so the log shows where the time goes
     timed_calls(
         [
@@ -182,7 +186,7 @@ def fit(
                     fit_type=dds.size_factors_fit_type, control_genes=dds.control_genes
                 ),
             ),
-            (f"gene-wise dispersions of {data.n_vars} genes", dds.fit_genewise_dispersions),
+            (f"gene-wise dispersions of {n_genes} genes", dds.fit_genewise_dispersions),
             ("dispersion trend", dds.fit_dispersion_trend),
             ("dispersion prior", dds.fit_dispersion_prior),
             ("MAP dispersions", dds.fit_MAP_dispersions),

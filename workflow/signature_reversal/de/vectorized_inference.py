@@ -38,6 +38,9 @@ WALD_MIN_MU = 0.5
 RIDGE = 1e-6 / np.log(2) ** 2
 # below this many genes per thread, splitting the dispersion fits costs more than it saves
 MIN_GENES_PER_THREAD = 2000
+# samples × genes per block: each block's temporaries (a dozen arrays of this size in the
+# likelihood) stay ~16 MB each, so 1,000 samples × 20,000 genes fit in 10 blocks, not 2 GB
+MAX_BLOCK_CELLS = 2_000_000
 
 
 def _gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -95,60 +98,20 @@ class VectorizedInference(DefaultInference):
         optimizer: Literal["BFGS", "L-BFGS-B"] = "L-BFGS-B",
         maxiter: int = 250,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        X = design_matrix
-        n_genes, p = counts.shape[1], X.shape[1]
-        ridge = np.eye(p) * RIDGE
-        sf = size_factors[:, None]
-        if np.linalg.matrix_rank(X) == p:
-            beta, *_ = np.linalg.lstsq(X, np.log(counts / sf + 0.1), rcond=None)
-            beta = beta.T.copy()
-        else:
-            beta = np.zeros((n_genes, p))
-            beta[:, 0] = np.log(counts / sf).mean(axis=0)
-        mu = np.maximum(sf * np.exp(X @ beta.T), min_mu)
-        deviance = np.full(n_genes, 1000.0)
-        active = np.ones(n_genes, dtype=bool)
-        fallback = np.zeros(n_genes, dtype=bool)
-        for iteration in range(1, maxiter + 1):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            y, m, a = counts[:, idx], mu[:, idx], disp[idx]
-            w = m / (1.0 + m * a)
-            z = np.log(m / sf) + (y - m) / m
-            gram = _gram(X, w) + ridge
-            rhs = np.einsum("ni,ng->gi", X, w * z)
-            beta_hat = np.linalg.solve(gram, rhs[..., None])[..., 0]
-            diverged = (np.abs(beta_hat) > max_beta).any(axis=1) | (iteration >= maxiter)
-            fallback[idx[diverged]] = True
-            active[idx[diverged]] = False
-            keep = ~diverged
-            idx, beta_hat = idx[keep], beta_hat[keep]
-            beta[idx] = beta_hat
-            mu[:, idx] = np.maximum(sf * np.exp(X @ beta_hat.T), min_mu)
-            old = deviance[idx]
-            deviance[idx] = -2.0 * _nb_nll(counts[:, idx], mu[:, idx], disp[idx])
-            ratio = np.abs(deviance[idx] - old) / (np.abs(deviance[idx]) + 0.1)
-            active[idx[ratio <= beta_tol]] = False
-        converged = np.ones(n_genes, dtype=bool)
-        for gene in np.flatnonzero(fallback):  # pydeseq2's own L-BFGS-B / grid fallbacks
-            beta[gene], _, _, converged[gene] = utils.irls_solver(
-                counts=counts[:, gene],
-                size_factors=size_factors,
-                design_matrix=X,
-                disp=disp[gene],
-                min_mu=min_mu,
-                beta_tol=beta_tol,
-                min_beta=min_beta,
-                max_beta=max_beta,
-                optimizer=optimizer,
-                maxiter=maxiter,
-            )
-        thresholded = np.maximum(sf * np.exp(X @ beta.T), min_mu)
-        w = thresholded / (1.0 + thresholded * disp)
-        inverse = np.linalg.inv(_gram(X, w) + ridge)
-        leverage = np.einsum("ni,gij,nj->ng", X, inverse, X, optimize=True) * w
-        return beta, sf * np.exp(X @ beta.T), leverage, converged
+        """IRLS of every gene, in blocks of genes on the threads: each gene iterates until its
+        own deviance settles, so blocks give the estimates of one call (tested)."""
+        settings = (min_mu, beta_tol, min_beta, max_beta, optimizer, maxiter)
+        parts = self._on_gene_blocks(
+            lambda g: _irls(counts[:, g], size_factors, design_matrix, disp[g], *settings),
+            counts.shape,
+        )
+        beta, mu, leverage, converged = zip(*parts, strict=True)
+        return (
+            np.concatenate(beta),
+            np.concatenate(mu, axis=1),
+            np.concatenate(leverage, axis=1),
+            np.concatenate(converged),
+        )
 
     def alpha_mle(
         self,
@@ -177,7 +140,7 @@ class VectorizedInference(DefaultInference):
                 lambda g: deseq2_dispersion.genewise(
                     counts[:, g], mu[:, g], design_matrix, alpha_hat[g], min_disp, max_disp
                 ),
-                counts.shape[1],
+                counts.shape,
             )
             self._genewise = (_fingerprint(counts), estimate)
             return estimate, converged
@@ -193,22 +156,31 @@ class VectorizedInference(DefaultInference):
                 counts[:, g], mu[:, g], design_matrix, start[g], alpha_hat[g],
                 prior_disp_var, min_disp, max_disp,
             ),
-            counts.shape[1],
+            counts.shape,
         )  # fmt: skip
         return estimate, converged
 
-    def _by_gene_blocks(self, solve, n_genes: int) -> np.ndarray:
-        """``solve`` (a per-gene vectorized solver of a slice of genes) on ``n_cpus`` blocks
-        of genes side by side: numpy and scipy's ufuncs release the GIL, and every gene's
-        steps depend on that gene alone, so the blocks give the same estimates as one call
-        (tested). Small problems stay in one call."""
-        threads = min(self._n_cpus, n_genes // MIN_GENES_PER_THREAD)
-        if threads <= 1:
-            return solve(slice(None))
-        edges = np.linspace(0, n_genes, threads + 1).astype(int)
+    def _by_gene_blocks(self, solve, shape: tuple[int, int]) -> np.ndarray:
+        """``solve`` (a per-gene vectorized solver of a slice of genes) on blocks of genes,
+        results concatenated."""
+        return np.concatenate(self._on_gene_blocks(solve, shape))
+
+    def _on_gene_blocks(self, solve, shape: tuple[int, int]) -> list:
+        """``solve`` on blocks of the genes of a samples × genes problem ``shape``, side by side
+        on ``n_cpus`` threads (numpy and scipy's ufuncs release the GIL) and each at most
+        ``MAX_BLOCK_CELLS`` large (memory). Every gene's steps depend on that gene alone, so the
+        blocks give the same estimates as one call (tested). Small problems stay in one call."""
+        n_samples, n_genes = shape
+        threads = max(1, min(self._n_cpus, n_genes // MIN_GENES_PER_THREAD))
+        count = max(threads, -(-n_samples * n_genes // MAX_BLOCK_CELLS))
+        if count <= 1:
+            return [solve(slice(None))]
+        edges = np.linspace(0, n_genes, count + 1).astype(int)
         blocks = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        if threads <= 1:
+            return [solve(block) for block in blocks]
         with ThreadPoolExecutor(threads) as pool:
-            return np.concatenate(list(pool.map(solve, blocks)))
+            return list(pool.map(solve, blocks))
 
     def wald_test(
         self,
@@ -226,19 +198,101 @@ class VectorizedInference(DefaultInference):
                 design_matrix, disp, lfc, mu, ridge_factor, contrast, lfc_null, alt_hypothesis
             )
         contrast = np.asarray(contrast, dtype=float)  # pydeseq2 passes a pandas Series
-        # R's fitBeta bounds the fitted means by nbinomWaldTest's minmu before it forms the
-        # weights of the covariance (pydeseq2 does not: a gene with an all-zero group then gets
-        # a standard error half again as large as R's)
-        mu = np.maximum(mu, WALD_MIN_MU)
-        weights = mu / (1.0 + mu * disp)
-        gram = _gram(design_matrix, weights)
-        # R's ridge, not pydeseq2's (which passes 1e-6 on the natural-log scale)
-        ridge = np.eye(len(contrast)) * RIDGE
-        covariance = np.linalg.inv(gram + ridge)
-        hc = covariance @ contrast
-        se = np.sqrt(np.einsum("gi,gij,gj->g", hc, gram, hc))
+        se = np.concatenate(
+            self._on_gene_blocks(
+                lambda g: _wald_se(design_matrix, disp[g], mu[:, g], contrast), mu.shape
+            )
+        )
         stat = ((lfc - lfc_null) @ contrast) / se
         return 2.0 * norm.sf(np.abs(stat)), stat, se
+
+
+def _irls(
+    counts: np.ndarray,
+    size_factors: np.ndarray,
+    design_matrix: np.ndarray,
+    disp: np.ndarray,
+    min_mu: float,
+    beta_tol: float,
+    min_beta: float,
+    max_beta: float,
+    optimizer: Literal["BFGS", "L-BFGS-B"],
+    maxiter: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """IRLS of a block of genes (columns) on a (genes × p × p) batch, genes frozen as they
+    converge; genes that diverge go to pydeseq2's own solver."""
+    X = design_matrix
+
+    n_genes, p = counts.shape[1], X.shape[1]
+    ridge = np.eye(p) * RIDGE
+    sf = size_factors[:, None]
+    if np.linalg.matrix_rank(X) == p:
+        beta, *_ = np.linalg.lstsq(X, np.log(counts / sf + 0.1), rcond=None)
+        beta = beta.T.copy()
+    else:
+        beta = np.zeros((n_genes, p))
+        beta[:, 0] = np.log(counts / sf).mean(axis=0)
+    mu = np.maximum(sf * np.exp(X @ beta.T), min_mu)
+    deviance = np.full(n_genes, 1000.0)
+    active = np.ones(n_genes, dtype=bool)
+    fallback = np.zeros(n_genes, dtype=bool)
+    for iteration in range(1, maxiter + 1):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        y, m, a = counts[:, idx], mu[:, idx], disp[idx]
+        w = m / (1.0 + m * a)
+        z = np.log(m / sf) + (y - m) / m
+        gram = _gram(X, w) + ridge
+        rhs = np.einsum("ni,ng->gi", X, w * z)
+        beta_hat = np.linalg.solve(gram, rhs[..., None])[..., 0]
+        diverged = (np.abs(beta_hat) > max_beta).any(axis=1) | (iteration >= maxiter)
+        fallback[idx[diverged]] = True
+        active[idx[diverged]] = False
+        keep = ~diverged
+        idx, beta_hat = idx[keep], beta_hat[keep]
+        beta[idx] = beta_hat
+        mu[:, idx] = np.maximum(sf * np.exp(X @ beta_hat.T), min_mu)
+        old = deviance[idx]
+        deviance[idx] = -2.0 * _nb_nll(counts[:, idx], mu[:, idx], disp[idx])
+        ratio = np.abs(deviance[idx] - old) / (np.abs(deviance[idx]) + 0.1)
+        active[idx[ratio <= beta_tol]] = False
+    converged = np.ones(n_genes, dtype=bool)
+    for gene in np.flatnonzero(fallback):  # pydeseq2's own L-BFGS-B / grid fallbacks
+        beta[gene], _, _, converged[gene] = utils.irls_solver(
+            counts=counts[:, gene],
+            size_factors=size_factors,
+            design_matrix=X,
+            disp=disp[gene],
+            min_mu=min_mu,
+            beta_tol=beta_tol,
+            min_beta=min_beta,
+            max_beta=max_beta,
+            optimizer=optimizer,
+            maxiter=maxiter,
+        )
+    thresholded = np.maximum(sf * np.exp(X @ beta.T), min_mu)
+    w = thresholded / (1.0 + thresholded * disp)
+    inverse = np.linalg.inv(_gram(X, w) + ridge)
+    leverage = np.einsum("ni,gij,nj->ng", X, inverse, X, optimize=True) * w
+    return beta, sf * np.exp(X @ beta.T), leverage, converged
+
+
+def _wald_se(
+    design_matrix: np.ndarray, disp: np.ndarray, mu: np.ndarray, contrast: np.ndarray
+) -> np.ndarray:
+    """Standard error of the contrast for a block of genes (columns of ``mu``)."""
+    # R's fitBeta bounds the fitted means by nbinomWaldTest's minmu before it forms the
+    # weights of the covariance (pydeseq2 does not: a gene with an all-zero group then gets
+    # a standard error half again as large as R's)
+    mu = np.maximum(mu, WALD_MIN_MU)
+    weights = mu / (1.0 + mu * disp)
+    gram = _gram(design_matrix, weights)
+    # R's ridge, not pydeseq2's (which passes 1e-6 on the natural-log scale)
+    ridge = np.eye(len(contrast)) * RIDGE
+    covariance = np.linalg.inv(gram + ridge)
+    hc = covariance @ contrast
+    return np.sqrt(np.einsum("gi,gij,gj->g", hc, gram, hc))
 
 
 def _fingerprint(counts: np.ndarray) -> tuple:
