@@ -161,3 +161,15 @@ def test_eps_bounds_the_smallest_p_and_flags_it():
     ).set_index("Term")
     assert table.loc["strong", "NOM p-val"] == 1e-4
     assert np.isnan(table.loc["strong", "log2err"])
+
+
+def test_chunk_boundaries_are_the_sorted_column_s_median():
+    """Each level splits the samples' members into chunks at the median member of a column;
+    the linear-time selection must give the sorted column's value, ties and all."""
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 3, 101, 257):
+        for high in (3, 50, 10_000):  # many ties, some, almost none
+            values = rng.integers(0, high, size)
+            for rank in {0, size // 2, size - 1}:
+                expected = np.sort(values)[rank]
+                assert multilevel._order_statistic(values.copy(), rank) == expected
