@@ -334,9 +334,9 @@ def _perturb(ranks, k, chunk_last, chunk_of, members, counts, sums, bound, rng):
     """fgsea ``perturbate`` on one sample held in value chunks: max(1, k/10) proposals to swap a
     random member for a random gene, each kept only if the set's positive running sum still
     exceeds ``bound``. A proposed gene's chunk is read off ``chunk_of`` (a table per level).
-    A chunk whose best case (all its weight added before its misses) stays
-    below ``bound`` is skipped whole, and the hit where the last kept set first exceeded it
-    (the candidate) is followed through the swaps: while it still exceeds, no scan is needed.
+    A chunk whose best case (all its weight added before its misses) stays below ``bound`` is
+    skipped whole, and the hit where the last kept set first exceeded it (the candidate) is
+    followed through the swaps: while it still exceeds, no scan is needed.
     """
     n = ranks.shape[0]
     n_chunks = chunk_last.shape[0]
