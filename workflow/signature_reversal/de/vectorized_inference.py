@@ -198,10 +198,8 @@ class VectorizedInference(DefaultInference):
                 design_matrix, disp, lfc, mu, ridge_factor, contrast, lfc_null, alt_hypothesis
             )
         contrast = np.asarray(contrast, dtype=float)  # pydeseq2 passes a pandas Series
-        se = np.concatenate(
-            self._on_gene_blocks(
-                lambda g: _wald_se(design_matrix, disp[g], mu[:, g], contrast), mu.shape
-            )
+        se = self._by_gene_blocks(
+            lambda g: _wald_se(design_matrix, disp[g], mu[:, g], contrast), mu.shape
         )
         stat = ((lfc - lfc_null) @ contrast) / se
         return 2.0 * norm.sf(np.abs(stat)), stat, se

@@ -10,6 +10,7 @@ replicates per group still gets a usable standard error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,11 +177,9 @@ def gene_blocks(genes: int, samples: int) -> list[slice]:
 
 def least_squares(expression: np.ndarray, design: Design) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients (genes × columns) and residual sums of squares of every gene (rows)."""
-    x = design.matrix
-    coefficients = expression @ x @ design.unscaled
+    coefficients, blocks = _residual_blocks(expression, design.matrix, design.unscaled)
     rss = np.empty(len(expression))
-    for rows in gene_blocks(*expression.shape):
-        residuals = expression[rows] - coefficients[rows] @ x.T
+    for rows, residuals in blocks:
         rss[rows] = (residuals**2).sum(axis=1)
     return coefficients, rss
 
@@ -188,14 +187,25 @@ def least_squares(expression: np.ndarray, design: Design) -> tuple[np.ndarray, n
 def mean_squares_by_role(expression: np.ndarray, design: Design) -> dict[str, np.ndarray]:
     """Per role: each gene's mean squared residual over that role's samples (genes), computed
     in blocks rather than from a genes × samples array of residuals."""
-    x = design.matrix
-    coefficients = expression @ x @ design.unscaled
+    _, blocks = _residual_blocks(expression, design.matrix, design.unscaled)
     out = {role: np.empty(len(expression)) for role in np.unique(design.roles)}
-    for rows in gene_blocks(*expression.shape):
-        residuals = expression[rows] - coefficients[rows] @ x.T
+    for rows, residuals in blocks:
         for role, values in out.items():
             values[rows] = (residuals[:, design.roles == role] ** 2).mean(axis=1)
     return out
+
+
+def _residual_blocks(
+    expression: np.ndarray, matrix: np.ndarray, unscaled: np.ndarray
+) -> tuple[np.ndarray, Iterator[tuple[slice, np.ndarray]]]:
+    """Least-squares coefficients of every gene on ``matrix`` (``unscaled`` = (X'X)⁻¹) and
+    its residuals block by block (``gene_blocks``), never as one genes × samples array."""
+    coefficients = expression @ matrix @ unscaled
+    blocks = (
+        (rows, expression[rows] - coefficients[rows] @ matrix.T)
+        for rows in gene_blocks(*expression.shape)
+    )
+    return coefficients, blocks
 
 
 def fit(expression: np.ndarray, design: Design, prior: VariancePrior | None = None) -> Fit:
@@ -271,11 +281,10 @@ def pooled_fit(expression: np.ndarray, design: Design) -> PooledFit:
     names = [role for role in design.present if role != "treatment"]
     merged = np.column_stack([*columns, design.covariates])
     unscaled = np.linalg.inv(merged.T @ merged)
-    coefficients = expression @ merged @ unscaled
+    coefficients, blocks = _residual_blocks(expression, merged, unscaled)
     df = merged.shape[0] - merged.shape[1]
     sigma2 = np.empty(len(expression))
-    for rows in gene_blocks(*expression.shape):
-        residuals = expression[rows] - coefficients[rows] @ merged.T
+    for rows, residuals in blocks:
         sigma2[rows] = (residuals**2).sum(axis=1) / df
     prior = VariancePrior.fit(sigma2, df)
     moderated, _ = prior.moderate(sigma2, df)

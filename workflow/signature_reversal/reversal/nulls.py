@@ -289,6 +289,18 @@ def drawn_until_resolved(
     return np.array(drawn), False
 
 
+@dataclass(frozen=True)
+class SignatureNull:
+    """The null draws of a signature's statistics (draws × statistics) and the sequential
+    p-values read from them: the slope's two tails and the connectivity's lower tail."""
+
+    draws: np.ndarray
+    p_reversal: float
+    p_aggravation: float
+    p_connectivity: float
+    connectivity_expected: float  # the connectivity's mean under the null
+
+
 def signature_null(
     statistic: Callable[[np.ndarray, np.ndarray], np.ndarray],
     expression: np.ndarray,
@@ -300,7 +312,7 @@ def signature_null(
     slope: int,
     connectivity: int,
     label: str,
-) -> np.ndarray:
+) -> SignatureNull:
     """``statistic`` (of a least-squares fit) on the plan's fitted draws, with progress under
     ``label``, stopped (and said so) once the slope's two tails and the connectivity's lower
     tail (columns ``slope`` and ``connectivity``) are resolved; exact enumerations draw all.
@@ -322,7 +334,17 @@ def signature_null(
             plan.draws,
             exceedances,
         )
-    return null
+    p_rev, p_agg = sequential_pvalues(observed[slope], null[:, slope], plan.exact, exceedances)
+    p_connectivity, _ = sequential_pvalues(
+        observed[connectivity], null[:, connectivity], plan.exact, exceedances
+    )
+    return SignatureNull(
+        draws=null,
+        p_reversal=float(p_rev),
+        p_aggravation=float(p_agg),
+        p_connectivity=float(p_connectivity),
+        connectivity_expected=float(np.nanmean(null[:, connectivity])),
+    )
 
 
 def sequential_pvalues(

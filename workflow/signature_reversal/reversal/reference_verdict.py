@@ -252,10 +252,7 @@ def run_reference(
         connectivity=3,
         label=f"{spec.name}: null ({plan.method})",
     )
-    result.null_draws_used = len(null)
-    exceedances = rule.sequential_exceedances
-    p_rev, p_agg = nulls.sequential_pvalues(observed[0], null[:, 0], plan.exact, exceedances)
-    p_connectivity, _ = nulls.sequential_pvalues(observed[3], null[:, 3], plan.exact, exceedances)
+    result.null_draws_used = len(null.draws)
     residuals = linear_model.residuals(expression, design)
     for name, mask, scale in (
         ("slope", selected, 1.0),
@@ -269,10 +266,10 @@ def run_reference(
     result.moved = {"observed": moved, "null_expected": moved_null}
     result.connectivity = {
         "observed": float(observed[3]),
-        "null_expected": float(np.nanmean(null[:, 3])),
-        "p": float(p_connectivity),
+        "null_expected": null.connectivity_expected,
+        "p": null.p_connectivity,
     }
-    result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
+    result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
     if plan.smallest_p >= rule.alpha:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)

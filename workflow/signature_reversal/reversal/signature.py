@@ -155,16 +155,7 @@ def signature_verdict(
         connectivity=column["connectivity"],
         label=f"signature null ({plan.method})",
     )
-    result.null_draws_used = len(null)
-    p_rev, p_agg = nulls.sequential_pvalues(
-        observed[column["slope"]], null[:, column["slope"]], plan.exact, rule.sequential_exceedances
-    )
-    p_connectivity, _ = nulls.sequential_pvalues(
-        observed[column["connectivity"]],
-        null[:, column["connectivity"]],
-        plan.exact,
-        rule.sequential_exceedances,
-    )
+    result.null_draws_used = len(null.draws)
     # the headline figures: the estimator calibrated on worlds drawn from the fitted model,
     # its noise widened by the gene-gene correlation seen in the data's residuals
     residuals = linear_model.residuals(expression, design)
@@ -212,10 +203,10 @@ def signature_verdict(
     result.percent_moved_toward_control = {"observed": moved, "null_expected": moved_null}
     result.connectivity = {
         "observed": float(observed[column["connectivity"]]),
-        "null_expected": float(np.nanmean(null[:, column["connectivity"]])),
-        "p": float(p_connectivity),
+        "null_expected": null.connectivity_expected,
+        "p": null.p_connectivity,
     }
-    result.p_reversal, result.p_aggravation = float(p_rev), float(p_agg)
+    result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
     if no_small_p:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)
