@@ -3,9 +3,14 @@
 Run `snakemake --cores 2` for the bundled example; edit config/config.yaml for your data.
 """
 
+import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
+
+sys.path.insert(0, str(Path(workflow.current_basedir) / "workflow"))
+from signature_reversal import config_schema
 
 min_version("9.0")
 
@@ -18,6 +23,16 @@ if not workflow.config_settings.configfiles:
     configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 
+# one message naming the key, the file and the fix (not Snakemake's schema dump); then
+# Snakemake's validate fills in the schema's defaults
+try:
+    config_schema.check(
+        config,
+        ", ".join(map(str, workflow.config_settings.configfiles))
+        or "config/config.yaml",
+    )
+except config_schema.InputError as err:
+    raise WorkflowError(str(err)) from None
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -21,10 +21,11 @@ rule analysis_report:
     params:
         cli=CLI,
         config=json.dumps(config),
+        config_files=CONFIG_NAME,
         analyses=lambda wildcards: report_arguments([wildcards.analysis]),
     shell:
         "{params.cli} --log {log:q} report --config-json {params.config:q} "
-        "--analysis {params.analyses} --out {output:q}"
+        "--config-files {params.config_files:q} --analysis {params.analyses} --out {output:q}"
 
 
 # One analysis: the combined report is that analysis's report, so copy it instead of rendering
@@ -33,7 +34,7 @@ COMBINED_REPORT_COMMAND = (
     "cp {input.reports:q} {output:q} 2> {log:q}"
     if len(ANALYSES) == 1 and not STUDIES and not SINGLE_CELLS
     else "{params.cli} --log {log:q} report --config-json {params.config:q} "
-    "--analysis {params.analyses} {params.studies} {params.single_cells} --out {output:q}"
+    "--config-files {params.config_files:q} --analysis {params.analyses} {params.studies} {params.single_cells} --out {output:q}"
 )
 STUDY_OUTPUTS = [path for s in STUDIES for path in StudyLayout.of(s).outputs]
 SINGLE_CELL_OUTPUTS = [
@@ -72,8 +73,34 @@ rule combined_report:
     params:
         cli=CLI,
         config=json.dumps(config),
+        config_files=CONFIG_NAME,
         analyses=report_arguments(ANALYSES),
         studies=STUDY_ARGUMENTS,
         single_cells=SINGLE_CELL_ARGUMENTS,
     shell:
         COMBINED_REPORT_COMMAND
+
+
+def mark_outdated_reports():
+    """After a failed run: a report whose inputs (data, sheets, config, intermediate results)
+    changed or are gone since it was written gets a banner saying it describes an earlier run,
+    so it cannot be read as the answer for the new inputs."""
+    from signature_reversal.report import provenance
+
+    raw = [path for _, path in provenance.configured_files(config)]
+    raw += [str(f) for f in workflow.config_settings.configfiles]
+    reports = {AnalysisLayout.of(a).report: report_inputs([a]) for a in ANALYSES}
+    reports[COMBINED_REPORT] = (
+        report_inputs(ANALYSES) + STUDY_OUTPUTS + SINGLE_CELL_OUTPUTS + list(reports)
+    )
+    for report, inputs in reports.items():
+        if provenance.is_outdated(
+            Path(report), inputs + raw
+        ) and provenance.mark_outdated(
+            Path(report), "see the Snakemake log; fix the problem and rerun"
+        ):
+            print(f"{report}: marked OUTDATED (the run that would replace it failed)")
+
+
+onerror:
+    mark_outdated_reports()

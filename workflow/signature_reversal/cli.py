@@ -323,6 +323,27 @@ def cmd_cell_types(args: argparse.Namespace) -> None:
     cell_types.write(verdicts, Path(args.out_dir))
 
 
+def cmd_init(args: argparse.Namespace) -> None:
+    """Write a starter config (and sample sheet) for a count table."""
+    from . import starter
+
+    roles = (
+        starter.Roles(args.control, args.disease, args.treatment)
+        if args.disease and args.treatment
+        else None
+    )
+    config, sheet = starter.write_starter(
+        Path(args.table),
+        Path(args.out),
+        roles,
+        samples=Path(args.samples) if args.samples else None,
+        name=args.name,
+        species=args.species,
+    )
+    print(f"wrote {config}" + (f" and {sheet}" if not args.samples else ""))
+    print(f"next:  snakemake --cores 2 --configfile {config}")
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     """Write one self-contained HTML report covering the given analyses."""
     from .layout import AnalysisLayout, SingleCellLayout, StudyLayout
@@ -339,6 +360,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         out=Path(args.out),
         studies=studies,
         single_cells=cells,
+        config_files=args.config_files,
     )
 
 
@@ -492,6 +514,22 @@ def build_parser() -> argparse.ArgumentParser:
                 help=help_text,
             )
         commands[name] = command
+    init = sub.add_parser(
+        "init",
+        help=cmd_init.__doc__.splitlines()[0],
+        description="Write a commented starter config (and a sample sheet from the sample "
+        "names, unless --samples is given) for a genes x samples table. Species, gene-ID kind "
+        "and value kind are read off the table.",
+    )
+    init.set_defaults(func=cmd_init)
+    init.add_argument("table", help="genes x samples table (.tsv/.csv, optionally .gz)")
+    init.add_argument("--samples", help="a sample sheet (sample, condition) to use as it is")
+    init.add_argument("--control", help="the healthy group (leave out for a two-arm study)")
+    init.add_argument("--disease", help="the untreated disease group")
+    init.add_argument("--treatment", nargs="+", help="the treated group(s)")
+    init.add_argument("--species", choices=["mouse", "human"], help="instead of detecting it")
+    init.add_argument("--name", help="the dataset's name (default: from the file name)")
+    init.add_argument("--out", default="my_config.yaml", help="the config to write")
     for name in ("de", "enrich", "reversal"):
         commands[name].add_argument("--threads", type=int, default=1)
     simulate = commands["simulate"]
@@ -515,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands["report"].add_argument(
         "--single-cell", nargs="+", metavar="NAME=PATH", help="a dataset's cell-level folder"
+    )
+    commands["report"].add_argument(
+        "--config-files", default="the config", help="the config file(s) the run was given"
     )
     commands["cell-types"].add_argument(
         "--summaries", nargs="+", metavar="NAME=PATH", help="cell type → its reversal summary"

@@ -20,6 +20,7 @@ from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 
 from ..errors import InputError
+from ..inputs.load import other_groups
 from ..progress import stage, timed_calls
 from ..roles import ROLES, Contrast, contrasts_for, present_roles
 from ..settings import DESettings
@@ -369,7 +370,7 @@ def run(adata: ad.AnnData, settings: DESettings, threads: int = 1) -> DEResult:
             row["role"],
             row["condition"],
             row["relative_variance"],
-            "the study's quietest" if adata.uns.get("others") else "a typical",
+            "the study's quietest" if other_groups(adata) else "a typical",
             VARIABILITY_ADVICE
             if settings.fit == "joint"
             else "each contrast is fitted on its own groups (de.fit: per_contrast)",
@@ -499,7 +500,7 @@ def design_matrix(
 def run_limma(adata: ad.AnnData, design: str) -> dict[str, pd.DataFrame]:
     """Moderated t-tests of the role contrasts on log expression."""
     conditions = adata.uns["conditions"]
-    matrix = design_matrix(adata.obs, design, conditions, adata.uns.get("others", ()))
+    matrix = design_matrix(adata.obs, design, conditions, other_groups(adata))
     try:
         fitted = limma.fit_linear(np.asarray(adata.X, dtype=float).T, matrix.to_numpy())
     except ValueError as err:

@@ -323,6 +323,12 @@ def load_dataset(
     return adata
 
 
+def other_groups(adata: ad.AnnData) -> tuple[str, ...]:
+    """A multi-arm study's other groups, as written by :func:`load_dataset`: a list in memory,
+    a NumPy array once the file has been written and read back (h5ad stores lists as arrays)."""
+    return tuple(str(group) for group in np.atleast_1d(adata.uns.get("others", [])))
+
+
 def run(settings: LoadSettings) -> ad.AnnData:
     """The load stage: one configured dataset, read and checked, as the canonical AnnData."""
     return load_dataset(

@@ -13,10 +13,12 @@ Every problem is one message naming the file, the row or column, the value and t
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 
 from ..errors import InputError
 from ..errors import InputError as PreflightError
+from ..study import study_of
 from . import gmt, orthologs, reference_tables, sample_sheet, text
 
 __all__ = ["PreflightError", "check_config"]
@@ -29,12 +31,16 @@ def check_config(config: Mapping, config_name: str) -> None:
         path = str(dataset["path"])
         if path.endswith(".h5ad"):
             text.require_file(path, "expression file", f"{prefix}.path", config_name)
+            header = None
         else:
-            text.table_header(
+            header, _ = text.table_header(
                 path, "expression file", "sample column", f"{prefix}.path", config_name
             )
         if dataset.get("samples"):
-            sample_sheet.read(dataset["samples"], f"{prefix}.samples", config_name)
+            sheet = sample_sheet.read(dataset["samples"], f"{prefix}.samples", config_name)
+            if header is not None and dataset.get("orientation", "auto") != "samples_by_genes":
+                conditions = dataset.get("conditions", config["conditions"])
+                check_sheet_against_header(sheet, header, conditions, path)
         elif not path.endswith(".h5ad"):
             raise InputError(
                 "a table needs a sample sheet",
@@ -49,3 +55,34 @@ def check_config(config: Mapping, config_name: str) -> None:
         orthologs.check(gene_sets["orthologs"], config_name)
     for name, reference in (config.get("reference_signatures") or {}).items():
         reference_tables.check(name, reference, config_name)
+
+
+def check_sheet_against_header(
+    sheet: sample_sheet.Sheet, header: list[str], conditions: Mapping, path: str
+) -> None:
+    """Every sample the analysis uses (its condition plays a role) is a column of the table.
+
+    A table whose header holds none of the sheet's names may be samples × genes
+    (``orientation: auto``): the load step decides that from its first column.
+    """
+    labels = set(study_of(conditions).labels)
+    used = [
+        sample
+        for sample, condition in zip(sheet.samples, sheet.column("condition"), strict=True)
+        if condition in labels
+    ]
+    columns = set(header[1:])
+    missing = [s for s in used if s not in columns]
+    if not missing or len(missing) == len(used) and not columns.intersection(sheet.samples):
+        return
+    hints = []
+    for sample in missing[:5]:
+        close = difflib.get_close_matches(sample, header[1:], n=1)
+        hints.append(f"'{sample}'" + (f" (the table has '{close[0]}')" if close else ""))
+    raise InputError(
+        f"{len(missing)} sample(s) of the sample sheet {sheet.source} are not columns of the "
+        f"table: {', '.join(hints)}{' …' if len(missing) > 5 else ''}",
+        source=path,
+        fix="make the sheet's 'sample' names equal to the table's column headers (or remove "
+        "those rows from the sheet)",
+    )

@@ -36,6 +36,10 @@ class Sheet:
         at = self.columns.index("sample")
         return [row[at] for row in self.rows]
 
+    def column(self, name: str) -> list[str]:
+        at = self.columns.index(name)
+        return [row[at] for row in self.rows]
+
     def to_frame(self):
         """The sheet as a DataFrame indexed by sample (empty cells missing), notes logged."""
         import pandas as pd

@@ -36,22 +36,7 @@ from ..reversal import genes_of_interest
 from ..roles import contrast_by_name, contrasts_for, present_roles
 from ..settings import ReportSettings, VerdictRule
 from ..study import OTHER, analysis_conditions
-from . import interactive
-
-DEFAULT_QUESTIONS = {
-    "oxidative stress": [
-        "SKIN_ROS_OXIDATIVE_STRESS",
-        "SKIN_NRF2_ANTIOXIDANT_RESPONSE",
-        "HALLMARK_REACTIVE_OXYGEN_SPECIES_PATHWAY",
-    ],
-    "JAK-STAT signalling": [
-        "SKIN_JAK_STAT_AD_SIGNALING",
-        "SKIN_JAK2_STAT5_AXIS",
-        "HALLMARK_IL6_JAK_STAT3_SIGNALING",
-    ],
-    "the epidermal barrier": ["SKIN_BARRIER_CORNIFIED_ENVELOPE", "SKIN_BARRIER_TIGHT_JUNCTION"],
-    "NAD+ metabolism": ["NAD_METABOLISM", "GO_NAD_BIOSYNTHETIC_PROCESS"],
-}
+from . import interactive, provenance
 
 PACKAGES = (
     "signature-reversal",
@@ -686,12 +671,14 @@ def render(
     out: Path,
     studies: dict[str, StudyLayout] | None = None,
     single_cells: dict[str, SingleCellLayout] | None = None,
+    config_files: str = "the config",
 ) -> None:
     """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)
-    and the head-to-head comparisons of multi-arm ``studies``."""
+    and the head-to-head comparisons of multi-arm ``studies``; it names the config file(s)
+    and every input file with its checksum."""
     alpha = config["de"]["alpha"]
     settings = ReportSettings.from_config(config.get("report"))
-    questions = settings.questions or DEFAULT_QUESTIONS
+    questions = settings.questions or {}
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("signature_reversal", "report/templates"),
         autoescape=True,
@@ -727,5 +714,10 @@ def render(
         },
         config_yaml=yaml.safe_dump(config, sort_keys=False),
         versions=software_versions(),
+        config_files=config_files,
+        inputs=provenance.input_files(config),
     )
-    out.write_text(html, encoding="utf-8")
+    # written whole, then renamed: a report job that fails leaves no half-written page
+    temporary = out.with_name(out.name + ".tmp")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(out)
