@@ -32,6 +32,14 @@ try:
         or "config/config.yaml",
     )
 except config_schema.InputError as err:
+    # an earlier run's reports, when the config changed since, must not look current
+    from signature_reversal.report import provenance
+
+    provenance.mark_reports_outdated_by(
+        provenance.previous_reports(),
+        workflow.config_settings.configfiles,
+        str(err).splitlines()[0],
+    )
     raise WorkflowError(str(err)) from None
 validate(config, "workflow/schemas/config.schema.yaml")
 

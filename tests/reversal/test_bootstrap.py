@@ -72,7 +72,7 @@ def test_calibration_removes_the_bias_the_gaussian_correction_leaves():
         assert 0.6 < result.figures["slope"].response < 1.0  # attenuated, and measured
     assert np.mean(raw) < -0.1
     # about half of the bias is measured on the worlds and removed: what is left in this
-    # family is in the README (Validation) and said beside such figures (the caveat below)
+    # family is in the docs/validation.md and said beside such figures (the caveat below)
     # (the mean over 6 datasets × 20 worlds carries a Monte Carlo error of about 0.07 in this
     # ratio: 0.53 and 0.61 with two streams of the same negative-binomial worlds)
     assert np.mean(np.subtract(calibrated, raw)) > 0.05

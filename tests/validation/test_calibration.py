@@ -35,7 +35,7 @@ def test_null_with_correlated_genes_and_batch_makes_no_reversal_claim(null_rows)
     assert null_rows["slope_observed"].mean() < -0.03  # the naive slope is fooled …
     # … the calibrated one much less: its worlds draw negative-binomial noise, and read the
     # log-normal module and batch noise here as overdispersion, over-correcting by about
-    # +0.025 (README, Validation: the family this is measured in)
+    # +0.025 (docs/validation.md: the family this is measured in)
     assert abs(null_rows["slope_estimate"].mean()) < 0.04
     assert abs(null_rows["slope_estimate"].mean()) < abs(null_rows["slope_observed"].mean()) / 2
     assert null_rows["slope_covered"].sum() >= 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 import tomllib
 
 import pandas as pd
@@ -68,6 +69,37 @@ def test_conda_env_matches_pyproject():
     assert conda == _names(project["dependencies"])
 
 
+# import name → distribution name, where they differ
+DISTRIBUTIONS = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml"}
+
+
+def test_every_imported_package_is_declared():
+    """A package the code imports but pyproject does not name works only while another
+    dependency happens to pull it in (numba once was one)."""
+    import ast
+
+    imported = set()
+    for path in (REPO / "workflow" / "signature_reversal").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names}
+    third_party -= {"signature_reversal"}
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = _names(project["dependencies"])
+    missing = {DISTRIBUTIONS.get(m, m).lower() for m in third_party} - declared
+    assert missing == set(), f"imported but not in pyproject's dependencies: {missing}"
+
+
+def test_files_named_in_comments_exist():
+    """Comments that send a reader to a file must name one that exists."""
+    for path in [REPO / "envs" / "signature-reversal.yaml", REPO / "pyproject.toml"]:
+        for named in re.findall(r"\btests/[\w/]+\.py\b", path.read_text()):
+            assert (REPO / named).exists(), f"{path.name} names {named}, which does not exist"
+
+
 def test_every_rule_declares_cluster_resources():
     """A cluster executor turns threads, mem_mb and runtime into the job request: none missing."""
     rules_dir = REPO / "workflow" / "rules"
@@ -96,7 +128,8 @@ def test_readme_commands_are_the_ones_ci_runs():
     readme = (REPO / "README.md").read_text()
     commands = re.findall(r"```bash\n(.+?)\n```", readme)
     quick_start, tests = commands[0], commands[1]
-    assert quick_start.startswith("python3 -m venv --system-site-packages .venv && ")
+    # a fresh venv of its own: nothing from the system's site-packages
+    assert quick_start.startswith("python3 -m venv .venv && ")
     assert quick_start.endswith("pip install -e . && snakemake --cores 2")
     assert tests in (REPO / ".ci" / "run").read_text()
     assert tests.startswith(quick_start.split(" && pip")[0])  # the same environment

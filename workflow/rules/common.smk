@@ -72,9 +72,26 @@ locate_configured_files()
 CONFIG_NAME = (
     ", ".join(map(str, workflow.config_settings.configfiles)) or "config/config.yaml"
 )
+
+
+def outdate_previous_reports(err):
+    """A run stopped while the workflow was built (bad input): an earlier run's reports
+    whose inputs or config changed since are bannered as outdated."""
+    from signature_reversal.report import provenance
+
+    inputs = [path for _, path in provenance.configured_files(config)]
+    inputs += [str(f) for f in workflow.config_settings.configfiles]
+    reason = str(err).splitlines()[0]
+    for report in provenance.mark_reports_outdated_by(
+        provenance.previous_reports(), inputs, reason
+    ):
+        print(f"{report}: marked OUTDATED (this run stopped before replacing it)")
+
+
 try:
     check_config(config, CONFIG_NAME)
 except PreflightError as err:
+    outdate_previous_reports(err)
     raise WorkflowError(str(err)) from None
 COLLECTIONS = ["curated"] + [e["name"] for e in config["gene_sets"]["extra"]]
 
@@ -142,6 +159,7 @@ def list_analyses():
 try:
     ANALYSES = list_analyses()
 except PreflightError as err:
+    outdate_previous_reports(err)
     raise WorkflowError(str(err)) from None
 REFERENCES = list(config["reference_signatures"])
 
@@ -223,6 +241,7 @@ def study_settings(wildcards):
             "ordered": study.ordered,
             "trend_arms": list(study.trend_arms),
             "placebo": study.placebo,
+            "full_reversal_slope": config["reversal"]["full_reversal_slope"],
         }
     )
 

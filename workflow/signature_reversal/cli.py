@@ -283,7 +283,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     write_tsv(result.gene_sets, layout.gene_sets)
     write_tsv(result.ranking, layout.ranking)
     Path(layout.summary).write_text(json.dumps(result.summary, indent=2))
-    plots.forest(result.ranking, layout.forest)
+    plots.forest(result.ranking, layout.forest, study.get("full_reversal_slope", -0.5))
 
 
 def cmd_single_cell(args: argparse.Namespace) -> None:

@@ -66,6 +66,15 @@ def check_sheet_against_header(
     (``orientation: auto``): the load step decides that from its first column.
     """
     labels = set(study_of(conditions).labels)
+    found = set(sheet.column("condition"))
+    for label in sorted(labels - found):
+        close = difflib.get_close_matches(label, sorted(found), n=1)
+        raise InputError(
+            f"no sample has the condition {label!r}"
+            + (f" (the sheet has {close[0]!r})" if close else ""),
+            source=sheet.source,
+            fix=f"use the sheet's condition labels in 'conditions' ({', '.join(sorted(found))})",
+        )
     used = [
         sample
         for sample, condition in zip(sheet.samples, sheet.column("condition"), strict=True)

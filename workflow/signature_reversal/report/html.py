@@ -224,8 +224,9 @@ def interval_text(value, low, high, template: str) -> str:
     return f"{template.format(value)} (95% CI {template.format(low)} to {template.format(high)})"
 
 
-def variability_note(table: pd.DataFrame) -> str:
-    """A warning sentence when one group's variability differs strongly from the others."""
+def variability_note(table: pd.DataFrame, fit: str = "joint") -> str:
+    """A warning sentence when one group's variability differs strongly from the others, with
+    the advice only when it has not been taken (``fit``: the config's de.fit)."""
     flagged = table[table["flagged"]]
     if flagged.empty:
         return ""
@@ -235,6 +236,11 @@ def variability_note(table: pd.DataFrame) -> str:
         f"{'the quietest' if multi_arm else 'a typical'} group's)"
         for row in flagged.itertuples()
     )
+    if fit == "per_contrast":
+        return (
+            f"Group variability differs: {groups}. Each contrast was therefore fitted on its "
+            "own two groups (de.fit: per_contrast), so each keeps its own variability."
+        )
     return (
         f"Group variability differs: {groups}. A joint DESeq2 fit shares each gene's dispersion "
         "across groups, which then misstates the others' variability; compare with separate "
@@ -322,7 +328,8 @@ def analysis_context(
         "references": reference_contexts,
         "verdicts": verdicts,
         "variability": variability_note(
-            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str})
+            pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str}),
+            config.get("de", {}).get("fit", "joint"),
         ),
         "metrics": html_table(metrics),
         "qc_note": _qc_note(metrics),
@@ -438,6 +445,38 @@ def _interest_from_treatment(files: AnalysisLayout, config: dict, dataset: dict)
     return html_table(rows[["requested", "symbol", "how", "baseMean", "log2FC", "padj"]])
 
 
+WIDE_INTERVAL = 3.0  # a fraction-restored interval wider than this is not read as a number
+
+
+def pathway_verdicts(sets: pd.DataFrame) -> pd.DataFrame:
+    """The curated sets disease changed, most significant first, in the units the report
+    states: fraction of the disease shift restored (1 = back to control) with its interval,
+    FDR, and the per-sample pathway score's % of the way back. An interval too wide to read
+    (a small, uncertain disease shift: Fieller's interval then spans thousands of percent) is
+    said to be so instead of printed as if it were a measurement."""
+    judged = sets[sets["verdict"] != "not changed by disease"]
+    judged = judged.sort_values(["fdr", "p_reversal"], na_position="last", kind="mergesort")
+    low, high = judged["fraction_restored_ci_low"], judged["fraction_restored_ci_high"]
+    unreadable = ~np.isfinite(low) | ~np.isfinite(high) | ((high - low) > WIDE_INTERVAL)
+    return pd.DataFrame(
+        {
+            "gene set": judged["gene_set"],
+            "verdict": judged["verdict"],
+            "FDR": judged["fdr"],
+            "fraction restored": judged["fraction_restored"],
+            "95% CI low": low.where(~unreadable),
+            "95% CI high": high.where(~unreadable),
+            "pathway score: % of the way back": judged["percent_restored"],
+            "note": np.where(
+                unreadable, "interval too wide to read: the disease shift is small or uncertain", ""
+            ),
+            "driven by genes shared with": judged["shared_with"].fillna("")
+            if "shared_with" in judged
+            else "",
+        }
+    ).reset_index(drop=True)
+
+
 def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> dict:
     """The dataset's own signature: verdict, figures, sets, genes and their figures."""
     summary = json.loads(Path(files.reversal_summary).read_text())
@@ -467,6 +506,8 @@ def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> di
             )
         ),
         "answers": answer_questions(sets, questions),
+        "pathways_json": interactive.packed_table(pathway_verdicts(sets)) if len(sets) else "",
+        "n_pathways": int((sets["verdict"] != "not changed by disease").sum()) if len(sets) else 0,
         "class_counts": html_table(class_counts),
         "interest": html_table(_numeric(interest[INTEREST_COLUMNS])),
         "images": {name: embed_png(files.reversal_figure(name)) for name in REVERSAL_FIGURES},
@@ -587,30 +628,50 @@ def _relative_link(target: str | Path, page: Path) -> str:
     return urllib.parse.quote(Path(relative).as_posix())
 
 
-def study_context(name: str, files: StudyLayout) -> dict:
-    """A multi-arm study's ranking, forest plot, sentences and difference tables."""
+STUDY_UNITS = (
+    "Units: a difference is in points of the disease signature restored (100 × −slope for the "
+    "slope, the % improvement itself for disease-up or -down genes; 100 points = all the way back "
+    "to control), first arm − second arm: positive = the first arm restores more. The tables "
+    "give each difference in its figure's own unit: a slope difference of −0.05 is 5 points "
+    "more restored (a more negative slope is more reversal)."
+)
+
+
+def study_context(name: str, files: StudyLayout, fit: str = "joint") -> dict:
+    """A multi-arm study: first each arm's verdict and % improvement on the primary signature
+    (its own, else the first reference) with the head-to-head sentences that say which
+    differences are real; then every signature's ranking, forest plot and tables."""
     summary = json.loads(Path(files.summary).read_text())
     ranking = pd.read_csv(files.ranking, sep="\t")
+    intervals = {
+        label: [
+            interval_text(r[f], r[f"{f}_ci_low"], r[f"{f}_ci_high"], template)
+            for _, r in ranking.iterrows()
+        ]
+        for f, label, template in (
+            ("slope", "slope (95% CI)", "{:.2f}"),
+            ("percent_improvement_up", "% improvement up (95% CI)", "{:.0f}"),
+            ("percent_improvement_down", "% improvement down (95% CI)", "{:.0f}"),
+        )
+    }
     shown = pd.DataFrame(
         {
             "signature": ranking["signature"],
             "rank": ranking["rank"],
             "arm": ranking["arm"],
             "verdict": ranking["verdict"],
-            **{
-                label: [
-                    interval_text(r[f], r[f"{f}_ci_low"], r[f"{f}_ci_high"], template)
-                    for _, r in ranking.iterrows()
-                ]
-                for f, label, template in (
-                    ("slope", "slope (95% CI)", "{:.2f}"),
-                    ("percent_improvement_up", "% improvement up (95% CI)", "{:.0f}"),
-                    ("percent_improvement_down", "% improvement down (95% CI)", "{:.0f}"),
-                )
-            },
+            **intervals,
         }
     )
+    primary = str(ranking["signature"].iloc[0]) if len(ranking) else "signature"
+    primary_rows = shown[shown["signature"] == primary].drop(columns=["signature", "rank"])
+    sentences = summary.get("sentences", [])
+    first = sentences[0]["signature"] if sentences else None
     comparisons = pd.read_csv(files.comparisons, sep="\t")
+    points = np.where(
+        comparisons["figure"] == "slope", -100 * comparisons["estimate"], comparisons["estimate"]
+    )
+    comparisons.insert(5, "points restored (first − second)", np.round(points, 1))
     gene_sets = pd.read_csv(files.gene_sets, sep="\t")
     return {
         "name": name,
@@ -618,10 +679,20 @@ def study_context(name: str, files: StudyLayout) -> dict:
         "arms": summary["arms"],
         "ordered": summary.get("ordered"),
         "placebo": summary.get("placebo"),
+        "model_note": (
+            "Each arm's differential expression is fitted on its own groups (de.fit: "
+            "per_contrast); the reversal statistics keep all the study's groups in one model."
+            if fit == "per_contrast"
+            else "Each arm is judged in one model of all the study's groups."
+        ),
+        "primary": primary,
+        "primary_table": html_table(primary_rows),
+        "primary_sentences": [s for s in sentences if s["signature"] == first],
+        "units": STUDY_UNITS,
         "method": "How: " + summary.get("method", ""),
         "ranking": html_table(shown),
         "forest": embed_png(files.forest),
-        "sentences": summary.get("sentences", []),
+        "sentences": sentences,
         "comparisons": html_table(
             comparisons[
                 [
@@ -629,6 +700,7 @@ def study_context(name: str, files: StudyLayout) -> dict:
                     "figure",
                     "first",
                     "second",
+                    "points restored (first − second)",
                     "estimate",
                     "ci_low",
                     "ci_high",
@@ -698,7 +770,10 @@ def render(
             )
             for name, files in analyses.items()
         ],
-        studies=[study_context(name, files) for name, files in (studies or {}).items()],
+        studies=[
+            study_context(name, files, config["de"].get("fit", "joint"))
+            for name, files in (studies or {}).items()
+        ],
         single_cells=[
             single_cell_context(name, files) for name, files in (single_cells or {}).items()
         ],

@@ -294,31 +294,61 @@ def reference_scatter(result, path: str | Path) -> None:
     _save(fig, path)
 
 
+RESTORATION_AXIS = (-1.5, 2.5)  # fraction restored: wider values are drawn at the edge
+
+
 def gene_set_restoration(sets: pd.DataFrame, path: str | Path) -> None:
-    """Fraction of each disease-changed set's shift undone by treatment, with 95% CI."""
+    """Fraction of each disease-changed set's shift undone by treatment, with 95% CI.
+
+    The axis is fixed to −1.5…2.5 (pushed 1.5× further, to 2.5× back): a set with a tiny
+    disease shift can read −6 and would squash every other bar; such a bar stops at the edge
+    with its value printed there. The height grows with the number of sets, so 50 Hallmark
+    sets keep readable names."""
     judged = sets[sets["verdict"] != "not changed by disease"].sort_values("fraction_restored")
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(judged) + 1)))
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.24 * len(judged) + 1.2)))
     if judged.empty:
         ax.text(0.5, 0.5, "no gene set is changed by disease", ha="center", va="center")
         ax.set_axis_off()
     else:
         y = np.arange(len(judged))
-        values = judged["fraction_restored"].to_numpy()
-        err = np.vstack(
-            [
-                values - judged["fraction_restored_ci_low"],
-                judged["fraction_restored_ci_high"] - values,
-            ]
-        ).clip(min=0)
+        low_edge, high_edge = RESTORATION_AXIS
+        values = judged["fraction_restored"].to_numpy(float)
+        shown = values.clip(low_edge, high_edge)
+        lows = judged["fraction_restored_ci_low"].to_numpy(float)
+        highs = judged["fraction_restored_ci_high"].to_numpy(float)
+        lows = np.where(np.isfinite(lows), lows, low_edge).clip(low_edge, high_edge)
+        highs = np.where(np.isfinite(highs), highs, high_edge).clip(low_edge, high_edge)
+        err = np.vstack([shown - lows, highs - shown]).clip(min=0)
         colours = ["#55A868" if v > 0 else "#C44E52" for v in values]
-        ax.barh(y, values, xerr=err, color=colours, capsize=2)
-        ax.set_yticks(y, judged["gene_set"], fontsize=7)
+        ax.barh(y, shown, xerr=err, color=colours, capsize=2, height=0.7)
+        for row, (value, drawn) in enumerate(zip(values, shown, strict=True)):
+            if value != drawn:
+                ax.text(
+                    drawn,
+                    row,
+                    f" {value:.1f} " if value > 0 else f" {value:.1f} ",
+                    ha="right" if value > 0 else "left",
+                    va="center",
+                    fontsize=7,
+                    color="white",
+                    fontweight="bold",
+                )
+        ax.set_yticks(y, [_wrapped(n, 40) for n in judged["gene_set"]], fontsize=7)
+        ax.set_ylim(-0.6, len(judged) - 0.4)
+        ax.set_xlim(low_edge, high_edge)
         ax.axvline(1, ls="--", c="black", lw=0.8)
         ax.axvline(0, c="grey", lw=0.5)
-        ax.set_xlabel("fraction of the disease shift restored (1 = back to control)")
+        ax.set_xlabel(
+            "fraction of the disease shift restored (1 = back to control; bars beyond the axis "
+            "stop at its edge, value printed)",
+            fontsize=8,
+        )
         ax.set_ylabel("gene set")
     ax.set_title("Gene-set restoration (95% CI)")
     _save(fig, path)
+
+
+LABELLED_SETS = 15  # the NES-pairs plot names this many sets: the furthest from the origin
 
 
 def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
@@ -330,10 +360,20 @@ def nes_pairs(sets: pd.DataFrame, path: str | Path) -> None:
     ax.set_xlabel("NES, disease vs control")
     ax.set_ylabel("NES, treatment vs disease")
     ax.set_title("Curated gene sets: opposite signs = reversal")
+    x = sets["disease_NES"].to_numpy(float)
+    y = sets["treatment_NES"].to_numpy(float)
+    # with many sets, names of all would overlap: name the most extreme, say so in the title
+    distance = np.nan_to_num(np.hypot(x, y), nan=-1.0)
+    named = np.zeros(len(sets), dtype=bool)
+    named[np.argsort(-distance, kind="mergesort")[:LABELLED_SETS]] = True
+    if not named.all():
+        ax.set_title(
+            f"Curated gene sets: opposite signs = reversal ({LABELLED_SETS} of {len(sets)} named)"
+        )
     _stacked_labels(
         ax,
-        sets["disease_NES"].to_numpy(float),
-        sets["treatment_NES"].to_numpy(float),
+        np.where(named, x, np.nan),
+        np.where(named, y, np.nan),
         sets["gene_set"].astype(str).tolist(),
     )
     _save(fig, path)
@@ -598,7 +638,7 @@ def reversal_figures(result: ReversalResult, paths: Mapping[str, str | Path]) ->
     nes_pairs(result.sets, paths["nes_pairs"])
 
 
-def forest(ranking: pd.DataFrame, path: str | Path) -> None:
+def forest(ranking: pd.DataFrame, path: str | Path, full_reversal_slope: float = -0.5) -> None:
     """A multi-arm study's figures per arm and signature with their 95% CIs: the slope (−1 =
     full reversal) and the % improvement of disease-up and disease-down genes."""
     rows = ranking.iloc[::-1].reset_index(drop=True)
@@ -628,10 +668,17 @@ def forest(ranking: pd.DataFrame, path: str | Path) -> None:
         ax.axvline(0, color="grey", lw=0.6)
     left.axvline(-1, color="black", ls="--", lw=0.8)
     right.axvline(100, color="black", ls="--", lw=0.8)
+    # where "reverses" begins: the whole slope CI at or below this (the verdict rule)
+    left.axvline(full_reversal_slope, color="#55A868", ls=":", lw=1.2)
+    left.text(
+        full_reversal_slope, 1.0, " reverses ←", transform=left.get_xaxis_transform(),
+        color="#55A868", fontsize=7, ha="right", va="bottom",
+    )  # fmt: skip
     left.set_yticks(y, labels, fontsize=7)
     left.set_xlabel("slope of treatment on disease effect (−1 = full reversal)")
     right.set_xlabel("% improvement (100 = back to control)")
-    right.legend(fontsize=7, loc="best")
+    # below the panels, where it covers no interval
+    right.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     left.set_title("Slope (95% CI)", fontsize=9)
     right.set_title("% improvement (95% CI)", fontsize=9)
     _save(fig, path)

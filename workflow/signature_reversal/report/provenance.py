@@ -98,3 +98,19 @@ def mark_outdated(report: Path, reason: str) -> bool:
     temporary.write_text(page[:at] + banner + page[at:], encoding="utf-8")
     temporary.replace(report)
     return True
+
+
+def previous_reports(results: str | Path = "results") -> list[Path]:
+    """Every report an earlier run left: the combined one and each analysis's."""
+    folder = Path(results)
+    return [
+        p for p in [folder / "report.html", *sorted(folder.glob("*/report.html"))] if p.is_file()
+    ]
+
+
+def mark_reports_outdated_by(
+    reports: Iterable[Path], inputs: Iterable[str | Path], reason: str
+) -> list[Path]:
+    """Banner each report that an input is missing for or newer than; return those marked."""
+    inputs = list(inputs)
+    return [r for r in reports if is_outdated(r, inputs) and mark_outdated(r, reason)]

@@ -214,7 +214,7 @@ STRONG_OVERDISPERSION = 0.2  # dispersion of highly expressed genes (CV of 45% a
 
 def _caveat(factors: np.ndarray, roles: np.ndarray, asymptote: float) -> str | None:
     """Data like these left the calibrated figures biased or their intervals short in the
-    robustness study (README, Validation): say so beside the figures."""
+    robustness study (docs/validation.md): say so beside the figures."""
     by_group = {role: float(factors[roles == role][0]) for role in np.unique(roles)}
     ratio = max(by_group.values()) / min(by_group.values())
     if ratio >= UNEQUAL_GROUPS:
