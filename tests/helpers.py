@@ -54,6 +54,14 @@ def chromium_driver():
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "test-artifacts"  # screenshots of the browser tests (git-ignored)
 MOUSE_CURATED = REPO / "config" / "genesets" / "mouse" / "skin_curated.gmt"
 MOUSE_HALLMARK = REPO / "config" / "genesets" / "mouse" / "hallmark_v7.0.gmt"
 ORTHOLOGS = REPO / "config" / "orthologs" / "human_mouse_orthologs.tsv.gz"

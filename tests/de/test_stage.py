@@ -96,3 +96,40 @@ def test_a_group_with_larger_variability_is_flagged_and_can_be_fitted_apart(cura
         return int((result.tables["disease_vs_control"]["padj"] < 0.05).sum())
 
     assert calls(separate) > calls(joint)
+
+
+def test_a_multi_arm_arm_is_fitted_from_the_file_the_load_job_wrote(curated_sets, tmp_path):
+    """The DE job reads dataset.h5ad from disk, where the study's other groups (a list in
+    memory) come back as an array: the arm must fit the same from the file as in memory
+    (two other groups, as in GSE248978's two-day study, and a flagged group, whose log line
+    asks whether the study has other groups)."""
+    import anndata as ad
+
+    from signature_reversal.inputs import load
+    from signature_reversal.inputs.load import other_groups
+    from signature_reversal.settings import DatasetSpec
+
+    data = simulate_skin(curated_sets, n_genes=300, n_per_group=3, seed=9)
+    treated = ["nmn_1", "nmn_2", "nmn_3"]
+    samples, counts = [data.samples], [data.counts]
+    for arm in ("low", "high"):  # two more arms: the analysis's other groups
+        names = [f"{arm}_{i}" for i in (1, 2, 3)]
+        samples.append(pd.DataFrame({"sample": names, "condition": arm}))
+        counts.append(data.counts[treated].set_axis(names, axis=1))
+    data.samples, data.counts = pd.concat(samples, ignore_index=True), pd.concat(counts, axis=1)
+    # the treated group three times as variable: flagged
+    noisy = data.counts.columns.str.startswith("nmn")
+    noise = np.exp(np.random.default_rng(0).normal(0, 0.6, (len(data.counts), noisy.sum())))
+    data.counts.loc[:, noisy] = np.round(data.counts.loc[:, noisy] * noise).astype(int)
+    counts_path, sheet = write_dataset(data, tmp_path)
+    spec = DatasetSpec.from_config({"path": str(counts_path), "samples": str(sheet)})
+    conditions = {"control": "control", "disease": "eczema", "treatment": "nmn"}
+    adata = load.load_dataset(spec, conditions, min_replicates=2, others=["low", "high"])
+    adata.write_h5ad(tmp_path / "dataset.h5ad")
+    from_disk = ad.read_h5ad(tmp_path / "dataset.h5ad")
+    assert other_groups(from_disk) == other_groups(adata) == ("low", "high")
+    settings = DESettings.from_config({"fit": "per_contrast"})
+    in_memory, read_back = de.run(adata, settings), de.run(from_disk, settings)
+    assert in_memory.group_variability["flagged"].any()
+    for name, table in in_memory.tables.items():
+        pd.testing.assert_frame_equal(table, read_back.tables[name])

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from helpers import (
+    ARTIFACTS,
     CHROMIUM,
+    CHROMIUM_ARGS,
     HOSTILE_GENE,
     HOSTILE_SAMPLE,
     HOSTILE_SET,
@@ -93,16 +95,6 @@ def test_report_is_self_contained(evil_results):
     images = re.findall(r'<img src="([^"]{0,30})', html)
     assert len(images) >= 11 and all(src.startswith("data:image/webp;base64,") for src in images)
     assert html.count('id="plotly-js"') == 1  # inlined once, packed
-
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def test_report_in_headless_chromium(evil_results):
@@ -248,3 +240,40 @@ def test_every_verdict_kind_renders_in_chromium(evil_results, tmp_path):
         assert headline == sentence, kind
         assert widgets >= 11, kind  # 3 gene tables, 3 GSEA tables, 6 plots, set and gene tables
     assert len({sentence for _, sentence in pages.values()}) == len(VERDICT_KINDS)
+
+
+def test_variability_advice_only_when_not_taken():
+    table = pd.DataFrame(
+        {
+            "role": ["disease", "treatment", "other:x"],
+            "condition": ["vehicle_d7", "drug_d7", "x"],
+            "relative_variance": [2.3, 2.1, 1.0],
+            "flagged": [True, True, False],
+        }
+    )
+    joint = report.variability_note(table, "joint")
+    assert "compare with separate fits per contrast" in joint
+    separate = report.variability_note(table, "per_contrast")
+    assert "vehicle_d7 (2.3× the quietest group's)" in separate
+    assert "compare with" not in separate and "was therefore fitted on its own" in separate
+
+
+def test_pathway_verdicts_sorted_by_fdr_and_unreadable_intervals_said_so():
+    sets = pd.DataFrame(
+        {
+            "gene_set": ["A", "B", "C", "D"],
+            "verdict": ["partially reverses", "reverses", "not changed by disease", "aggravates"],
+            "fdr": [0.02, 0.001, 0.9, 0.04],
+            "p_reversal": [0.01, 0.0005, 0.8, 0.9],
+            "fraction_restored": [0.4, 0.9, 0.0, -5.9],
+            "fraction_restored_ci_low": [0.1, 0.7, -1, -20.4],
+            "fraction_restored_ci_high": [0.7, 1.1, 1, 0.89],
+            "percent_restored": [40.0, 90.0, 0.0, -590.0],
+            "shared_with": [None, None, None, "A"],
+        }
+    )
+    table = report.pathway_verdicts(sets)
+    assert table["gene set"].tolist() == ["B", "A", "D"]  # judged only, FDR first
+    wide = table.set_index("gene set").loc["D"]
+    assert pd.isna(wide["95% CI low"]) and "too wide" in wide["note"]
+    assert table.set_index("gene set").loc["A", "95% CI low"] == 0.1

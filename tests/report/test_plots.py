@@ -100,8 +100,109 @@ def test_nes_pair_names_never_overlap(tmp_path, monkeypatch):
 
     monkeypatch.setattr(plots, "_save", keep_boxes)
     plots.nes_pairs(sets, tmp_path / "nes.png")
-    assert len(boxes) == n
-    overlapping = [(i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])]
+    assert len(boxes) == min(n, plots.LABELLED_SETS)
+    k = len(boxes)
+    overlapping = [(i, j) for i in range(k) for j in range(i + 1, k) if boxes[i].overlaps(boxes[j])]
     assert overlapping == []
     top = max(b.y1 for b in boxes)
     assert top <= plots.plt.gcf().dpi * 5.5  # inside the figure
+
+
+FIFTY_SETS = pd.DataFrame(
+    {
+        "gene_set": [f"HALLMARK_SOMETHING_QUITE_LONG_NAMED_{i}" for i in range(50)],
+        "verdict": ["partially reverses"] * 49 + ["aggravates"],
+        "fraction_restored": np.r_[np.linspace(-0.8, 1.6, 49), -5.9],
+        "fraction_restored_ci_low": np.r_[np.linspace(-1.1, 1.2, 49), -20.4],
+        "fraction_restored_ci_high": np.r_[np.linspace(-0.5, 2.0, 49), 0.89],
+        "disease_NES": np.random.default_rng(5).normal(0, 1.6, 50),
+        "treatment_NES": np.random.default_rng(6).normal(0, 1.6, 50),
+    }
+)
+
+
+def _texts(fig) -> list:
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return renderer
+
+
+def test_fifty_sets_restoration_is_readable_and_one_extreme_bar_does_not_squash_it(
+    tmp_path, monkeypatch
+):
+    """50 judged sets (a Hallmark-sized curated collection) with one at −5.9: the axis stays
+    at −1.5…2.5, the extreme bar stops at the edge with its value printed, and every name is
+    at least 7 points high on its own line (no two names' boxes intersect)."""
+    seen = {}
+
+    def keep(fig, path, crop=False, **options):
+        renderer = _texts(fig)
+        ax = fig.axes[0]
+        seen["xlim"] = ax.get_xlim()
+        seen["labels"] = [t.get_window_extent(renderer) for t in ax.get_yticklabels()]
+        seen["sizes"] = {t.get_fontsize() for t in ax.get_yticklabels()}
+        seen["printed"] = [t.get_text().strip() for t in ax.texts]
+        fig.savefig(tmp_path / "restoration.png", dpi=100)
+        plots.plt.close(fig)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    plots.gene_set_restoration(FIFTY_SETS, tmp_path / "r.png")
+    assert seen["xlim"] == plots.RESTORATION_AXIS
+    assert "-5.9" in seen["printed"]
+    assert min(seen["sizes"]) >= 7 and len(seen["labels"]) == 50
+    boxes = seen["labels"]
+    assert not any(boxes[i].overlaps(boxes[i + 1]) for i in range(len(boxes) - 1))
+
+
+def test_fifty_sets_nes_pairs_name_the_extremes_without_overlap(tmp_path, monkeypatch):
+    boxes = []
+
+    def keep(fig, path, crop=False, **options):
+        renderer = _texts(fig)
+        boxes.extend(Text.get_window_extent(t, renderer) for t in fig.axes[0].texts)
+        fig.savefig(tmp_path / "nes50.png", dpi=100)
+        plots.plt.close(fig)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    plots.nes_pairs(FIFTY_SETS, tmp_path / "n.png")
+    assert len(boxes) == plots.LABELLED_SETS
+    overlapping = [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+    assert overlapping == []
+
+
+def test_forest_legend_covers_no_interval(tmp_path, monkeypatch):
+    ranking = pd.DataFrame(
+        {
+            "signature": ["own"] * 4,
+            "arm": ["a", "b", "c", "d"],
+            "slope": [-0.9, -0.6, -0.3, 0.0],
+            "slope_ci_low": [-1.0, -0.7, -0.4, -0.1],
+            "slope_ci_high": [-0.8, -0.5, -0.2, 0.1],
+            **{
+                f"percent_improvement_{d}{end}": [90 + s, 60 + s, 30 + s, 0 + s]
+                for d in ("up", "down")
+                for end, s in (("", 0), ("_ci_low", -10), ("_ci_high", 10))
+            },
+        }
+    )
+    seen = {}
+
+    def keep(fig, path, crop=False, **options):
+        renderer = _texts(fig)
+        left, right = fig.axes
+        legend = right.get_legend().get_window_extent(renderer)
+        seen["below"] = legend.y1 <= right.get_window_extent(renderer).y0
+        seen["threshold"] = [
+            line.get_xdata()[0] for line in left.get_lines() if line.get_linestyle() == ":"
+        ]
+        plots.plt.close(fig)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    plots.forest(ranking, tmp_path / "f.png", full_reversal_slope=-0.5)
+    assert seen["below"]  # the legend sits under the panels, over no interval
+    assert seen["threshold"] == [-0.5]  # where "reverses" begins is drawn

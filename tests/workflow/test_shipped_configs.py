@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from helpers import REPO, run_snakemake
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, chromium_driver, run_snakemake
 from scipy import stats
 
 pytestmark = pytest.mark.workflow
@@ -162,3 +162,88 @@ def test_shipped_config_runs_and_gives_its_known_answers(name, shipped_runs):
     workdir = shipped_runs(name)
     assert (workdir / "results" / "report.html").stat().st_size > 0
     ANSWERS[name](workdir)
+
+
+def test_multi_arm_report_answers_on_the_first_screen(shipped_runs):
+    """Does each arm reverse, and is one better? At 1400×1000, the arms' verdicts and %
+    improvement and the head-to-head sentences with their p-values are all on the first screen,
+    with the units stated; the ranking (an order, not a test) comes after them."""
+    workdir = shipped_runs("multi_arm.yaml")
+    playwright = chromium_driver()
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((workdir / "results" / "report.html").as_uri())
+        page.screenshot(path=str(ARTIFACTS / "multi_arm_first_screen.png"))
+        section = page.locator("h2[id$='-head-to-head']").first
+        table = section.locator("xpath=following::table[1]")
+        sentences = section.locator("xpath=following::ul[1]")
+        boxes = {
+            "verdicts": table.bounding_box(),
+            "sentences": sentences.bounding_box(),
+        }
+        text = sentences.inner_text()
+        units = section.locator("xpath=following::p[contains(., 'Units:')][1]").bounding_box()
+        table_text = table.inner_text()
+        browser.close()
+    assert errors == []
+    for name, box in boxes.items():
+        assert box["y"] + box["height"] <= 1000, f"{name} below the first screen: {box}"
+    assert units["y"] < 1000
+    assert "% improvement" in table_text and "reverses" in table_text
+    assert "rank" not in table_text.split("\n")[0]  # the first screen ranks nothing
+    assert "p = " in text and "points" in text
+
+
+def test_a_fifty_set_collection_reads_as_a_table_most_significant_first(tmp_path):
+    """The curated collection set to all 50 Hallmark sets, on the simulated multi-arm data
+    whose disease changes many of them: the pathway verdicts are a table sorted by FDR, and no
+    interval is printed as a number when it is too wide to read."""
+    config = {
+        "datasets": {
+            "hallmark50": {
+                "path": "data/example_multi/counts.tsv.gz",
+                "samples": "data/example_multi/samples.tsv",
+            }
+        },
+        "conditions": {"control": "control", "disease": "eczema", "treatment": "dex"},
+        "gene_sets": {"curated": {"path": "config/genesets/human/hallmark_v7.0.gmt",
+                                  "species": "human"}},
+        **CI_SIZES,
+    }  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    sets = pd.read_csv(
+        tmp_path / "results" / "hallmark50" / "reversal" / "gene_set_reversal.tsv", sep="\t"
+    )
+    judged = sets[sets["verdict"] != "not changed by disease"]
+    assert len(sets) == 50 and len(judged) >= 10
+    playwright = chromium_driver()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto((tmp_path / "results" / "report.html").as_uri())
+        holder = page.locator("div.data-table[data-source$='-pathways']")
+        holder.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "document.querySelector(\"div.data-table[data-source$='-pathways'] table tr td\")",
+            timeout=30_000,
+        )
+        header = holder.locator("tr").first.inner_text()
+        fdr_column = header.split("\t").index("FDR ▲")
+        fdrs = [
+            float(row.locator("td").nth(fdr_column).inner_text())
+            for row in holder.locator("tr").all()[1:]
+        ]
+        page.screenshot(path=str(ARTIFACTS / "hallmark50_pathways.png"))
+        page.locator(
+            "img[alt*='restoration'], img[alt*='Restoration']"
+        ).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "hallmark50_restoration.png"))
+        browser.close()
+    assert fdrs == sorted(fdrs) and len(fdrs) == min(25, len(judged))

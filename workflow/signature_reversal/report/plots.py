@@ -384,8 +384,7 @@ LABEL_POINTS = 6  # font size of point labels
 
 def _stacked_labels(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
     """Name each point without overlap, deterministically: names point toward the middle
-    (where there is room); on each side they are stacked bottom-up at least one text line
-    apart, each as close to its point's height as the stack allows, joined to it by a thin
+    (where there is room); they are stacked bottom-up at least one text line apart, each as close to its point's height as the stack allows, joined to it by a thin
     line. The y range grows to hold the stack, so a line is sized for the final range."""
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.any():
@@ -394,10 +393,9 @@ def _stacked_labels(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: list[str]
     pixels_per_line = LABEL_POINTS * 1.4 * ax.figure.dpi / 72
     axes_pixels = ax.get_window_extent().height
     start_low, start_high = ax.get_ylim()
-    sides = [
-        [i for i in np.argsort(y, kind="mergesort") if finite[i] and (x[i] > 0) == right]
-        for right in (True, False)
-    ]
+    # one stack for both sides: a name pointing left from a right-hand point and one pointing
+    # right from a left-hand point can meet in the middle, so no two names share a line
+    sides = [[i for i in np.argsort(y, kind="mergesort") if finite[i]]]
     span = start_high - start_low
     for _ in range(50):
         line = span * pixels_per_line / axes_pixels
@@ -671,8 +669,8 @@ def forest(ranking: pd.DataFrame, path: str | Path, full_reversal_slope: float =
     # where "reverses" begins: the whole slope CI at or below this (the verdict rule)
     left.axvline(full_reversal_slope, color="#55A868", ls=":", lw=1.2)
     left.text(
-        full_reversal_slope, 1.0, " reverses ←", transform=left.get_xaxis_transform(),
-        color="#55A868", fontsize=7, ha="right", va="bottom",
+        full_reversal_slope, 0.995, "← reverses ", transform=left.get_xaxis_transform(),
+        color="#55A868", fontsize=7, ha="right", va="top",
     )  # fmt: skip
     left.set_yticks(y, labels, fontsize=7)
     left.set_xlabel("slope of treatment on disease effect (−1 = full reversal)")
