@@ -458,23 +458,22 @@ def pathway_verdicts(sets: pd.DataFrame) -> pd.DataFrame:
     judged = judged.sort_values(["fdr", "p_reversal"], na_position="last", kind="mergesort")
     low, high = judged["fraction_restored_ci_low"], judged["fraction_restored_ci_high"]
     unreadable = ~np.isfinite(low) | ~np.isfinite(high) | ((high - low) > WIDE_INTERVAL)
-    return pd.DataFrame(
-        {
-            "gene set": judged["gene_set"],
-            "verdict": judged["verdict"],
-            "FDR": judged["fdr"],
-            "fraction restored": judged["fraction_restored"],
-            "95% CI low": low.where(~unreadable),
-            "95% CI high": high.where(~unreadable),
-            "pathway score: % of the way back": judged["percent_restored"],
-            "note": np.where(
-                unreadable, "interval too wide to read: the disease shift is small or uncertain", ""
-            ),
-            "driven by genes shared with": judged["shared_with"].fillna("")
-            if "shared_with" in judged
-            else "",
-        }
-    ).reset_index(drop=True)
+    columns = {
+        "gene set": judged["gene_set"],
+        "verdict": judged["verdict"],
+        "FDR": judged["fdr"],
+        "fraction restored": judged["fraction_restored"],
+        "95% CI low": low.where(~unreadable),
+        "95% CI high": high.where(~unreadable),
+    }
+    if "percent_restored" in judged:  # the own signature's per-sample pathway scores
+        columns["pathway score: % of the way back"] = judged["percent_restored"]
+    columns["note"] = np.where(
+        unreadable, "interval too wide to read: the disease shift is small or uncertain", ""
+    )
+    if "shared_with" in judged:
+        columns["driven by genes shared with"] = judged["shared_with"].fillna("")
+    return pd.DataFrame(columns).reset_index(drop=True)
 
 
 def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> dict:
@@ -557,6 +556,7 @@ def _reference_context(
         ),
         "scatter": embed_png(files.reference_scatter(reference)),
         "sets": records,
+        "pathways_json": interactive.packed_table(pathway_verdicts(sets)) if len(judged) else "",
         "genes_json": interactive.packed_table(
             interactive.by_significance(genes[genes["reference_selected"]], "reference_padj")
         ),

@@ -384,8 +384,9 @@ LABEL_POINTS = 6  # font size of point labels
 
 def _stacked_labels(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
     """Name each point without overlap, deterministically: names point toward the middle
-    (where there is room); they are stacked bottom-up at least one text line apart, each as close to its point's height as the stack allows, joined to it by a thin
-    line. The y range grows to hold the stack, so a line is sized for the final range."""
+    (where there is room); they are stacked bottom-up at least one text line apart, each as
+    close to its point's height as the stack allows, joined to it by a thin line. The y range
+    grows to hold the stack, so a line is sized for the final range."""
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.any():
         return
