@@ -59,6 +59,11 @@ include: "workflow/rules/single_cell.smk"
 include: "workflow/rules/report.smk"
 
 
+# a failed run: reports whose inputs changed since are bannered OUTDATED (common.smk)
+onerror:
+    mark_outdated_reports()
+
+
 rule all:
     default_target: True
     input:

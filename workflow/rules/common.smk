@@ -68,9 +68,21 @@ def locate_configured_files():
 
 
 locate_configured_files()
+
+
 # every input checked now, before any job runs: a bad sheet or a missing file costs seconds
+def shown_path(path):
+    """A path as the user sees it: relative to the working directory when inside it (so the
+    same run in another directory writes the same report)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 CONFIG_NAME = (
-    ", ".join(map(str, workflow.config_settings.configfiles)) or "config/config.yaml"
+    ", ".join(shown_path(f) for f in workflow.config_settings.configfiles)
+    or "config/config.yaml"
 )
 
 
@@ -381,3 +393,25 @@ def reference_sources(wildcards):
 def report_arguments(analyses):
     """NAME=FOLDER per analysis for the report command."""
     return named(analyses, [AnalysisLayout.of(a).root for a in analyses])
+
+
+def mark_outdated_reports():
+    """After a failed run: a report whose inputs (data, sheets, config, intermediate results)
+    changed or are gone since it was written gets a banner saying it describes an earlier run,
+    so it cannot be read as the answer for the new inputs."""
+    from signature_reversal.report import provenance
+
+    raw = [path for _, path in provenance.configured_files(config)]
+    raw += [str(f) for f in workflow.config_settings.configfiles]
+    reports = {AnalysisLayout.of(a).report: report_inputs([a]) for a in ANALYSES}
+    # STUDY_OUTPUTS, SINGLE_CELL_OUTPUTS: defined with the report rules (report.smk)
+    reports[COMBINED_REPORT] = (
+        report_inputs(ANALYSES) + STUDY_OUTPUTS + SINGLE_CELL_OUTPUTS + list(reports)
+    )
+    for report, inputs in reports.items():
+        if provenance.is_outdated(
+            Path(report), inputs + raw
+        ) and provenance.mark_outdated(
+            Path(report), "see the Snakemake log; fix the problem and rerun"
+        ):
+            print(f"{report}: marked OUTDATED (the run that would replace it failed)")

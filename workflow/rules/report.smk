@@ -79,28 +79,3 @@ rule combined_report:
         single_cells=SINGLE_CELL_ARGUMENTS,
     shell:
         COMBINED_REPORT_COMMAND
-
-
-def mark_outdated_reports():
-    """After a failed run: a report whose inputs (data, sheets, config, intermediate results)
-    changed or are gone since it was written gets a banner saying it describes an earlier run,
-    so it cannot be read as the answer for the new inputs."""
-    from signature_reversal.report import provenance
-
-    raw = [path for _, path in provenance.configured_files(config)]
-    raw += [str(f) for f in workflow.config_settings.configfiles]
-    reports = {AnalysisLayout.of(a).report: report_inputs([a]) for a in ANALYSES}
-    reports[COMBINED_REPORT] = (
-        report_inputs(ANALYSES) + STUDY_OUTPUTS + SINGLE_CELL_OUTPUTS + list(reports)
-    )
-    for report, inputs in reports.items():
-        if provenance.is_outdated(
-            Path(report), inputs + raw
-        ) and provenance.mark_outdated(
-            Path(report), "see the Snakemake log; fix the problem and rerun"
-        ):
-            print(f"{report}: marked OUTDATED (the run that would replace it failed)")
-
-
-onerror:
-    mark_outdated_reports()

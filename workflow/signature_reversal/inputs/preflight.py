@@ -38,9 +38,13 @@ def check_config(config: Mapping, config_name: str) -> None:
             )
         if dataset.get("samples"):
             sheet = sample_sheet.read(dataset["samples"], f"{prefix}.samples", config_name)
-            if header is not None and dataset.get("orientation", "auto") != "samples_by_genes":
-                conditions = dataset.get("conditions", config["conditions"])
-                check_sheet_against_header(sheet, header, conditions, path)
+            own = "conditions" in dataset
+            conditions = dataset["conditions"] if own else config.get("conditions")
+            if conditions:
+                key = f"{prefix}.conditions" if own else "conditions"
+                check_labels_in_sheet(sheet, conditions, key, config_name)
+                if header is not None and dataset.get("orientation", "auto") != "samples_by_genes":
+                    check_sheet_against_header(sheet, header, conditions, path)
         elif not path.endswith(".h5ad"):
             raise InputError(
                 "a table needs a sample sheet",
@@ -66,15 +70,6 @@ def check_sheet_against_header(
     (``orientation: auto``): the load step decides that from its first column.
     """
     labels = set(study_of(conditions).labels)
-    found = set(sheet.column("condition"))
-    for label in sorted(labels - found):
-        close = difflib.get_close_matches(label, sorted(found), n=1)
-        raise InputError(
-            f"no sample has the condition {label!r}"
-            + (f" (the sheet has {close[0]!r})" if close else ""),
-            source=sheet.source,
-            fix=f"use the sheet's condition labels in 'conditions' ({', '.join(sorted(found))})",
-        )
     used = [
         sample
         for sample, condition in zip(sheet.samples, sheet.column("condition"), strict=True)
@@ -95,3 +90,36 @@ def check_sheet_against_header(
         fix="make the sheet's 'sample' names equal to the table's column headers (or remove "
         "those rows from the sheet)",
     )
+
+
+def condition_keys(conditions: Mapping, key: str) -> list[tuple[str, str]]:
+    """(config key, label) of every condition label: conditions.control, …treatment[1],
+    …pairs.day7.disease."""
+    found = []
+    for role, value in conditions.items():
+        if role in ("ordered", "placebo"):
+            continue
+        if role == "pairs":
+            for pair, labels in value.items():
+                found += [(f"{key}.pairs.{pair}.{r}", str(v)) for r, v in labels.items()]
+        elif isinstance(value, list):
+            found += [(f"{key}.{role}[{i}]", str(v)) for i, v in enumerate(value)]
+        else:
+            found.append((f"{key}.{role}", str(value)))
+    return found
+
+
+def check_labels_in_sheet(
+    sheet: sample_sheet.Sheet, conditions: Mapping, key: str, config_name: str
+) -> None:
+    """Every configured condition label is a condition of the sheet: a typo costs seconds."""
+    found = sorted(set(sheet.column("condition")))
+    for where, label in condition_keys(conditions, key):
+        if label not in found:
+            close = difflib.get_close_matches(label, found, n=1)
+            raise InputError(
+                f"{where} is {label!r} in the config, but no sample of {sheet.source} has "
+                "that condition" + (f" (the sheet has {close[0]!r})" if close else ""),
+                source=config_name,
+                fix=f"use one of the sheet's conditions: {', '.join(found)}",
+            )
