@@ -418,6 +418,7 @@ def make_config(workdir: Path, datasets: dict, **overrides) -> dict:
     config["datasets"] = datasets
     config["enrichment"]["permutations"] = 200
     config["reversal"]["permutations"] = 200
+    config["reversal"]["calibration_worlds"] = 10
     config["reference_signatures"] = {}  # tests that need one add it
     config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))

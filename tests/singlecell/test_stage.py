@@ -65,3 +65,31 @@ def test_the_files_own_umap_is_kept_for_the_subsampled_cells(cells_file, tmp_pat
     rows = adata.obs_names.get_indexer(result.cells.obs_names)
     assert np.array_equal(result.cells.obsm["X_umap"][:, 0], rows)
     assert result.cells.n_obs == 500
+
+
+def test_a_cell_type_found_in_one_mouse_only_is_not_judged(tmp_path):
+    """A rare type (15 cells in one control mouse) cannot be judged: it is named with the
+    reason before any analysis is planned, and the other types go on."""
+    from singlecell.conftest import planted_genes
+
+    from signature_reversal.inputs.anndata_input import cell_types_without_replicates
+    from signature_reversal.settings import SingleCellSettings
+    from signature_reversal.validation import single_cell
+
+    adata, _ = single_cell.simulate_cells(
+        planted_genes(), n_genes=300, cells_per_sample=250, seed=8
+    )
+    rare = adata.obs.index[
+        (adata.obs["sample"] == "control_1") & (adata.obs["cell_type"] == "fibroblast")
+    ][:15]
+    adata.obs["cell_type"] = adata.obs["cell_type"].astype(str)
+    adata.obs.loc[rare, "cell_type"] = "melanocyte"
+    adata.write_h5ad(tmp_path / "cells.h5ad")
+    settings = SingleCellSettings.from_config(
+        {"cell_type_column": "cell_type", "by_cell_type": True, "min_cells": 10}
+    )
+    skipped = cell_types_without_replicates(
+        tmp_path / "cells.h5ad", settings, ["control", "eczema", "nmn"], 2
+    )
+    assert set(skipped) == {"melanocyte"}
+    assert "control: 1" in skipped["melanocyte"]

@@ -25,6 +25,9 @@ CI_SIZES = {
     "enrichment": {"permutations": 200},
     "reversal": {"permutations": 200, "calibration_worlds": 10},
 }
+# the multi-arm study is judged against one reference in CI, MADAD (the one with p = 0 rows and
+# no standard errors): the same reference code, run for 4 arms instead of 12 arm-references
+CI_REFERENCES = {"multi_arm.yaml": ["human_AD_MADAD"]}
 
 
 def ci_config(name: str) -> dict:
@@ -32,6 +35,10 @@ def ci_config(name: str) -> dict:
     config = yaml.safe_load((REPO / "config" / name).read_text())
     for section, values in CI_SIZES.items():
         config.setdefault(section, {}).update(values)
+    if name in CI_REFERENCES:
+        config["reference_signatures"] = {
+            r: config["reference_signatures"][r] for r in CI_REFERENCES[name]
+        }
     return config
 
 
@@ -43,7 +50,8 @@ def shipped_runs(tmp_path_factory):
     def run(name: str) -> Path:
         if name not in runs:
             workdir = tmp_path_factory.mktemp(Path(name).stem)
-            (workdir / "config.yaml").write_text(yaml.safe_dump(ci_config(name)))
+            # sort_keys=False: the order of pairs and arms is the config's (a trend's direction)
+            (workdir / "config.yaml").write_text(yaml.safe_dump(ci_config(name), sort_keys=False))
             result = run_snakemake(workdir, "--cores", "2")
             assert result.returncode == 0, result.stderr[-4000:]
             runs[name] = workdir
@@ -116,7 +124,7 @@ def check_gse248978(workdir: Path) -> None:
     # de.fit: per_contrast is set: the report says so instead of advising it
     assert "compare with separate fits per contrast" not in page
     assert "Each contrast was therefore fitted on its own two groups" in page
-    assert "Each arm's differential expression is fitted on its own groups" in page
+    assert "differential expression is fitted on its own groups (de.fit: per_contrast)" in page
     study = workdir / "results" / "gse248978" / "head_to_head"
     ranking = pd.read_csv(study / "ranking.tsv", sep="\t")
     assert set(ranking["arm"]) == {"day7", "day14"}
@@ -167,12 +175,57 @@ def check_multi_arm(workdir: Path) -> None:
 
 def check_single_cell(workdir: Path) -> None:
     """The simulated single-cell study (data/example_single_cell): NMN reverses the
-    keratinocytes' disease genes and leaves the T cells' programme alone."""
-    types = pd.read_csv(
-        workdir / "results" / "example_single_cell" / "single_cell" / "cell_types.tsv", sep="\t"
-    ).set_index("cell_type")
-    assert types.loc["keratinocyte", "verdict"] in ("reverses", "partially reverses")
+    keratinocytes' disease genes and leaves the T cells' programme alone; T cells expand with
+    eczema and contract with NMN; fibroblasts have too few disease genes to judge."""
+    import anndata as ad
+
+    folder = workdir / "results" / "example_single_cell" / "single_cell"
+    types = pd.read_csv(folder / "cell_types.tsv", sep="\t").set_index("cell_type")
+    assert types.loc["keratinocyte", "verdict"] == "reverses"
+    assert types.loc["keratinocyte", "slope_ci_high"] < -0.5  # planted −0.8
+    # T cells keep their programme (their pseudobulk is the noisiest: docs/single_cell.md)
     assert types.loc["T cell", "verdict"] not in ("reverses", "partially reverses")
+    assert types.loc["T cell", "slope_ci_high"] > -0.1
+    assert types.loc["fibroblast", "not_judged"] == "too few genes"
+    composition = pd.read_csv(folder / "composition.tsv", sep="\t").set_index(
+        ["comparison", "cell_type"]
+    )
+    assert composition.loc[("disease vs control", "T cell"), "ratio"] > 1.5
+    assert composition.loc[("disease vs control", "T cell"), "fdr"] < 0.05
+    assert composition.loc[("treatment vs disease", "T cell"), "ratio"] < 0.7
+    cells = ad.read_h5ad(folder / "cells.h5ad", backed="r")
+    assert cells.n_obs > 2000 and "X_umap" in cells.obsm and "disease_score" in cells.obs
+    # the pseudobulk sums only the cells that passed the same cell QC
+    logs = workdir / "logs"
+    assert any(
+        "cells removed before summing" in log.read_text()
+        for log in logs.glob("example_single_cell.*/load_data.log")
+    )
+    page = (workdir / "results" / "report.html").read_text()
+    assert "example_single_cell: the cells</h2>" in page and "Composition" in page
+    assert page.count("data:image/webp") >= 4
+    _single_cell_figures_render(workdir / "results" / "report.html")
+
+
+def _single_cell_figures_render(report: Path) -> None:
+    """In Chromium, every figure of the single-cell section decodes and has a size."""
+    playwright = chromium_driver()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.as_uri())
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll("h2[id$='-single-cell'] ~ img")]
+                .map((i) => [i.alt, i.complete, i.naturalWidth])"""
+        )
+        browser.close()
+    assert not errors, errors
+    alts = [alt for alt, _, _ in sizes]
+    for wanted in ("UMAP", "score distributions", "proportions", "forest"):
+        assert any(wanted in alt for alt in alts), (wanted, alts)
+    assert all(done and width > 100 for _, done, width in sizes), sizes
 
 
 ANSWERS = {
@@ -222,54 +275,3 @@ def test_multi_arm_report_answers_on_the_first_screen(shipped_runs):
     assert "% improvement" in table_text and "reverses" in table_text
     assert "rank" not in table_text.split("\n")[0]  # the first screen ranks nothing
     assert "p = " in text and "points" in text
-
-
-def test_a_fifty_set_collection_reads_as_a_table_most_significant_first(tmp_path):
-    """The curated collection set to all 50 Hallmark sets, on the simulated multi-arm data
-    whose disease changes many of them: the pathway verdicts are a table sorted by FDR, and no
-    interval is printed as a number when it is too wide to read."""
-    config = {
-        "datasets": {
-            "hallmark50": {
-                "path": "data/example_multi/counts.tsv.gz",
-                "samples": "data/example_multi/samples.tsv",
-            }
-        },
-        "conditions": {"control": "control", "disease": "eczema", "treatment": "dex"},
-        "gene_sets": {"curated": {"path": "config/genesets/human/hallmark_v7.0.gmt",
-                                  "species": "human"}},
-        **CI_SIZES,
-    }  # fmt: skip
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    result = run_snakemake(tmp_path, "--cores", "2")
-    assert result.returncode == 0, result.stderr[-3000:]
-    sets = pd.read_csv(
-        tmp_path / "results" / "hallmark50" / "reversal" / "gene_set_reversal.tsv", sep="\t"
-    )
-    judged = sets[sets["verdict"] != "not changed by disease"]
-    assert len(sets) == 50 and len(judged) >= 5
-    playwright = chromium_driver()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto((tmp_path / "results" / "report.html").as_uri())
-        holder = page.locator("div.data-table[data-source$='-pathways']")
-        holder.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "document.querySelector(\"div.data-table[data-source$='-pathways'] table tr td\")",
-            timeout=30_000,
-        )
-        header = holder.locator("tr").first.inner_text()
-        fdr_column = header.split("\t").index("FDR ▲")
-        fdrs = [
-            float(row.locator("td").nth(fdr_column).inner_text())
-            for row in holder.locator("tr").all()[1:]
-        ]
-        page.screenshot(path=str(ARTIFACTS / "hallmark50_pathways.png"))
-        page.locator(
-            "img[alt*='restoration'], img[alt*='Restoration']"
-        ).first.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "hallmark50_restoration.png"))
-        browser.close()
-    assert fdrs == sorted(fdrs) and len(fdrs) == min(25, len(judged))

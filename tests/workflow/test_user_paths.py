@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from helpers import REPO, run_snakemake
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, chromium_driver, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -73,6 +73,39 @@ def test_readme_fragments_build_on_the_minimal_config(index, tmp_path):
     workdir = write_config(tmp_path, config)
     result = run_snakemake(workdir, "-n", "--cores", "1")
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_hallmark_collection_reads_as_a_table_most_significant_first(minimal_run):
+    """The default curated collection is all 50 Hallmark sets: the pathway verdicts are a
+    table sorted by FDR in the browser, and no interval is printed as a number when it is too
+    wide to read."""
+    (analysis,) = FULL[0]["datasets"]
+    sets = pd.read_csv(
+        minimal_run / "results" / analysis / "reversal" / "gene_set_reversal.tsv", sep="\t"
+    )
+    judged = sets[sets["verdict"] != "not changed by disease"]
+    assert len(sets) >= 40 and len(judged) >= 3
+    playwright = chromium_driver()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto((minimal_run / "results" / "report.html").as_uri())
+        holder = page.locator("div.data-table[data-source$='-pathways']").first
+        holder.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "document.querySelector(\"div.data-table[data-source$='-pathways'] table tr td\")",
+            timeout=30_000,
+        )
+        header = [th.inner_text() for th in holder.locator("th").all()]
+        column = header.index("FDR ▲")
+        fdrs = [
+            float(row.locator("td").nth(column).inner_text())
+            for row in holder.locator("tr").all()[1:]
+        ]
+        page.screenshot(path=str(ARTIFACTS / "hallmark_pathways.png"))
+        browser.close()
+    assert fdrs == sorted(fdrs) and len(fdrs) == min(25, len(judged))
 
 
 def test_readme_questions_snippet_reaches_the_report(minimal_run, tmp_path):
