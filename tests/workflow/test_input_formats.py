@@ -1,9 +1,11 @@
-"""Every supported input shape runs end to end through Snakemake and gives the planted answer.
+"""Every supported bulk input shape runs end to end through Snakemake and gives the planted
+answer.
 
 One Snakemake run analyses the same simulated experiment delivered as a CSV (samples × genes),
-featureCounts output, tximport-style estimated counts with versioned Ensembl IDs, a bulk h5ad,
-normalized log-CPM (limma-style engine) and a single-cell h5ad with two cell types (one with a
-planted reversal, one with a null treatment), side by side in one report.
+featureCounts output, tximport-style estimated counts with versioned Ensembl IDs, a bulk h5ad
+and normalized log-CPM (limma-style engine), side by side in one report. Single-cell h5ad runs
+end to end as the shipped config/single_cell.yaml (test_shipped_configs.py); its pseudobulk and
+min_cells rule are unit-tested in tests/inputs/test_anndata_input.py.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from helpers import (
     as_csv_samples_by_genes,
     as_featurecounts,
     as_normalized,
-    as_single_cell,
     as_tximport_ensembl,
     make_config,
     run_snakemake,
@@ -33,8 +34,6 @@ EXPECTED = {
     "tximport": "reverses",
     "h5ad": "reverses",
     "normalized": "reverses",
-    "singlecell.keratinocyte": "reverses",
-    "singlecell.T_cell": "no evidence",
 }
 
 
@@ -42,7 +41,6 @@ EXPECTED = {
 def formats_run(tmp_path_factory, curated_sets):
     root = tmp_path_factory.mktemp("formats")
     reverse = simulate_skin(curated_sets, "reverse", n_genes=800, n_per_group=4, seed=42)
-    null = simulate_skin(curated_sets, "none", n_genes=800, n_per_group=4, seed=43)
     datasets = {}
     for name, writer in (
         ("csv", as_csv_samples_by_genes),
@@ -54,13 +52,6 @@ def formats_run(tmp_path_factory, curated_sets):
         folder = root / name
         folder.mkdir()
         datasets[name] = {"species": "mouse", **writer(reverse, folder)}
-    (root / "sc").mkdir()
-    datasets["singlecell"] = {
-        "species": "mouse",
-        **as_single_cell(
-            {"keratinocyte": reverse, "T cell": null}, root / "sc", starved="control_4"
-        ),
-    }
     make_config(
         root,
         datasets,
@@ -119,16 +110,6 @@ def test_ensembl_ids_are_stripped_and_symbolised(formats_run):
     assert gsea.loc["SKIN_JAK_STAT_AD_SIGNALING", "fdr"] < 0.05
     edge = gsea.loc["SKIN_JAK_STAT_AD_SIGNALING", "leading_edge"]
     assert "Stat" in edge and "ENSMUSG" not in edge  # leading edges shown as symbols
-
-
-def test_single_cell_pseudobulk_and_min_cells(formats_run):
-    log = (formats_run / "logs" / "singlecell.keratinocyte" / "load_data.log").read_text()
-    assert "using raw counts from layer 'counts'" in log
-    assert "dropping 1 sample(s) with fewer than 5 cells" in log and "control_4 (3)" in log
-    metrics = pd.read_csv(
-        formats_run / "results" / "singlecell.keratinocyte" / "qc" / "sample_metrics.tsv", sep="\t"
-    )
-    assert "control_4" not in set(metrics["sample"]) and len(metrics) == 11
 
 
 def test_featurecounts_and_normalized_logs(formats_run):

@@ -21,6 +21,7 @@ from signature_reversal.layout import (
     StudyLayout,
     COMBINED_REPORT_BENCHMARK,
     COMBINED_REPORT_LOG,
+    FIGURE_CACHE,
     QC_FIGURES,
     REVERSAL_FIGURES,
     REVERSAL_GSEA_CONTRASTS,

@@ -22,10 +22,12 @@ rule analysis_report:
         cli=CLI,
         config=json.dumps(config),
         config_files=CONFIG_NAME,
+        cache=FIGURE_CACHE,
         analyses=lambda wildcards: report_arguments([wildcards.analysis]),
     shell:
         "{params.cli} --log {log:q} report --config-json {params.config:q} "
-        "--config-files {params.config_files:q} --analysis {params.analyses} --out {output:q}"
+        "--config-files {params.config_files:q} --figure-cache {params.cache:q} "
+        "--analysis {params.analyses} --out {output:q}"
 
 
 # One analysis: the combined report is that analysis's report, so copy it instead of rendering
@@ -34,7 +36,7 @@ COMBINED_REPORT_COMMAND = (
     "cp {input.reports:q} {output:q} 2> {log:q}"
     if len(ANALYSES) == 1 and not STUDIES and not SINGLE_CELLS
     else "{params.cli} --log {log:q} report --config-json {params.config:q} "
-    "--config-files {params.config_files:q} --analysis {params.analyses} {params.studies} {params.single_cells} --out {output:q}"
+    "--config-files {params.config_files:q} --figure-cache {params.cache:q} --analysis {params.analyses} {params.studies} {params.single_cells} --out {output:q}"
 )
 STUDY_OUTPUTS = [path for s in STUDIES for path in StudyLayout.of(s).outputs]
 SINGLE_CELL_OUTPUTS = [
@@ -74,6 +76,7 @@ rule combined_report:
         cli=CLI,
         config=json.dumps(config),
         config_files=CONFIG_NAME,
+        cache=FIGURE_CACHE,
         analyses=report_arguments(ANALYSES),
         studies=STUDY_ARGUMENTS,
         single_cells=SINGLE_CELL_ARGUMENTS,

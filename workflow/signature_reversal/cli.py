@@ -361,6 +361,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         studies=studies,
         single_cells=cells,
         config_files=args.config_files,
+        figure_cache=Path(args.figure_cache) if args.figure_cache else None,
     )
 
 
@@ -556,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands["report"].add_argument(
         "--config-files", default="the config", help="the config file(s) the run was given"
+    )
+    commands["report"].add_argument(
+        "--figure-cache", help="folder shared by the run's reports: each figure encoded once"
     )
     commands["cell-types"].add_argument(
         "--summaries", nargs="+", metavar="NAME=PATH", help="cell type → its reversal summary"

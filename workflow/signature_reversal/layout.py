@@ -319,5 +319,7 @@ def benchmark_file(analysis: str, step: str) -> str:
 
 
 COMBINED_REPORT = f"{RESULTS}/report.html"
+# figures the reports have embedded, by checksum: the combined report reuses the analyses'
+FIGURE_CACHE = f"{RESULTS}/.report_figures"
 COMBINED_REPORT_LOG = f"{LOGS}/report.log"
 COMBINED_REPORT_BENCHMARK = f"{LOGS}/benchmarks/combined_report.tsv"

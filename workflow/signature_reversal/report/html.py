@@ -8,6 +8,7 @@ pandas' escaped ``to_html``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -103,11 +104,32 @@ def software_versions() -> dict[str, str]:
 EMBED_DPI = 100
 
 
+FIGURE_CACHE: Path | None = None  # set by render(): folder of figures already embedded
+
+
 def embed_png(path: str | Path) -> str:
     """A figure as a data URI for the page: reduced from its print resolution to about
     ``EMBED_DPI`` (averaging whole pixel blocks: fast, and sharp enough for a screen), to a
     256-colour palette, and stored as lossless WebP — a fifth of the print file's bytes with
-    the same look on screen."""
+    the same look on screen.
+
+    With a cache folder (the workflow's reports share one), a figure is encoded once: the
+    combined report reuses what each analysis's report encoded, keyed by the PNG's checksum."""
+    if FIGURE_CACHE is None:
+        return _encode_png(path)
+    key = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    cached = FIGURE_CACHE / f"{key}-{EMBED_DPI}.txt"
+    if cached.is_file():
+        return cached.read_text()
+    uri = _encode_png(path)
+    FIGURE_CACHE.mkdir(parents=True, exist_ok=True)
+    temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    temporary.write_text(uri)
+    temporary.replace(cached)  # atomic: two reports may encode the same figure at once
+    return uri
+
+
+def _encode_png(path: str | Path) -> str:
     with Image.open(path) as image:
         dpi = float(image.info.get("dpi", (EMBED_DPI, EMBED_DPI))[0])
         factor = max(1, round(dpi / EMBED_DPI))
@@ -744,10 +766,13 @@ def render(
     studies: dict[str, StudyLayout] | None = None,
     single_cells: dict[str, SingleCellLayout] | None = None,
     config_files: str = "the config",
+    figure_cache: Path | None = None,
 ) -> None:
     """Write ``out`` as a self-contained HTML page covering ``analyses`` (name → its files)
     and the head-to-head comparisons of multi-arm ``studies``; it names the config file(s)
     and every input file with its checksum."""
+    global FIGURE_CACHE
+    FIGURE_CACHE = figure_cache
     alpha = config["de"]["alpha"]
     settings = ReportSettings.from_config(config.get("report"))
     questions = settings.questions or {}
