@@ -75,3 +75,25 @@ def evil_results(tmp_path_factory, curated_sets):
     return run_stages(
         {"path": str(counts), "samples": str(samples)}, root / "results", STAGE_CONFIG, "evil<b>"
     )
+
+
+# The longest files first (each a Snakemake run of its own, measured in CI): with two xdist
+# workers, the many short unit tests then fill the other core while they run, instead of one
+# worker finishing alone on a long file at the end.
+LONGEST_FIRST = (
+    "test_shipped_multi_arm.py",
+    "test_input_formats.py",
+    "test_shipped_single_cell.py",
+    "test_pipeline.py",
+    "test_shipped_gse248978.py",
+    "test_shipped_example.py",
+    "test_deployment.py",
+    "test_user_paths.py",
+    "test_multi_arm.py",
+    "test_two_arm.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))

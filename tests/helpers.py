@@ -471,3 +471,38 @@ def slope_truth(analysis: calibration.Analysis) -> float:
 def all_changed(sets) -> pd.DataFrame:
     """A GSEA table in which disease changed every set (so every set is judged)."""
     return pd.DataFrame({"gene_set": list(sets), "NES": 1.0, "fdr": 0.0})
+
+
+# --- the shipped configs, as CI runs them ------------------------------------------------------
+
+SHIPPED_CONFIGS = sorted(p.name for p in (REPO / "config").glob("*.yaml"))
+CI_SIZES = {
+    "enrichment": {"permutations": 200},
+    "reversal": {"permutations": 200, "calibration_worlds": 10},
+}
+# the multi-arm study is judged against one reference in CI, MADAD (the one with p = 0 rows and
+# no standard errors): the same reference code, run for 4 arms instead of 12 arm-references
+CI_REFERENCES = {"multi_arm.yaml": ["human_AD_MADAD"]}
+
+
+def ci_config(name: str) -> dict:
+    """A shipped config as it is, with the CI's smaller Monte Carlo sizes: the same code path,
+    less of it."""
+    config = yaml.safe_load((REPO / "config" / name).read_text())
+    for section, values in CI_SIZES.items():
+        config.setdefault(section, {}).update(values)
+    if name in CI_REFERENCES:
+        config["reference_signatures"] = {
+            r: config["reference_signatures"][r] for r in CI_REFERENCES[name]
+        }
+    return config
+
+
+def run_shipped(name: str, workdir: Path) -> Path:
+    """Snakemake on a shipped config (CI sizes) in ``workdir``, as a user runs it."""
+    # sort_keys=False: the order of pairs and arms is the config's (a trend's direction)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(ci_config(name), sort_keys=False))
+    result = run_snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert (workdir / "results" / "report.html").stat().st_size > 0
+    return workdir
