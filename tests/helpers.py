@@ -419,6 +419,7 @@ def make_config(workdir: Path, datasets: dict, **overrides) -> dict:
     config["enrichment"]["permutations"] = 200
     config["reversal"]["permutations"] = 200
     config["reversal"]["calibration_worlds"] = 10
+    config["report"]["figure_dpi"] = 100  # a test reads the figures, it does not print them
     config["reference_signatures"] = {}  # tests that need one add it
     config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
@@ -479,6 +480,7 @@ SHIPPED_CONFIGS = sorted(p.name for p in (REPO / "config").glob("*.yaml"))
 CI_SIZES = {
     "enrichment": {"permutations": 200},
     "reversal": {"permutations": 200, "calibration_worlds": 10},
+    "report": {"figure_dpi": 100},  # the same figures, drawn at screen resolution
 }
 # the multi-arm study is judged against one reference in CI, MADAD (the one with p = 0 rows and
 # no standard errors): the same reference code, run for 4 arms instead of 12 arm-references

@@ -14,7 +14,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, chromium_driver, run_snakemake
+from helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CI_SIZES,
+    REPO,
+    chromium_driver,
+    run_snakemake,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -32,8 +40,9 @@ def write_config(workdir: Path, config: dict) -> Path:
 
 @pytest.fixture(scope="module")
 def minimal_run(tmp_path_factory):
-    """README's 'Your own data' snippet, as written, run to its report."""
-    workdir = write_config(tmp_path_factory.mktemp("minimal"), FULL[0])
+    """README's 'Your own data' snippet, as written (with the CI's Monte Carlo sizes), run to
+    its report."""
+    workdir = write_config(tmp_path_factory.mktemp("minimal"), {**FULL[0], **CI_SIZES})
     result = run_snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir
@@ -111,7 +120,8 @@ def test_the_hallmark_collection_reads_as_a_table_most_significant_first(minimal
 def test_readme_questions_snippet_reaches_the_report(minimal_run, tmp_path):
     """The 'Your questions' snippet: its questions head the pathway verdicts (report only)."""
     (fragment,) = [f for f in FRAGMENTS if "report" in f]
-    config = {**FULL[0], **fragment}
+    config = {**FULL[0], **CI_SIZES, **fragment}
+    config["report"] = {**CI_SIZES["report"], **fragment["report"]}
     write_config(minimal_run, config)
     result = run_snakemake(minimal_run, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -201,6 +211,7 @@ def test_init_on_a_geo_geneid_table_writes_a_config_that_runs(tmp_path):
     # as written, with the CI's smaller Monte Carlo size appended
     with (tmp_path / "my.yaml").open("a") as config_file:
         config_file.write("reversal: {calibration_worlds: 10, permutations: 200}\n")
+        config_file.write("report: {figure_dpi: 100}\n")
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2",
          "--configfile", "my.yaml"],

@@ -34,7 +34,10 @@ from signature_reversal.roles import CONTRAST_NAMES
 from signature_reversal.study import analysis_names, study_of
 from signature_reversal.study import slug as study_slug
 
-CLI = f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal"
+CLI = (
+    f"PYTHONPATH={PACKAGE_DIR} python -m signature_reversal "
+    f"--figure-dpi {config['report']['figure_dpi']}"
+)
 ENV = "../../envs/signature-reversal.yaml"
 # every output of an analysis as a pattern with the {analysis} wildcard
 FILES = AnalysisLayout.of("{analysis}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -500,6 +501,9 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signature-reversal", description=__doc__.splitlines()[0])
     parser.add_argument("--log", metavar="FILE", help="also write the log to FILE")
+    parser.add_argument(
+        "--figure-dpi", type=int, default=None, help="resolution of the PNG figures (300)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {}
     for name, (func, options) in COMMANDS.items():
@@ -593,6 +597,8 @@ def _configure_logging(log_file: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.log)
+    if args.figure_dpi:  # config report.figure_dpi; the figures module reads it when it draws
+        os.environ["SIGNATURE_REVERSAL_FIGURE_DPI"] = str(args.figure_dpi)
     try:
         args.func(args)
     except InputError as err:

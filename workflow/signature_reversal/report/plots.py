@@ -3,6 +3,7 @@ axis labelled."""
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,6 +50,12 @@ CLASS_COLOURS = {
 DPI = 300
 
 
+def figure_dpi() -> int:
+    """The PNG resolution: print quality (300 dpi) unless the config's report.figure_dpi (passed
+    to the command line) asks for less, e.g. for a quick look or a test run."""
+    return int(os.environ.get("SIGNATURE_REVERSAL_FIGURE_DPI", DPI))
+
+
 def _save(fig: plt.Figure, path: str | Path, crop: bool = False, tight: bool = True) -> None:
     """``crop`` (bbox "tight") keeps colour-bar labels inside the image; it draws the figure
     twice, so the many-panel grids, which need no crop, skip it. Figures laid out by their
@@ -56,7 +63,9 @@ def _save(fig: plt.Figure, path: str | Path, crop: bool = False, tight: bool = T
     ``_grid_margins``, as tight_layout measures every label of every panel."""
     if tight and fig.get_layout_engine() is None:
         fig.tight_layout()
-    fig.savefig(path, dpi=DPI, bbox_inches="tight" if crop else None, metadata={"Software": None})
+    fig.savefig(
+        path, dpi=figure_dpi(), bbox_inches="tight" if crop else None, metadata={"Software": None}
+    )
     plt.close(fig)
 
 
