@@ -33,8 +33,7 @@ class Sheet:
 
     @property
     def samples(self) -> list[str]:
-        at = self.columns.index("sample")
-        return [row[at] for row in self.rows]
+        return self.column("sample")
 
     def column(self, name: str) -> list[str]:
         at = self.columns.index(name)
