@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from signature_reversal.reversal.verdicts import VERDICTS
 from signature_reversal.settings import VerdictRule
 from signature_reversal.validation import families, robustness
 
@@ -30,6 +31,7 @@ SHOWN = {
     "datasets": "n",
     "reverses": "rev %",
     "partially reverses": "part %",
+    "no meaningful reversal": "negl %",
     "no evidence": "none %",
     "aggravates": "aggr %",
     "slope truth": "slope truth",
@@ -127,14 +129,15 @@ def markdown(table: pd.DataFrame) -> str:
     """The summary as README's table: verdict rates, then per figure the mean estimate (mean
     truth), its bias and the CI coverage, and how often the figures were marked."""
     head = (
-        "| family | treatment | n | datasets | reverses / partially / no evidence / aggravates % "
+        "| family | treatment | n | datasets | reverses / partially / negligible / no evidence / "
+        "aggravates % "
         "| slope: estimate (truth), bias, CI covers % | % impr. up: estimate (truth), bias, "
         "covers % | % impr. down: estimate (truth), bias, covers % | marked % |"
     )
     lines = [head, "|" + "---|" * 9]
     for _, row in table.iterrows():
         verdicts = " / ".join(
-            f"{row[v]:.0f}" for v in ("reverses", "partially reverses", "no evidence", "aggravates")
+            f"{row[v]:.0f}" for v in VERDICTS
         )
         cells = []
         for name, digits in (

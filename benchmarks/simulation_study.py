@@ -38,6 +38,7 @@ CURATED = Path(__file__).resolve().parents[1] / "config" / "genesets" / "mouse" 
 SHOWN = {
     "reverses": "reverses %",
     "partially reverses": "partially %",
+    "no meaningful reversal": "negligible %",
     "no evidence": "no evidence %",
     "aggravates": "aggravates %",
     "slope truth": "slope truth",

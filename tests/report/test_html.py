@@ -50,7 +50,13 @@ def test_answer_questions_picks_the_judged_sets():
         ({"verdict": "partially reverses"}, "nmn partially reverses the eczema signature."),
         (
             {"verdict": "no evidence"},
-            "No evidence that nmn reverses or aggravates the eczema signature.",
+            "No evidence either way: the 95% CI of the effect of nmn on the eczema signature "
+            "reaches from a negligible effect to a meaningful one.",
+        ),
+        (
+            {"verdict": "no meaningful reversal"},
+            "No meaningful reversal: any effect of nmn on the eczema signature is too small to "
+            "matter (its 95% CI lies within the negligible band).",
         ),
         (
             {"verdict": "aggravates"},
@@ -188,6 +194,7 @@ def test_every_figure_has_labelled_axes_and_a_caption(tmp_path, curated_sets, mo
 VERDICT_KINDS = {
     "reverses": {"verdict": "reverses"},
     "partially reverses": {"verdict": "partially reverses"},
+    "no meaningful reversal": {"verdict": "no meaningful reversal"},
     "no evidence": {"verdict": "no evidence"},
     "aggravates": {"verdict": "aggravates"},
     "too few genes": {"verdict": "no evidence", "not_judged": "too few genes"},
@@ -196,7 +203,7 @@ VERDICT_KINDS = {
 
 
 def test_every_verdict_kind_renders_in_chromium(evil_results, tmp_path):
-    """The report of each outcome — four verdicts and both reasons for making none — opens
+    """The report of each outcome — five verdicts and both reasons for making none — opens
     without a JavaScript error, states its own sentence, and draws every table and plot;
     screenshots of each verdict go to test-artifacts/verdict_<kind>.png."""
     playwright = chromium_driver()

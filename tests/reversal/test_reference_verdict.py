@@ -128,9 +128,11 @@ def test_the_reference_null_stops_early_only_when_every_p_value_is_clearly_large
 
     nothing = judged("no effect", 4, 20)
     assert nothing.null_draws_used < nothing.null.draws
-    assert min(nothing.p_reversal, nothing.p_aggravation) > 0.05
+    assert min(nothing.rotation_p_reversal, nothing.rotation_p_aggravation) > 0.05
     assert nothing.summary("nmn")["null"]["draws_used"] == nothing.null_draws_used
+    assert nothing.summary("nmn")["null"]["p_reversal"] == nothing.rotation_p_reversal
     assert judged("no effect", 4, 0).verdict == nothing.verdict
     strong = judged("70% reversal", 4, 20)
     assert strong.null_draws_used == strong.null.draws
-    assert strong.p_reversal == pytest.approx(1 / (strong.null.draws + 1))
+    assert strong.rotation_p_reversal == pytest.approx(1 / (strong.null.draws + 1))
+    assert strong.verdict == "reverses" and strong.p_reversal < 1e-6  # from the interval

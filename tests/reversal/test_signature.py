@@ -103,11 +103,12 @@ def test_the_null_stops_early_only_when_every_p_value_is_clearly_large(curated):
         permutations=200, min_disease_genes=10, calibration_worlds=10, sequential_exceedances=20
     )
     nothing = analysed(reversal_data(curated, "none", 402, n_per_group=4)).signature(rule)
-    assert nothing.null_draws_used < nothing.null.draws and nothing.p_reversal > 0.1
+    assert nothing.null_draws_used < nothing.null.draws and nothing.rotation_p_reversal > 0.1
     assert nothing.to_dict()["null"]["draws_used"] == nothing.null_draws_used
     strong = analysed(reversal_data(curated, "reverse", 300)).signature(rule)
     assert strong.null_draws_used == strong.null.draws
-    assert strong.p_reversal == pytest.approx(1 / (strong.null.draws + 1))
+    assert strong.rotation_p_reversal == pytest.approx(1 / (strong.null.draws + 1))
+    assert strong.to_dict()["null"]["p_reversal"] == strong.rotation_p_reversal
     everything = analysed(reversal_data(curated, "none", 402, n_per_group=4)).signature(
         VerdictRule.from_config(
             permutations=200, min_disease_genes=10, calibration_worlds=10, sequential_exceedances=0

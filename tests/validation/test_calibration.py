@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from signature_reversal.reversal.verdicts import VERDICTS
 from signature_reversal.settings import VerdictRule
 from signature_reversal.validation import calibration
 
@@ -59,9 +60,7 @@ def test_summary_table_has_rates_coverage_and_set_fdr(null_rows):
     table = calibration.summarise(null_rows)
     row = table.iloc[0]
     assert row["datasets"] == len(null_rows)
-    assert row["no evidence"] + row["partially reverses"] + row["reverses"] + row[
-        "aggravates"
-    ] == pytest.approx(100)
+    assert sum(row[verdict] for verdict in VERDICTS) == pytest.approx(100)
     assert 0 <= row["slope coverage"] <= 100 and 0 <= row["set FDR"] <= 100
 
 

@@ -76,8 +76,8 @@ def test_targets_report_what_was_planted():
     assert targets.loc[high, "met"]
     assert not targets.loc["slope, pooled: CI coverage in 90–99%", "met"]
     assert not targets.loc["no effect: mean slope within ±0.01", "met"]
-    assert targets.loc["no effect: mean percent_improvement_up within ±2", "met"]
-    false_calls = targets.loc["false reversal calls ≤ 5% (no effect, off-signature)"]
+    assert targets.loc["no effect: mean percent_improvement_up within ±1", "met"]
+    false_calls = targets.loc["false reversal calls ≤ 1% pooled, ≤ 5% in every row (no effect)"]
     assert not false_calls["met"] and "10.0% (5/50" in false_calls["result"]
     everywhere = robustness.check_targets(
         _planted_rows([True] * 50, ["no evidence"] * 50, "no effect")

@@ -38,10 +38,15 @@ def test_verdict_matches_the_planted_treatment(pipeline_run):
     scenario, results = pipeline_run
     summary = json.loads((results / "reversal" / "reversal_summary.json").read_text())
     verdict = summary["signature"]["verdict"]
-    expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
-    assert verdict == expected[scenario], summary["signature"]
+    # a treatment that does nothing may be shown negligible or left open, never claimed
+    expected = {
+        "reverse": {"reverses"},
+        "none": {"no meaningful reversal", "no evidence"},
+        "aggravate": {"aggravates"},
+    }
+    assert verdict in expected[scenario], summary["signature"]
     jak = summary["gene_sets"]["SKIN_JAK_STAT_AD_SIGNALING"]
-    assert jak == expected[scenario]
+    assert jak in expected[scenario]
 
 
 def test_disease_signature_is_found(pipeline_run):
@@ -74,8 +79,8 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     html = (results.parent / "report.html").read_text()
     assert html == (results / "report.html").read_text()  # one analysis: same page
     assert "SIMULATED" in html
-    expected = {"reverse": "reverses", "none": "no evidence", "aggravate": "aggravates"}
-    sentence = verdict_sentence("nmn", "eczema", {"verdict": expected[scenario]})
+    summary = json.loads((results / "reversal" / "reversal_summary.json").read_text())
+    sentence = verdict_sentence("nmn", "eczema", summary["signature"])
     assert f"<b>{sentence}</b>" in html
     assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):

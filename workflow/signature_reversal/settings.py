@@ -149,6 +149,8 @@ class VerdictRule:
     min_disease_genes: int
     full_reversal_slope: float
     full_reversal_fraction: float
+    negligible_slope: float  # |slope| below this is not worth a word
+    negligible_fraction: float  # |fraction restored| below this is not worth a word
     gene_set_disease_fdr: float
     null_method: str  # auto | rotation | relabelling
     permutations: int  # null draws

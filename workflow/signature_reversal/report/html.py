@@ -177,7 +177,15 @@ def verdict_sentence(treatment: str, disease: str, summary: dict) -> str:
             f"a call, so whether {treatment} reverses the {disease} signature cannot be decided."
         )
     if verdict == "no evidence":
-        return f"No evidence that {treatment} reverses or aggravates the {disease} signature."
+        return (
+            f"No evidence either way: the 95% CI of the effect of {treatment} on the {disease} "
+            "signature reaches from a negligible effect to a meaningful one."
+        )
+    if verdict == "no meaningful reversal":
+        return (
+            f"No meaningful reversal: any effect of {treatment} on the {disease} signature is "
+            "too small to matter (its 95% CI lies within the negligible band)."
+        )
     if verdict == "aggravates":
         return (
             f"{treatment} aggravates the {disease} signature: disease genes move further from "

@@ -46,6 +46,8 @@ class Headline:
     ci_low: float
     ci_high: float
     note: str | None = None  # why the interval should not be relied on, or None
+    se: float = math.nan  # standard error behind the interval (and its p-values)
+    df: float = math.inf  # degrees of freedom of the interval's t quantile
 
     def to_dict(self) -> dict:
         out = {
@@ -189,6 +191,8 @@ def slope_figure(
         estimate=scale * estimate,
         ci_low=low,
         ci_high=high,
+        se=abs(scale) * math.sqrt(variance),
+        df=df,
     )
 
 

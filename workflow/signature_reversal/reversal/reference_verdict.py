@@ -45,7 +45,7 @@ from .set_verdicts import (
     set_verdict,
 )
 from .shrinkage import NormalMixturePrior
-from .verdicts import decide, too_few_samples
+from .verdicts import decide, interval_pvalues, too_few_samples
 
 log = logging.getLogger("signature_reversal")
 
@@ -68,8 +68,10 @@ class ReferenceResult:
     figures: dict[str, Headline] = field(default_factory=dict)
     moved: dict = field(default_factory=dict)
     connectivity: dict = field(default_factory=dict)
-    p_reversal: float = math.nan
+    p_reversal: float = math.nan  # from the slope's interval model (gene lists: the null draws)
     p_aggravation: float = math.nan
+    rotation_p_reversal: float = math.nan  # the null draws' check of "no effect"
+    rotation_p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
     not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
     null_draws_used: int | None = None  # fewer than planned when every p-value was clearly large
@@ -92,7 +94,12 @@ class ReferenceResult:
             "connectivity": {k: number(v) for k, v in self.connectivity.items()},
             "p_reversal": number(self.p_reversal),
             "p_aggravation": number(self.p_aggravation),
-            "null": {**self.null.to_dict(), "draws_used": self.null_draws_used},
+            "null": {
+                **self.null.to_dict(),
+                "draws_used": self.null_draws_used,
+                "p_reversal": number(self.rotation_p_reversal),
+                "p_aggravation": number(self.rotation_p_aggravation),
+            },
             "mapping": self.counts,
             "notes": self.notes,
             "n_reference_genes": int(self.genes["reference_selected"].sum()),
@@ -269,16 +276,21 @@ def run_reference(
         "null_expected": null.connectivity_expected,
         "p": null.p_connectivity,
     }
-    result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
+    result.rotation_p_reversal = null.p_reversal
+    result.rotation_p_aggravation = null.p_aggravation
+    if spec.kind == "gene_list":  # no effect sizes: the null draws decide the direction
+        result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
+    else:
+        result.p_reversal, result.p_aggravation = interval_pvalues(
+            result.figures["slope"], "slope"
+        )
     if plan.smallest_p >= rule.alpha:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)
     elif spec.kind == "gene_list":
         result.verdict, result.reason = _direction_only(result, rule)
     else:
-        result.verdict, result.reason = decide(
-            result.figures["slope"], result.p_reversal, result.p_aggravation, rule, "slope"
-        )
+        result.verdict, result.reason = decide(result.figures["slope"], rule, "slope")
     usable, _ = restrict_to_genes(curated, genes["gene"], MIN_SET_GENES, 10**9)
     result.sets = _set_verdicts(genes, expression, design, usable, rule)
     log.info("%s: %s (%s)", spec.name, result.verdict, result.reason)
@@ -370,7 +382,7 @@ def _set_verdicts(
             ci_high=high,
         )
         if judged[i]:
-            verdict, reason = set_verdict(figure, p_rev[i], p_agg[i], fdr[i], rule)
+            verdict, reason = set_verdict(figure, fdr[i], rule)
         else:
             verdict = NOT_CHANGED
             reason = (

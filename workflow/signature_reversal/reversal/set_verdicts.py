@@ -101,19 +101,10 @@ def judged_fdr(p_rev: np.ndarray, p_agg: np.ndarray, judged: np.ndarray) -> np.n
     return fdr
 
 
-def set_verdict(
-    figure: Headline, p_rev: float, p_agg: float, fdr: float, rule: VerdictRule
-) -> tuple[str, str]:
-    """A judged set's verdict: its FDR counts on the side its one-sided p-values favour."""
-    reversal_side = p_rev <= p_agg
-    return decide(
-        figure,
-        fdr if reversal_side else 1.0,
-        fdr if not reversal_side else 1.0,
-        rule,
-        "fraction",
-        test="FDR",
-    )
+def set_verdict(figure: Headline, fdr: float, rule: VerdictRule) -> tuple[str, str]:
+    """A judged set's verdict: its interval, and its FDR across the sets judged for a claim
+    (the set's t-test and Fieller's interval share one variance model)."""
+    return decide(figure, rule, "fraction", fdr=fdr)
 
 
 def membership_matrix(genes: pd.Series, gene_sets: Mapping[str, list[str]]):
@@ -174,7 +165,7 @@ def gene_set_verdicts(
                 ci_high=high,
             )
         if judged[i]:
-            verdict, reason = set_verdict(figure, p_rev[i], p_agg[i], fdr[i], rule)
+            verdict, reason = set_verdict(figure, fdr[i], rule)
         else:
             verdict = NOT_CHANGED
             reason = (

@@ -6,9 +6,11 @@ nothing (the naive figure's mean on worlds drawn from the fitted model with no t
 effect: the placebo arm's analogue), and the
 estimate with its 95% CI — the fast estimator (``fast_figures``) calibrated on worlds drawn from
 the data's fitted model (``bootstrap``). Also the % of disease genes moved toward control and
-the CMap connectivity. The verdict's p-values come from null draws (``nulls``): the fast
-statistic is recomputed on every draw — disease-gene selection, shrinkage and correction
-included — so the p-value is exact whatever bias remains in the statistic.
+the CMap connectivity. The verdict rests on the calibrated slope's interval, and its p-values
+come from the same model (``verdicts``); null draws (``nulls``) recompute the fast statistic on
+every treatment-does-nothing draw — disease-gene selection, shrinkage and correction included —
+and give the connectivity's p-value and a distribution-free check of the slope's
+(``null.p_reversal`` in the summary).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ..settings import VerdictRule
 from . import bootstrap, linear_model, nulls
 from .estimates import CorrectedEffects, Headline, correlation, moved_toward_control
 from .fast_figures import FIGURES, STATISTICS, FastStatistic
-from .verdicts import decide, too_few_samples
+from .verdicts import decide, interval_pvalues, too_few_samples
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,10 @@ class SignatureResult:
     percent_improvement_down: Headline = field(default_factory=Headline.missing)
     percent_moved_toward_control: dict = field(default_factory=dict)
     connectivity: dict = field(default_factory=dict)
-    p_reversal: float = math.nan
+    p_reversal: float = math.nan  # from the slope's interval model (see verdicts)
     p_aggravation: float = math.nan
+    rotation_p_reversal: float = math.nan  # the null draws' check of "no effect"
+    rotation_p_aggravation: float = math.nan
     correlation_ratio: dict = field(default_factory=dict)
     calibration: dict = field(default_factory=dict)  # per figure: the line it was inverted on
     not_judged: str | None = None  # "too few genes" or "too few samples" when no call is possible
@@ -75,7 +79,12 @@ class SignatureResult:
             "connectivity": _plain(self.connectivity),
             "p_reversal": _number(self.p_reversal),
             "p_aggravation": _number(self.p_aggravation),
-            "null": {**self.null.to_dict(), "draws_used": self.null_draws_used},
+            "null": {
+                **self.null.to_dict(),
+                "draws_used": self.null_draws_used,
+                "p_reversal": _number(self.rotation_p_reversal),
+                "p_aggravation": _number(self.rotation_p_aggravation),
+            },
             "estimator": ESTIMATOR,
             "correlation_ratio": _plain(self.correlation_ratio),
             "calibration": {k: _plain(v) for k, v in self.calibration.items()},
@@ -191,6 +200,8 @@ def signature_verdict(
                 ci_low=low,
                 ci_high=high,
                 note=calibrated.trust,
+                se=calibrated.se,
+                df=calibrated.df,
             ),
         )
         result.calibration[name] = {
@@ -206,12 +217,12 @@ def signature_verdict(
         "null_expected": null.connectivity_expected,
         "p": null.p_connectivity,
     }
-    result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
+    result.rotation_p_reversal = null.p_reversal
+    result.rotation_p_aggravation = null.p_aggravation
+    result.p_reversal, result.p_aggravation = interval_pvalues(result.slope, "slope")
     if no_small_p:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)
         return result
-    result.verdict, result.reason = decide(
-        result.slope, result.p_reversal, result.p_aggravation, rule, "slope"
-    )
+    result.verdict, result.reason = decide(result.slope, rule, "slope")
     return result

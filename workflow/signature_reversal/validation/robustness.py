@@ -30,8 +30,8 @@ from . import calibration, families
 
 CALLS = ("reverses", "partially reverses")
 EXPECTED = {
-    "no effect": "no evidence",
-    "off-signature": "no evidence",
+    "no effect": "no meaningful reversal",
+    "off-signature": "no meaningful reversal",
     "30% reversal": "partially reverses",
     "70% reversal": "reverses",
     "aggravation": "aggravates",
@@ -205,7 +205,7 @@ def run_job(job: tuple, rule: VerdictRule, n_genes: int) -> dict:
 
 
 COVERAGE_RANGE = (90.0, 99.0)  # % of datasets whose 95% CI covers the truth
-NULL_BIAS = {"slope": 0.01, "percent_improvement_up": 2.0, "percent_improvement_down": 2.0}
+NULL_BIAS = {"slope": 0.01, "percent_improvement_up": 1.0, "percent_improvement_down": 1.0}
 NULL_TREATMENTS = ("no effect", "off-signature")
 LISTED = 12  # cells named in a target's result; the rest are counted
 DECIDING = 50  # datasets a row needs for its cells to be judged one by one
@@ -279,20 +279,26 @@ def _null_bias_targets(table: pd.DataFrame) -> list[tuple]:
 
 
 def _verdict_targets(rows: pd.DataFrame) -> list[tuple]:
+    """False calls on each side (pooled at most 1% reversal, 5% aggravation; every row at
+    most 5%, so that neither tail is favoured), and the power to call a 70% reversal."""
     out = []
     null = rows[rows["treatment"].isin(NULL_TREATMENTS)]
-    for what, verdicts in (("reversal", CALLS), ("'aggravates'", ("aggravates",))):
+    for what, verdicts, pooled_goal in (
+        ("reversal", CALLS, 1.0),
+        ("'aggravates'", ("aggravates",), 5.0),
+    ):
         if not len(null):
             break
         calls = null["verdict"].isin(verdicts)
         k, n = int(calls.sum()), len(calls)
-        worst = null.assign(call=calls).groupby(["family", "treatment", "n_per_group"])["call"]
+        by_row = null.assign(call=calls).groupby(["family", "treatment", "n_per_group"])["call"]
+        worst = 100 * by_row.mean().max()
         result = (
-            f"pooled {100 * k / n:.1f}% ({k}/{n}; {_interval_text(k, n)}); "
-            f"worst row {100 * worst.mean().max():.0f}%"
+            f"pooled {100 * k / n:.1f}% ({k}/{n}; {_interval_text(k, n)}); worst row {worst:.0f}%"
         )
-        out.append((f"false {what} calls ≤ 5% (no effect, off-signature)", result, k <= 0.05 * n))
-    for low, high, goal in ((3, 3, 80.0), (4, 99, 95.0)):
+        target = f"false {what} calls ≤ {pooled_goal:g}% pooled, ≤ 5% in every row (no effect)"
+        out.append((target, result, k <= pooled_goal / 100 * n and worst <= 5.0))
+    for low, high, goal in ((3, 3, 95.0), (4, 99, 95.0)):
         strong = rows[
             (rows["treatment"] == "70% reversal") & rows["n_per_group"].between(low, high)
         ]
