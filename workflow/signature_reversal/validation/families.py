@@ -65,6 +65,9 @@ class Family:
     # effect of this SD (the sheet gets a 'patient' column, the design ~patient + condition)
     patient_sd: float = 0.0
     plasmode: bool = False
+    # plasmode groups each mixing mice of different biological states (GSE248978's day × arm),
+    # as heterogeneous real cohorts do, instead of a random draw of the 16 mice
+    mixed_states: bool = False
 
 
 FAMILIES: dict[str, Family] = {
@@ -86,6 +89,7 @@ FAMILIES: dict[str, Family] = {
         Family("correlated modules", module_size=50, module_sd=0.35),
         Family("unequal reversal across genes", reversal_spread=1.0),
         Family("plasmode GSE248978", plasmode=True),
+        Family("plasmode GSE248978, mixed groups", plasmode=True, mixed_states=True),
     )
 }
 
@@ -183,7 +187,7 @@ def generate(
     e.g. an independent reference study. ``extra``: further treated arms of a multi-arm study
     (labels ``extra_labels``; their effects in ``treatment_lfc_<label>`` of the truth)."""
     if family.plasmode:
-        return plasmode(treatment, n_per_group, seed, n_genes, extra)
+        return plasmode(treatment, n_per_group, seed, n_genes, extra, family.mixed_states)
     rng = np.random.default_rng([seed, zlib.crc32(family.name.encode())])
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
@@ -277,12 +281,14 @@ def plasmode(
     seed: int,
     n_genes: int = 8000,
     extra: tuple[Treatment, ...] = (),
+    mixed_states: bool = False,
 ) -> SimulatedData:
     """Real counts, samples shuffled into three groups, effects planted by thinning.
 
     Genes are the ``n_genes`` most expressed of the real table (so thinning has counts to
     work on); disease effects follow the gamma family and are planted on a random 10% of them.
-    At most 16 samples exist: 3 and 4 per group only (n_per_group ≤ 5).
+    At most 16 samples exist: 3 and 4 per group only (n_per_group ≤ 5). ``mixed_states``: each
+    group takes its mice from as many different states (day × arm) as it has replicates.
     """
     real = _real_counts()
     n_groups = 3 + len(extra)
@@ -293,7 +299,11 @@ def plasmode(
         )
     rng = np.random.default_rng([seed, n_per_group, 7919])
     expressed = real.loc[real.mean(axis=1).sort_values(ascending=False).index[:n_genes]]
-    chosen = rng.choice(expressed.columns, 3 * n_per_group, replace=False)
+    chosen = (
+        _mixed_groups(expressed.columns, 3, n_per_group, rng)
+        if mixed_states
+        else rng.choice(expressed.columns, 3 * n_per_group, replace=False)
+    )
     family = FAMILIES["gamma effects"]
     disease = _effects(family, n_genes, rng)
     treated = _treatment_effects(disease, family, treatment, rng)
@@ -332,6 +342,25 @@ def plasmode(
         samples=sheet,
         truth=truth,
     )
+
+
+def _mixed_groups(
+    samples: pd.Index, n_groups: int, n_per_group: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Samples for ``n_groups`` groups in order, each group's mice from different states."""
+    states = pd.read_csv(PLASMODE_COUNTS / "samples_both_days.tsv", sep="\t")
+    pools = {
+        state: list(rng.permutation(group["sample"].to_numpy()))
+        for state, group in states[states["sample"].isin(samples)].groupby("condition")
+    }
+    if n_per_group > len(pools):
+        raise ValueError(f"mixed plasmode groups: only {len(pools)} states for {n_per_group} mice")
+    chosen = []
+    for _ in range(n_groups):
+        # the states with the most mice left, so that no state runs out before the last group
+        order = sorted(pools, key=lambda s: (-len(pools[s]), rng.random()))
+        chosen += [pools[state].pop() for state in order[:n_per_group]]
+    return np.array(chosen)
 
 
 def with_treatment(family: Family, **changes) -> Family:
