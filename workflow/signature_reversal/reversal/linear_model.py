@@ -10,7 +10,7 @@ replicates per group still gets a usable standard error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -310,7 +310,11 @@ class GroupVariances:
 
 
 def group_variances(
-    values: np.ndarray, design: Design, a: np.ndarray, b: np.ndarray
+    values: np.ndarray,
+    design: Design,
+    a: np.ndarray,
+    b: np.ndarray,
+    moderate: Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, float]] | None = None,
 ) -> GroupVariances:
     """Contrast variances with one residual variance per role group (rows of ``values``).
 
@@ -321,7 +325,38 @@ def group_variances(
     calls. Each sample's squared residual is scaled by 1/(1 − leverage) (HC2; exactly the
     group's unbiased variance for a role-means design), averaged within its group, and the
     contrasts' sandwich variances get Satterthwaite's degrees of freedom (Welch's test when
-    there are no covariates)."""
+    there are no covariates). ``moderate`` (a group's samples, its variances across rows and
+    their degrees of freedom → moderated variances and theirs) borrows strength across rows
+    before the contrasts are formed (``set_verdicts``: across the gene sets of a family)."""
+    variance, group_df, groups = group_residual_variances(values, design)
+    if moderate is not None:
+        for members in groups:
+            if len(members) > 1:
+                moderated, df = moderate(
+                    members, variance[:, members[0]], float(group_df[members[0]])
+                )
+                variance[:, members] = moderated[:, None]
+                group_df[members] = df
+    x = design.matrix
+    weights_a = x @ design.unscaled @ a  # per sample: its weight in the contrast
+    weights_b = x @ design.unscaled @ b
+    var_a = variance @ weights_a**2
+    var_b = variance @ weights_b**2
+    cov_ab = variance @ (weights_a * weights_b)
+    return GroupVariances(
+        var_a,
+        var_b,
+        cov_ab,
+        _satterthwaite(variance, weights_a, groups, group_df),
+        _satterthwaite(variance, weights_b, groups, group_df),
+    )
+
+
+def group_residual_variances(
+    values: np.ndarray, design: Design
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Per row and sample, the residual variance of the sample's role group (HC2), each
+    sample's degrees of freedom for it, and the groups' sample indices."""
     x = design.matrix
     leverage = np.einsum("ij,jk,ik->i", x, design.unscaled, x)
     residual = residuals(values, design)
@@ -341,18 +376,7 @@ def group_variances(
         else:  # one sample: its group's variance cannot be estimated, take the pooled one
             variance[:, members] = pooled
             group_df[members] = design.df_residual
-    weights_a = x @ design.unscaled @ a  # per sample: its weight in the contrast
-    weights_b = x @ design.unscaled @ b
-    var_a = variance @ weights_a**2
-    var_b = variance @ weights_b**2
-    cov_ab = variance @ (weights_a * weights_b)
-    return GroupVariances(
-        var_a,
-        var_b,
-        cov_ab,
-        _satterthwaite(variance, weights_a, groups, group_df),
-        _satterthwaite(variance, weights_b, groups, group_df),
-    )
+    return variance, group_df, groups
 
 
 def _satterthwaite(
