@@ -4,7 +4,7 @@ Every reader of a file kind (sample sheet, count table, GMT, reference table, ge
 ortholog and annotation tables) and the checks run while the workflow is built go through
 these functions, so a file that passes the checks is read the same way by the job:
 
-- gzip-aware, UTF-8 with an optional byte-order mark (Excel's "CSV UTF-8"), any line ending;
+- gzip- and xz-aware, UTF-8 with an optional byte-order mark (Excel's "CSV UTF-8"), any line ending;
 - a *comment* is a whole line starting with ``#`` (featureCounts' first line); a ``#`` inside a
   line is data (a sample may be called ``s#1``);
 - the delimiter is a comma for ``.csv`` files, otherwise whatever the header line uses (tab,
@@ -16,13 +16,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import lzma
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import CONFIG, InputError
 
-DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError)
 EMPTY_FIX = "provide a header line and one line per row (gene IDs first, one column per sample)"
 
 
@@ -50,18 +51,21 @@ def require_file(
 
 
 def open_text(path: Path) -> io.TextIOBase:
-    """A text handle, gzip-aware, that drops a UTF-8 byte-order mark."""
+    """A text handle, gzip- and xz-aware, that drops a UTF-8 byte-order mark."""
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    if path.suffix == ".xz":
+        return io.TextIOWrapper(lzma.open(path, "rb"), encoding="utf-8-sig", newline="")
     return path.open(encoding="utf-8-sig", newline="")
 
 
 def damaged(path: Path, what: str, err: Exception) -> InputError:
-    """The error for a gzip file that cannot be read to its end."""
+    """The error for a compressed file that cannot be read to its end."""
+    kind = "xz" if path.suffix == ".xz" else "gzip"
     return InputError(
-        f"the {what} is a damaged gzip file ({err})",
+        f"the {what} is a damaged {kind} file ({err})",
         source=str(path),
-        fix="download or compress it again (gzip -t checks a file)",
+        fix=f"download or compress it again ({kind} -t checks a file)",
     )
 
 

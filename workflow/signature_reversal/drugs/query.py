@@ -1,0 +1,341 @@
+"""The two Connectivity Map queries on the study's own data, with nulls from the data.
+
+1. **disease** — which library signatures reverse the disease signature: the disease-vs-control
+   ranking against every signature; negative scores are reversers.
+2. **treatment** — what the treatment acts like: the treatment-vs-disease ranking against every
+   signature; positive scores are look-alikes.
+3. **placement** — where the treatment stands among known drugs: its own top and bottom genes
+   (as many as a library signature has) scored in the disease ranking like any library
+   signature, and ranked among them.
+
+Rankings are moderated t statistics of the contrast on log2 normalized counts (limma's
+variance prior, fitted once on the data). The question is competitive — is this signature more
+connected to the ranking than signatures of its size at random? — so the null scores the whole
+library in the ranking with its genes permuted (CMap's, clue.io's and GSEA-prerank's null). A
+self-contained null (rotating the samples, as the reversal verdicts do) asks whether the
+treatment changes the signature's genes at all, and on the example called 530 of 6,100
+signatures: every signature that touches a changed gene. The placement, whose question is "more
+than a treatment that does nothing?", uses the rotations. Scores are clue.io's WTCS
+normalised within cell line (NCS: divided by the mean of the same-signed null scores of that
+cell line's signatures; Subramanian et al., Cell 2017). A signature's p-value: its score
+standardised by the mean of its own same-signed null scores (as GSEA's NES), against every
+signature's standardised null scores pooled (which the standardisation makes exchangeable, as
+GSEA pools its NES null); Benjamini–Hochberg across the library. Compounds and mechanisms of
+action are tested as sets of signatures: their mean NCS on the data against the same mean on
+every draw (standardised by its null SD, then pooled the same way).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..progress import stage
+from ..reversal import linear_model, nulls
+from . import scores
+from .library import PreparedLibrary
+
+log = logging.getLogger(__name__)
+
+QUERIES = ("disease", "treatment")
+# the disease query rotates control and disease: the design with its roles renamed so that the
+# null machinery's "disease" and "treatment" are the study's control and disease
+DISEASE_QUERY_ROLES = {"control": "disease", "disease": "treatment", "treatment": "control"}
+
+
+@dataclass(frozen=True)
+class DrugSettings:
+    """Config ``drug_connectivity``."""
+
+    draws: int = 200
+    seed: int = 1
+    fdr: float = 0.05
+    top: int = 15
+
+
+@dataclass
+class QueryResult:
+    """One query's scores per signature, compound and mechanism."""
+
+    name: str
+    signatures: pd.DataFrame
+    compounds: pd.DataFrame
+    mechanisms: pd.DataFrame
+    null_positive: dict[str, float] = field(default_factory=dict)  # per cell line
+    null_negative: dict[str, float] = field(default_factory=dict)
+
+
+def moderated_statistic(
+    design: linear_model.Design, prior: linear_model.VariancePrior, contrast: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A contrast's moderated t from a fit's coefficients and residual sums of squares."""
+    scale = math.sqrt(design.variance_factor(contrast, contrast))
+
+    def statistic(coefficients: np.ndarray, rss: np.ndarray) -> np.ndarray:
+        sigma2, _ = prior.moderate(rss / design.df_residual, design.df_residual)
+        return coefficients @ contrast / (np.sqrt(sigma2) * scale)
+
+    return statistic
+
+
+def query_design(obs: pd.DataFrame, formula: str, query: str) -> linear_model.Design:
+    """The design whose treatment contrast is the query's (disease: disease − control)."""
+    if query == "disease":
+        obs = obs.assign(role=obs["role"].astype(str).map(lambda r: DISEASE_QUERY_ROLES.get(r, r)))
+    return linear_model.Design.from_formula(obs, formula)
+
+
+@dataclass
+class Rankings:
+    """The statistics a query ranked by, on the data and on each null draw, and (optionally)
+    a second contrast's on the same draws (the placement needs both)."""
+
+    observed: np.ndarray
+    null: np.ndarray  # draws × genes
+    other_observed: np.ndarray | None = None
+    other_null: np.ndarray | None = None
+
+
+def ranking_statistics(
+    expression: np.ndarray, design: linear_model.Design, other: np.ndarray | None = None
+) -> tuple[Callable, Callable | None, tuple[np.ndarray, np.ndarray]]:
+    """The treatment contrast's moderated t (and ``other``'s) as functions of a fit, and the
+    data's own fit; the variance prior is fitted once, on the data."""
+    fit = linear_model.least_squares(expression, design)
+    prior = linear_model.VariancePrior.fit(fit[1] / design.df_residual, design.df_residual)
+    statistic = moderated_statistic(design, prior, design.treatment)
+    second = moderated_statistic(design, prior, other) if other is not None else None
+    return statistic, second, fit
+
+
+def run_query(
+    name: str,
+    expression: np.ndarray,
+    design: linear_model.Design,
+    library: PreparedLibrary,
+    settings: DrugSettings,
+) -> tuple[QueryResult, np.ndarray]:
+    """Scores of every signature in the data's ranking, against random signatures of the same
+    sizes (the ranking's genes permuted, the same permutation for the whole library on each
+    draw: each signature keeps its size and its overlap with the others); and the ranking."""
+    statistic, _, fit = ranking_statistics(expression, design)
+    ranking = statistic(*fit)
+    tags = scores.Library(library.up, library.down, expression.shape[0])
+    observed = tags.connectivity(ranking)
+    rng = np.random.default_rng(settings.seed)
+    null = np.empty((settings.draws, len(observed)))
+    with stage(f"{name} query: {len(observed):,} signatures, {settings.draws} random draws"):
+        for i in range(settings.draws):
+            null[i] = tags.connectivity(ranking[rng.permutation(len(ranking))])
+    result = summarise(name, observed, null, library, settings)
+    ks = score_ks(tags, ranking)
+    result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
+    return result, ranking
+
+
+def treatment_null_rankings(
+    expression: np.ndarray, design: linear_model.Design, settings: DrugSettings
+) -> Rankings:
+    """The treatment and disease rankings on the data and on rotations in which the treatment
+    does nothing (``reversal.nulls``): both recomputed on each draw, for the placement."""
+    statistic, disease, fit = ranking_statistics(expression, design, design.disease)
+    rankings = Rankings(
+        statistic(*fit),
+        np.empty((settings.draws, expression.shape[0])),
+        disease(*fit),
+        np.empty((settings.draws, expression.shape[0])),
+    )
+    plan = nulls.plan(design, "rotation", settings.draws)
+    for i, draw in enumerate(nulls.fitted_draws(expression, design, plan, settings.seed)):
+        rankings.null[i] = statistic(*draw)
+        rankings.other_null[i] = disease(*draw)
+    return rankings
+
+
+def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
+    """Lamb 2006's connectivity, scaled by the library's largest positive and negative."""
+    raw = tags.connectivity(t, scores.KS)
+    top, bottom = np.nanmax(np.append(raw, 0)), np.nanmin(np.append(raw, 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(raw > 0, raw / top, np.where(raw < 0, -raw / bottom, 0.0))
+
+
+def summarise(
+    name: str,
+    observed: np.ndarray,
+    null: np.ndarray,
+    library: PreparedLibrary,
+    settings: DrugSettings,
+) -> QueryResult:
+    """NCS, p and FDR per signature; compounds and mechanisms as sets of signatures."""
+    annotation = library.annotation.reset_index(drop=True)
+    cell = annotation["cell_line"].replace("", "all").to_numpy()
+    ncs = np.full_like(observed, np.nan)
+    null_ncs = np.full_like(null, np.nan)
+    positive, negative = {}, {}
+    for line in pd.unique(cell):
+        members = cell == line
+        values = null[:, members]
+        positive[line] = _mean(values[values > 0])
+        negative[line] = _mean(-values[values < 0])
+        ncs[members] = _normalise(observed[members], positive[line], negative[line])
+        null_ncs[:, members] = _normalise(values, positive[line], negative[line])
+    # p-values: each signature standardised by its own null (as GSEA's NES by each set's), so
+    # that signatures of different sizes and genes share one pooled null
+    with np.errstate(invalid="ignore"):
+        own_positive = np.nanmean(np.where(null > 0, null, np.nan), axis=0)
+        own_negative = np.nanmean(np.where(null < 0, -null, np.nan), axis=0)
+    own = _normalise(observed, own_positive, own_negative)
+    own_null = _normalise(null, own_positive, own_negative)
+    p = pooled_pvalues(own, own_null.ravel())
+    table = annotation.assign(
+        up_genes=[len(s) for s in library.up],
+        down_genes=[len(s) for s in library.down],
+        wtcs=observed,
+        ncs=ncs,
+        p=p,
+        fdr=_bh(p),
+    )
+    compounds = grouped(table, null_ncs, "compound")
+    mechanisms = (
+        grouped(table, null_ncs, "moa") if (annotation["moa"] != "").any() else pd.DataFrame()
+    )
+    return QueryResult(name, table, compounds, mechanisms, positive, negative)
+
+
+def grouped(table: pd.DataFrame, null_ncs: np.ndarray, column: str) -> pd.DataFrame:
+    """Per group of signatures (compound, mechanism): mean NCS, its p-value and FDR."""
+    labels = table[column].to_numpy()
+    finite = np.isfinite(table["ncs"].to_numpy())
+    keys, codes = np.unique(labels[finite & (labels != "")], return_inverse=True)
+    rows = np.flatnonzero(finite & (labels != ""))
+    if not len(keys):
+        return pd.DataFrame()
+    membership = np.zeros((len(rows), len(keys)))
+    membership[np.arange(len(rows)), codes] = 1.0
+    counts = membership.sum(axis=0)
+    observed = table["ncs"].to_numpy()[rows] @ membership / counts
+    null = null_ncs[:, rows] @ membership / counts  # draws × groups
+    spread = null.std(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(spread > 0, observed / spread, 0.0)
+        null_z = np.where(spread > 0, null / spread, 0.0)
+    p = pooled_pvalues(z, null_z.ravel())
+    cells = table.iloc[rows].groupby(codes)["cell_line"].agg(lambda c: ", ".join(sorted(set(c))))
+    return pd.DataFrame(
+        {
+            column: keys,
+            "signatures": counts.astype(int),
+            "cell_lines": cells.to_numpy(),
+            "mean_ncs": observed,
+            "p": p,
+            "fdr": _bh(p),
+        }
+    ).sort_values("mean_ncs", kind="mergesort", ignore_index=True)
+
+
+def pooled_pvalues(values: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """Two-sided p of each value against a pooled null: (1 + #|null| ≥ |value|) / (1 + N)."""
+    magnitudes = np.sort(np.abs(null[np.isfinite(null)]))
+    above = len(magnitudes) - np.searchsorted(magnitudes, np.abs(values), side="left")
+    p = (1.0 + above) / (1.0 + len(magnitudes))
+    return np.where(np.isfinite(values), p, np.nan)
+
+
+def _normalise(values: np.ndarray, positive: float, negative: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(values > 0, values / positive, np.where(values < 0, values / negative, 0.0))
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else math.nan
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    fdr = np.full_like(p, np.nan)
+    finite = np.isfinite(p)
+    if finite.any():
+        fdr[finite] = stats.false_discovery_control(p[finite])
+    return fdr
+
+
+@dataclass
+class Placement:
+    """The treatment's own signature scored in the disease ranking, among the library's."""
+
+    wtcs: float
+    ncs: float
+    null_expected_ncs: float  # the same score when the treatment does nothing (shared samples)
+    excess_ncs: float  # ncs − null_expected_ncs: what is placed among the library's
+    p: float
+    rank: int  # among the library's signatures, most reversing first
+    of: int
+    compound_rank: int  # its NCS among the compounds' mean NCS
+    compounds: int
+    above: str  # the compound just more reversing
+    below: str  # the compound just less reversing
+    tags: int  # genes on each side
+
+    def to_dict(self) -> dict:
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in vars(self).items()
+        }
+
+
+def place_treatment(
+    disease: QueryResult, treatment: Rankings, library: PreparedLibrary
+) -> Placement:
+    """The treatment's top and bottom genes (as many as the library's median signature side)
+    scored in the disease ranking, normalised like the library's pooled null, and ranked.
+
+    The treatment and disease contrasts share the disease samples, so noise alone pushes the
+    score toward reversal; its mean on the treatment null's draws (both contrasts recomputed
+    on each draw) is reported beside it, the excess over it is what is ranked among the
+    library's (whose own null expectation is 0), and its p-value comes from those draws.
+    ``treatment``: the treatment query's rankings with the disease contrast as ``other``."""
+    sizes = [len(s) for s in library.up if len(s)]
+    k = int(np.median(sizes)) if sizes else 0
+    if k == 0:
+        return Placement(*(math.nan,) * 5, 0, 0, 0, 0, "", "", 0)
+
+    def score(t_disease: np.ndarray, t_treatment: np.ndarray) -> float:
+        order = np.argsort(-t_treatment, kind="stable")
+        own = scores.Library([order[:k]], [order[::-1][:k]], len(order))
+        return float(own.connectivity(t_disease)[0])
+
+    positive = _mean(np.array([v for v in disease.null_positive.values() if math.isfinite(v)]))
+    negative = _mean(np.array([v for v in disease.null_negative.values() if math.isfinite(v)]))
+    wtcs = score(treatment.other_observed, treatment.observed)
+    ncs = float(_normalise(np.array([wtcs]), positive, negative)[0])
+    null = np.array(
+        [score(d, t) for d, t in zip(treatment.other_null, treatment.null, strict=True)]
+    )
+    null_ncs = _normalise(null, positive, negative)
+    expected = float(np.mean(null_ncs))
+    excess = ncs - expected  # a library signature's own null expectation is 0
+    library_ncs = disease.signatures["ncs"].to_numpy()
+    compounds = disease.compounds.sort_values("mean_ncs", kind="mergesort")
+    means = compounds["mean_ncs"].to_numpy()
+    position = int(np.searchsorted(means, excess))
+    names = compounds["compound"].tolist()
+    return Placement(
+        wtcs=wtcs,
+        ncs=ncs,
+        null_expected_ncs=expected,
+        excess_ncs=excess,
+        p=float((1 + np.sum(null_ncs <= ncs)) / (1 + len(null_ncs))),
+        rank=int(np.sum(library_ncs[np.isfinite(library_ncs)] < excess)) + 1,
+        of=int(np.isfinite(library_ncs).sum()),
+        compound_rank=position + 1,
+        compounds=len(means),
+        above=names[position - 1] if position > 0 else "",
+        below=names[position] if position < len(names) else "",
+        tags=k,
+    )

@@ -1,0 +1,130 @@
+"""Connectivity scores of many up/down tag pairs in one ranking, as the Connectivity Map defines
+them, compiled so that a library of thousands of signatures is scored on every null draw.
+
+- **KS connectivity** (Lamb et al., Science 2006, supplementary methods): for a tag set of t
+  genes at 1-based positions V(1) < … < V(t) of a ranking of n genes,
+  a = max_j [j/t − V(j)/n], b = max_j [V(j)/n − (j − 1)/t], ks = a if a > b else −b; the
+  instance's score is ks_up − ks_down when the two have opposite signs, else 0.
+- **WTCS** (clue.io's weighted connectivity score; Subramanian et al., Cell 2017): each tag
+  set's weighted enrichment score (GSEA's running sum with weights |statistic|, Subramanian et
+  al., PNAS 2005), WTCS = (ES_up − ES_down) / 2 when the two have opposite signs, else 0.
+
+A tag set is evaluated only at its genes' positions (the running sum peaks just after a hit
+and dips just before one), and all sets in one pass down the ranking (``_walk``), so a library
+of 6,100 signatures costs a few milliseconds per ranking. Positive scores: the ranking's
+top genes are the signature's up genes (the same direction); negative: reversed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+KS, WEIGHTED = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def _walk(
+    order: np.ndarray,
+    weight: np.ndarray,
+    gene_start: np.ndarray,
+    gene_sets: np.ndarray,
+    sizes: np.ndarray,
+    totals: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """One pass down the ranking: each gene updates the running sums of the sets it is in, so
+    every set sees its hits in rank order without a sort (O(genes + tags) per ranking)."""
+    n = order.shape[0]
+    n_sets = sizes.shape[0]
+    count = np.zeros(n_sets, dtype=np.int64)
+    running = np.zeros(n_sets)
+    first = np.full(n_sets, -np.inf)  # KS: a; weighted: the highest running sum
+    second = np.full(n_sets, -np.inf)  # KS: b; weighted: minus the lowest running sum
+    if kind == WEIGHTED:
+        first[:] = 0.0
+        second[:] = 0.0
+    for r in range(n):
+        g = order[r]
+        for index in range(gene_start[g], gene_start[g + 1]):
+            s = gene_sets[index]
+            j = count[s]
+            k = sizes[s]
+            if kind == KS:
+                v = (r + 1) / n
+                first[s] = max(first[s], (j + 1) / k - v)
+                second[s] = max(second[s], v - j / k)
+            else:
+                miss = (r - j) / (n - k)  # share of the non-tag genes ranked above this hit
+                second[s] = max(second[s], miss - running[s])
+                running[s] += weight[g] / totals[s] if totals[s] > 0 else 1.0 / k
+                first[s] = max(first[s], running[s] - miss)
+            count[s] = j + 1
+    out = np.full(n_sets, np.nan)
+    for s in range(n_sets):
+        if 0 < sizes[s] < n:
+            out[s] = first[s] if first[s] > second[s] else -second[s]
+    return out
+
+
+@dataclass(frozen=True)
+class TagIndex:
+    """Tag sets (gene indices into the ranking) stored gene by gene (CSR), for ``_walk``."""
+
+    gene_start: np.ndarray  # genes + 1: where each gene's set list starts
+    gene_sets: np.ndarray  # the sets each gene is in, gene after gene
+    sizes: np.ndarray
+    members: np.ndarray  # set of each (set, gene) pair, for the weight totals
+    genes: np.ndarray  # gene of each pair
+
+    @classmethod
+    def of(cls, sets: Sequence[np.ndarray], n_genes: int) -> TagIndex:
+        sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        members = np.repeat(np.arange(len(sets)), sizes)
+        genes = (
+            np.concatenate([np.asarray(s, dtype=np.int64) for s in sets])
+            if len(sets)
+            else (np.zeros(0, dtype=np.int64))
+        )
+        by_gene = np.argsort(genes, kind="stable")
+        gene_start = np.zeros(n_genes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(genes, minlength=n_genes), out=gene_start[1:])
+        return cls(gene_start, members[by_gene], sizes, members, genes)
+
+    def scores(self, statistic: np.ndarray, kind: int) -> np.ndarray:
+        """Per set: its KS or weighted enrichment score in the ranking by ``statistic`` (largest
+        first, ties in gene order); NaN for an empty set."""
+        order = np.argsort(-statistic, kind="stable")
+        weight = np.abs(statistic)
+        totals = np.bincount(self.members, weights=weight[self.genes], minlength=len(self.sizes))
+        return _walk(order, weight, self.gene_start, self.gene_sets, self.sizes, totals, kind)
+
+
+def tag_scores(statistic: np.ndarray, sets: Sequence[np.ndarray], kind: int) -> np.ndarray:
+    """Per tag set (gene indices): its KS or weighted enrichment score in the ranking."""
+    return TagIndex.of(sets, len(statistic)).scores(statistic, kind)
+
+
+def combine(up: np.ndarray, down: np.ndarray, kind: int) -> np.ndarray:
+    """One score per signature from its up and down tag scores: 0 when both point the same way
+    (the signature is neither mimicked nor reversed)."""
+    opposite = np.sign(up) != np.sign(down)
+    difference = (up - down) if kind == KS else (up - down) / 2
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(up) | np.isnan(down), np.nan, np.where(opposite, difference, 0.0))
+
+
+class Library:
+    """A library's up and down tag sets, indexed once and scored in any number of rankings."""
+
+    def __init__(self, up: Sequence[np.ndarray], down: Sequence[np.ndarray], n_genes: int):
+        self.n = len(up)
+        self.index = TagIndex.of([*up, *down], n_genes)
+
+    def connectivity(self, statistic: np.ndarray, kind: int = WEIGHTED) -> np.ndarray:
+        """Per signature, its connectivity with the ranking by ``statistic``."""
+        both = self.index.scores(statistic, kind)
+        return combine(both[: self.n], both[self.n :], kind)
