@@ -178,6 +178,7 @@ except PreflightError as err:
     outdate_previous_reports(err)
     raise WorkflowError(str(err)) from None
 REFERENCES = list(config["reference_signatures"])
+DRUG_LIBRARIES = list(config["drug_libraries"])
 
 
 def conditions_of(analysis):
@@ -318,6 +319,7 @@ wildcard_constraints:
     analysis=one_of(ANALYSES),
     contrast="|".join(CONTRAST_NAMES),
     reference=one_of(REFERENCES),
+    library=one_of(DRUG_LIBRARIES),
     study=one_of(STUDIES),
     dataset=one_of(SINGLE_CELLS),
 
@@ -379,9 +381,15 @@ def report_inputs(analyses):
         path
         for a in analyses
         for path in AnalysisLayout.of(a).report_inputs(
-            contrasts_of(a), a in THREE_ARM, REFERENCES
+            contrasts_of(a), a in THREE_ARM, REFERENCES, DRUG_LIBRARIES
         )
     ]
+
+
+def drug_library_sources(wildcards):
+    """The library's own files, so edits trigger a rerun."""
+    library = config["drug_libraries"][wildcards.library]
+    return [library[k] for k in ("up", "down", "gmt", "annotation") if library.get(k)]
 
 
 def reference_sources(wildcards):

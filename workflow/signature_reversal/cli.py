@@ -230,6 +230,36 @@ def cmd_reference(args: argparse.Namespace) -> None:
     plots.reference_scatter(result, args.scatter)
 
 
+def cmd_drugs(args: argparse.Namespace) -> None:
+    """Query one drug library: which compounds reverse the disease, which the treatment is like."""
+    import anndata as ad
+
+    from .de.tables import read_size_factors, read_table
+    from .drugs import stage
+    from .drugs.library import LibrarySpec
+    from .drugs.query import DrugSettings
+    from .inputs import orthologs as ortholog_tables
+    from .report import plots
+
+    spec = LibrarySpec.from_config(args.name, json.loads(args.library))
+    adata = ad.read_h5ad(args.adata)
+    orthologs = ortholog_tables.read_orthologs(args.orthologs) if args.orthologs else None
+    result = stage.run(
+        adata,
+        read_table(args.genes),
+        read_size_factors(args.size_factors),
+        spec,
+        orthologs,
+        DrugSettings(**json.loads(args.settings)),
+        args.design,
+    )
+    write_tsv(result.signatures, args.signatures)
+    write_tsv(result.compounds, args.compounds)
+    write_tsv(result.mechanisms, args.mechanisms)
+    Path(args.summary).write_text(json.dumps(result.summary, indent=2))
+    plots.drug_connectivity(result, adata.uns["conditions"]["treatment"], args.figure)
+
+
 def cmd_signatures(args: argparse.Namespace) -> None:
     """Descriptive reversal between two published DE tables (no samples, no permutation p)."""
     from .inputs import gmt
@@ -449,6 +479,22 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "scatter": "reference D vs dataset T (PNG)",
         },
     ),
+    "drugs": (
+        cmd_drugs,
+        {
+            "name": "the library's name (its key under drug_libraries)",
+            "library": "JSON of config drug_libraries.<name>",
+            "adata": "canonical .h5ad",
+            "genes": "DE table of treatment vs disease (the tested genes and symbols)",
+            "size_factors": "size factors",
+            "settings": "JSON of config 'drug_connectivity'",
+            "signatures": "per library signature: scores, p, FDR",
+            "compounds": "per compound",
+            "mechanisms": "per mechanism of action",
+            "summary": "summary JSON",
+            "figure": "the compounds' connectivity (PNG)",
+        },
+    ),
     "signatures": (
         cmd_signatures,
         {
@@ -568,9 +614,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands["cell-types"].add_argument(
         "--summaries", nargs="+", metavar="NAME=PATH", help="cell type → its reversal summary"
     )
-    for name in ("reversal", "reference"):
+    for name in ("reversal", "reference", "drugs"):
         commands[name].add_argument("--design", default="~condition", help="the DE design")
     commands["reference"].add_argument("--orthologs", help="ortholog table")
+    commands["drugs"].add_argument("--orthologs", help="ortholog table")
     commands["reversal"].add_argument("--orthologs", help="ortholog table")
     commands["signatures"].add_argument(
         "--invert-treatment", action="store_true", help="read the treatment table as B vs A"

@@ -153,6 +153,21 @@ class AnalysisLayout:
     def reference_scatter(self, reference: str) -> str:
         return self.reference_file(reference, "reversal_scatter.png")
 
+    # --- drug libraries ---
+    def drug_file(self, library: str, name: str) -> str:
+        """A file of the queries against drug library ``library``."""
+        return self._path("drugs", library, name)
+
+    def drug_outputs(self, library: str) -> dict[str, str]:
+        """Every file the drug queries write, by the CLI's option name."""
+        return {
+            "signatures": self.drug_file(library, "signatures.tsv"),
+            "compounds": self.drug_file(library, "compounds.tsv"),
+            "mechanisms": self.drug_file(library, "mechanisms.tsv"),
+            "summary": self.drug_file(library, "summary.json"),
+            "figure": self.drug_file(library, "connectivity.png"),
+        }
+
     # --- report and run records ---
     @property
     def report(self) -> str:
@@ -163,6 +178,7 @@ class AnalysisLayout:
         contrasts: Sequence[str] = CONTRAST_NAMES,
         own_signature: bool = True,
         references: Sequence[str] = (),
+        drug_libraries: Sequence[str] = (),
     ) -> list[str]:
         """Every file the report reads for this analysis: its contrasts, its own reversal
         (three-arm studies) and the comparison with each reference signature."""
@@ -193,6 +209,8 @@ class AnalysisLayout:
                 self.reference_mapping(reference),
                 self.reference_scatter(reference),
             ]
+        for library in drug_libraries:
+            files += list(self.drug_outputs(library).values())
         return files
 
 

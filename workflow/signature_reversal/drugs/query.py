@@ -5,8 +5,9 @@
 2. **treatment** — what the treatment acts like: the treatment-vs-disease ranking against every
    signature; positive scores are look-alikes.
 3. **placement** — where the treatment stands among known drugs: its own top and bottom genes
-   (as many as a library signature has) scored in the disease ranking like any library
-   signature, and ranked among them.
+   (as many as a library signature has; its effects decorrelated from the disease samples both
+   contrasts share) scored in the disease ranking like any library signature, and ranked among
+   them.
 
 Rankings are moderated t statistics of the contrast on log2 normalized counts (limma's
 variance prior, fitted once on the data). The question is competitive — is this signature more
@@ -14,8 +15,7 @@ connected to the ranking than signatures of its size at random? — so the null 
 library in the ranking with its genes permuted (CMap's, clue.io's and GSEA-prerank's null). A
 self-contained null (rotating the samples, as the reversal verdicts do) asks whether the
 treatment changes the signature's genes at all, and on the example called 530 of 6,100
-signatures: every signature that touches a changed gene. The placement, whose question is "more
-than a treatment that does nothing?", uses the rotations. Scores are clue.io's WTCS
+signatures: every signature that touches a changed gene. Scores are clue.io's WTCS
 normalised within cell line (NCS: divided by the mean of the same-signed null scores of that
 cell line's signatures; Subramanian et al., Cell 2017). A signature's p-value: its score
 standardised by the mean of its own same-signed null scores (as GSEA's NES), against every
@@ -37,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from ..progress import stage
-from ..reversal import linear_model, nulls
+from ..reversal import linear_model
+from ..reversal.estimates import corrected_effects
 from . import scores
 from .library import PreparedLibrary
 
@@ -91,27 +92,14 @@ def query_design(obs: pd.DataFrame, formula: str, query: str) -> linear_model.De
     return linear_model.Design.from_formula(obs, formula)
 
 
-@dataclass
-class Rankings:
-    """The statistics a query ranked by, on the data and on each null draw, and (optionally)
-    a second contrast's on the same draws (the placement needs both)."""
-
-    observed: np.ndarray
-    null: np.ndarray  # draws × genes
-    other_observed: np.ndarray | None = None
-    other_null: np.ndarray | None = None
-
-
 def ranking_statistics(
-    expression: np.ndarray, design: linear_model.Design, other: np.ndarray | None = None
-) -> tuple[Callable, Callable | None, tuple[np.ndarray, np.ndarray]]:
-    """The treatment contrast's moderated t (and ``other``'s) as functions of a fit, and the
-    data's own fit; the variance prior is fitted once, on the data."""
+    expression: np.ndarray, design: linear_model.Design
+) -> tuple[Callable, tuple[np.ndarray, np.ndarray], linear_model.VariancePrior]:
+    """The treatment contrast's moderated t as a function of a fit, the data's own fit, and
+    the variance prior (fitted once, on the data)."""
     fit = linear_model.least_squares(expression, design)
     prior = linear_model.VariancePrior.fit(fit[1] / design.df_residual, design.df_residual)
-    statistic = moderated_statistic(design, prior, design.treatment)
-    second = moderated_statistic(design, prior, other) if other is not None else None
-    return statistic, second, fit
+    return moderated_statistic(design, prior, design.treatment), fit, prior
 
 
 def run_query(
@@ -124,7 +112,7 @@ def run_query(
     """Scores of every signature in the data's ranking, against random signatures of the same
     sizes (the ranking's genes permuted, the same permutation for the whole library on each
     draw: each signature keeps its size and its overlap with the others); and the ranking."""
-    statistic, _, fit = ranking_statistics(expression, design)
+    statistic, fit, _ = ranking_statistics(expression, design)
     ranking = statistic(*fit)
     tags = scores.Library(library.up, library.down, expression.shape[0])
     observed = tags.connectivity(ranking)
@@ -137,25 +125,6 @@ def run_query(
     ks = score_ks(tags, ranking)
     result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
     return result, ranking
-
-
-def treatment_null_rankings(
-    expression: np.ndarray, design: linear_model.Design, settings: DrugSettings
-) -> Rankings:
-    """The treatment and disease rankings on the data and on rotations in which the treatment
-    does nothing (``reversal.nulls``): both recomputed on each draw, for the placement."""
-    statistic, disease, fit = ranking_statistics(expression, design, design.disease)
-    rankings = Rankings(
-        statistic(*fit),
-        np.empty((settings.draws, expression.shape[0])),
-        disease(*fit),
-        np.empty((settings.draws, expression.shape[0])),
-    )
-    plan = nulls.plan(design, "rotation", settings.draws)
-    for i, draw in enumerate(nulls.fitted_draws(expression, design, plan, settings.seed)):
-        rankings.null[i] = statistic(*draw)
-        rankings.other_null[i] = disease(*draw)
-    return rankings
 
 
 def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
@@ -271,9 +240,7 @@ class Placement:
 
     wtcs: float
     ncs: float
-    null_expected_ncs: float  # the same score when the treatment does nothing (shared samples)
-    excess_ncs: float  # ncs − null_expected_ncs: what is placed among the library's
-    p: float
+    p: float  # against random signatures of its size in the same ranking
     rank: int  # among the library's signatures, most reversing first
     of: int
     compound_rank: int  # its NCS among the compounds' mean NCS
@@ -289,49 +256,63 @@ class Placement:
         }
 
 
-def place_treatment(
-    disease: QueryResult, treatment: Rankings, library: PreparedLibrary
-) -> Placement:
-    """The treatment's top and bottom genes (as many as the library's median signature side)
-    scored in the disease ranking, normalised like the library's pooled null, and ranked.
+def treatment_ranking(expression: np.ndarray, design: linear_model.Design) -> np.ndarray:
+    """The treatment effect decorrelated from the disease samples it shares with the disease
+    contrast (``reversal.estimates.corrected_effects``: T̂ = t − κ(d − m), m the shrunken
+    disease effect), over its standard error: ranked by the raw treatment contrast, noise alone
+    would make the treatment's top genes the disease's bottom genes (at 3 + 3 + 3 samples a
+    treatment that does nothing scored as a strong reverser)."""
+    _, (coefficients, rss), prior = ranking_statistics(expression, design)
+    sigma2, _ = prior.moderate(rss / design.df_residual, design.df_residual)
+    residual = design.contrast("treatment", "control")
 
-    The treatment and disease contrasts share the disease samples, so noise alone pushes the
-    score toward reversal; its mean on the treatment null's draws (both contrasts recomputed
-    on each draw) is reported beside it, the excess over it is what is ranked among the
-    library's (whose own null expectation is 0), and its p-value comes from those draws.
-    ``treatment``: the treatment query's rankings with the disease contrast as ``other``."""
+    def estimate(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        se = np.sqrt(sigma2 * design.variance_factor(contrast, contrast))
+        return coefficients @ contrast, se
+
+    (d, se_d), (t, se_t), (_, se_r) = map(estimate, (design.disease, design.treatment, residual))
+    effects = corrected_effects(d, se_d, t, se_t, se_r)
+    return np.nan_to_num(effects.corrected_treatment / se_t)
+
+
+def place_treatment(
+    disease: QueryResult,
+    disease_ranking: np.ndarray,
+    treatment: np.ndarray,
+    library: PreparedLibrary,
+    settings: DrugSettings,
+) -> Placement:
+    """The treatment's top and bottom genes by ``treatment`` (``treatment_ranking``; as many
+    as the library's median signature side) scored in the disease query's ranking, normalised
+    with the library's null, ranked among the library, and tested against random signatures of
+    its size in the same ranking."""
     sizes = [len(s) for s in library.up if len(s)]
     k = int(np.median(sizes)) if sizes else 0
     if k == 0:
-        return Placement(*(math.nan,) * 5, 0, 0, 0, 0, "", "", 0)
-
-    def score(t_disease: np.ndarray, t_treatment: np.ndarray) -> float:
-        order = np.argsort(-t_treatment, kind="stable")
-        own = scores.Library([order[:k]], [order[::-1][:k]], len(order))
-        return float(own.connectivity(t_disease)[0])
-
+        return Placement(math.nan, math.nan, math.nan, 0, 0, 0, 0, "", "", 0)
+    order = np.argsort(-treatment, kind="stable")
+    own = scores.Library([order[:k]], [order[::-1][:k]], len(order))
+    wtcs = float(own.connectivity(disease_ranking)[0])
+    rng = np.random.default_rng(settings.seed)
+    null = np.array(
+        [
+            own.connectivity(disease_ranking[rng.permutation(len(disease_ranking))])[0]
+            for _ in range(settings.draws)
+        ]
+    )
     positive = _mean(np.array([v for v in disease.null_positive.values() if math.isfinite(v)]))
     negative = _mean(np.array([v for v in disease.null_negative.values() if math.isfinite(v)]))
-    wtcs = score(treatment.other_observed, treatment.observed)
     ncs = float(_normalise(np.array([wtcs]), positive, negative)[0])
-    null = np.array(
-        [score(d, t) for d, t in zip(treatment.other_null, treatment.null, strict=True)]
-    )
-    null_ncs = _normalise(null, positive, negative)
-    expected = float(np.mean(null_ncs))
-    excess = ncs - expected  # a library signature's own null expectation is 0
     library_ncs = disease.signatures["ncs"].to_numpy()
     compounds = disease.compounds.sort_values("mean_ncs", kind="mergesort")
     means = compounds["mean_ncs"].to_numpy()
-    position = int(np.searchsorted(means, excess))
+    position = int(np.searchsorted(means, ncs))
     names = compounds["compound"].tolist()
     return Placement(
         wtcs=wtcs,
         ncs=ncs,
-        null_expected_ncs=expected,
-        excess_ncs=excess,
-        p=float((1 + np.sum(null_ncs <= ncs)) / (1 + len(null_ncs))),
-        rank=int(np.sum(library_ncs[np.isfinite(library_ncs)] < excess)) + 1,
+        p=float((1 + np.sum(null <= wtcs)) / (1 + len(null))),
+        rank=int(np.sum(library_ncs[np.isfinite(library_ncs)] < ncs)) + 1,
         of=int(np.isfinite(library_ncs).sum()),
         compound_rank=position + 1,
         compounds=len(means),

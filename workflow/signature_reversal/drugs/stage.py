@@ -21,7 +21,7 @@ from .query import (
     place_treatment,
     query_design,
     run_query,
-    treatment_null_rankings,
+    treatment_ranking,
 )
 
 log = logging.getLogger("signature_reversal")
@@ -67,12 +67,19 @@ def run(
     placement = None
     if "control" in roles:
         design = query_design(tested.obs, design_formula, "disease")
-        results["disease"], _ = run_query("disease", expression, design, library, settings)
+        results["disease"], disease_ranking = run_query(
+            "disease", expression, design, library, settings
+        )
     design = query_design(tested.obs, design_formula, "treatment")
     results["treatment"], _ = run_query("treatment", expression, design, library, settings)
     if "disease" in results:
-        rankings = treatment_null_rankings(expression, design, settings)
-        placement = place_treatment(results["disease"], rankings, library)
+        placement = place_treatment(
+            results["disease"],
+            disease_ranking,
+            treatment_ranking(expression, design),
+            library,
+            settings,
+        )
     signatures = _merge(
         [r.signatures.set_index("signature") for r in results.values()], list(results), "signature"
     )
@@ -84,6 +91,8 @@ def run(
         [n for n, r in results.items() if len(r.mechanisms)],
         "moa",
     )
+    if mechanisms.empty:  # no mechanism annotated: the file still says what it would hold
+        mechanisms = pd.DataFrame(columns=["moa", "signatures", "cell_lines"])
     summary = {
         "library": spec.name,
         "description": spec.description,

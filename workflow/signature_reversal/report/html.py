@@ -338,6 +338,10 @@ def analysis_context(
         _reference_context(name, files, r, conditions, config["reference_signatures"][r])
         for r in references
     ]
+    drugs = [
+        _drug_context(name, files, library, conditions)
+        for library in config.get("drug_libraries", {})
+    ]
     verdicts = []
     if own:
         verdicts.append(_verdict_row(anchor(name) + "-verdict", "own", own, conditions))
@@ -356,6 +360,7 @@ def analysis_context(
         "own": own,
         "interest": interest,
         "references": reference_contexts,
+        "drugs": drugs,
         "verdicts": verdicts,
         "variability": variability_note(
             pd.read_csv(files.group_variability, sep="\t", dtype={"condition": str}),
@@ -590,6 +595,60 @@ def _reference_context(
         "genes_json": interactive.packed_table(
             interactive.by_significance(genes[genes["reference_selected"]], "reference_padj")
         ),
+    }
+
+
+def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions: dict) -> dict:
+    """One drug library: the answers in sentences, the compound tables and the figure."""
+    summary = json.loads(Path(files.drug_file(library, "summary.json")).read_text())
+    compounds = pd.read_csv(files.drug_file(library, "compounds.tsv"), sep="\t")
+    signatures = pd.read_csv(files.drug_file(library, "signatures.tsv"), sep="\t")
+    treatment = conditions["treatment"]
+    sentences = []
+    for query, verb in (("disease", "reverse"), ("treatment", "resemble")):
+        answer = summary["queries"].get(query)
+        if answer is None:
+            continue
+        named = ", ".join(
+            f"{c['compound']} (NCS {c['mean_ncs']:.2f}, FDR {c['fdr']:.2g})"
+            for c in answer["top_compounds"][:5]
+        )
+        subject = f"the {conditions['disease']} signature" if query == "disease" else treatment
+        lead = (
+            f"Compounds whose signatures {verb} {subject}"
+            if query == "disease"
+            else f"Compounds {treatment} resembles"
+        )
+        sentences.append(
+            f"{lead}: {answer['compounds_significant']} of {answer['compounds_tested']} at "
+            f"FDR < {summary['fdr']}; strongest: {named or 'none on this side'}."
+        )
+    placement = summary.get("placement")
+    if placement and placement.get("ncs") is not None:
+        sentences.append(
+            f"Where {treatment} stands: its own signature ({placement['tags']} genes each way, "
+            f"its effects decorrelated from the shared {conditions['disease']} samples) scored "
+            f"in the {conditions['disease']} ranking has NCS {placement['ncs']:.2f} "
+            f"(p = {placement['p']:.3g} against random signatures of its size) and would rank "
+            f"{placement['compound_rank']} of {placement['compounds']} compounds"
+            + (f", below {placement['above']}" if placement.get("above") else "")
+            + (f", above {placement['below']}" if placement.get("below") else "")
+            + "."
+        )
+    order = [c for c in ("disease_fdr", "treatment_fdr") if c in compounds]
+    return {
+        "name": library,
+        "anchor": f"{anchor(analysis)}-drugs-{anchor(library)}",
+        "summary": summary,
+        "sentences": sentences,
+        "figure": embed_png(files.drug_file(library, "connectivity.png")),
+        "compounds_json": interactive.packed_table(
+            compounds.sort_values(order, kind="mergesort") if order else compounds
+        ),
+        "signatures_json": interactive.packed_table(
+            signatures.sort_values(order, kind="mergesort") if order else signatures
+        ),
+        "sorted": order[0] if order else "",
     }
 
 

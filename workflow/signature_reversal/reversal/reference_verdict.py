@@ -281,9 +281,7 @@ def run_reference(
     if spec.kind == "gene_list":  # no effect sizes: the null draws decide the direction
         result.p_reversal, result.p_aggravation = null.p_reversal, null.p_aggravation
     else:
-        result.p_reversal, result.p_aggravation = interval_pvalues(
-            result.figures["slope"], "slope"
-        )
+        result.p_reversal, result.p_aggravation = interval_pvalues(result.figures["slope"], "slope")
     if plan.smallest_p >= rule.alpha:
         result.not_judged = "too few samples"
         result.reason = too_few_samples(plan, rule)

@@ -114,17 +114,21 @@ def decide(
     if low >= band.full:
         claim = "reverses", f"the whole {ci} is at or beyond {band.on_figure(band.full):g}"
     elif low > band.negligible:
-        claim = "partially reverses", (
-            f"the whole {ci} is beyond {negligible}, "
-            + (
-                "the estimate reaches full reversal but the CI does not"
-                if band.toward * figure.estimate >= band.full
-                else f"short of full reversal ({band.on_figure(band.full):g})"
-            )
+        claim = (
+            "partially reverses",
+            (
+                f"the whole {ci} is beyond {negligible}, "
+                + (
+                    "the estimate reaches full reversal but the CI does not"
+                    if band.toward * figure.estimate >= band.full
+                    else f"short of full reversal ({band.on_figure(band.full):g})"
+                )
+            ),
         )
     elif high < -band.negligible:
-        claim = "aggravates", (
-            f"the whole {ci} is beyond {-band.toward * band.negligible:g}: further from control"
+        claim = (
+            "aggravates",
+            (f"the whole {ci} is beyond {-band.toward * band.negligible:g}: further from control"),
         )
     if claim is None:
         return "no evidence", (
@@ -132,9 +136,7 @@ def decide(
             f"{-band.toward * band.negligible:g} and {negligible}) to a meaningful one"
         )
     if fdr is not None and not fdr < rule.alpha:
-        return "no evidence", (
-            f"{said}, but FDR = {fdr:.3g} ≥ {rule.alpha} across the sets judged"
-        )
+        return "no evidence", (f"{said}, but FDR = {fdr:.3g} ≥ {rule.alpha} across the sets judged")
     gate = f"FDR = {fdr:.3g} < {rule.alpha}; " if fdr is not None else ""
     return claim[0], f"{gate}{band.label} {figure.estimate:.2f}: {claim[1]}"
 

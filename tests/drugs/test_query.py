@@ -1,0 +1,133 @@
+"""The drug queries find what was planted: a treatment built from one library compound's genes
+is most like that compound, a disease built as a compound's inverse is most reversed by it, and
+data with no link to the library make no call at FDR 5%."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from signature_reversal.drugs.library import PreparedLibrary
+from signature_reversal.drugs.query import (
+    DrugSettings,
+    place_treatment,
+    query_design,
+    run_query,
+    treatment_ranking,
+)
+
+GENES, TAGS, COMPOUNDS = 1500, 40, 150
+SETTINGS = DrugSettings(draws=100, seed=3)
+
+
+def _library(seed: int = 0) -> PreparedLibrary:
+    """Each compound measured twice (two cell lines) with mostly the same genes."""
+    rng = np.random.default_rng(seed)
+    up, down, rows = [], [], []
+    for compound in range(COMPOUNDS):
+        genes = rng.choice(GENES, 2 * TAGS, replace=False)
+        for line in ("A", "B"):
+            kept = genes.copy()
+            swap = rng.random(len(kept)) < 0.2  # the other cell line shares 80% of the genes
+            kept[swap] = rng.choice(GENES, swap.sum())
+            up.append(np.unique(kept[:TAGS]))
+            down.append(np.setdiff1d(np.unique(kept[TAGS:]), up[-1]))
+            rows.append(
+                {
+                    "signature": f"c{compound}@{line}",
+                    "compound": f"c{compound}",
+                    "cell_line": line,
+                    "dose": "",
+                    "time": "",
+                    "moa": "",
+                }
+            )
+    return PreparedLibrary("test", pd.DataFrame(rows), up, down, "")
+
+
+def _data(seed: int, disease: np.ndarray, treatment: np.ndarray):
+    rng = np.random.default_rng(seed)
+    roles = np.repeat(["control", "disease", "treatment"], 3)
+    means = np.column_stack([np.zeros(GENES), disease, disease + treatment])
+    expression = 6 + means[:, [0, 0, 0, 1, 1, 1, 2, 2, 2]] + rng.normal(0, 0.4, (GENES, 9))
+    obs = pd.DataFrame({"role": roles}, index=[f"s{i}" for i in range(9)])
+    return expression, obs
+
+
+def _effects(library: PreparedLibrary, index: int, size: float) -> np.ndarray:
+    effect = np.zeros(GENES)
+    effect[library.up[index]] = size
+    effect[library.down[index]] = -size
+    return effect
+
+
+def _random_effects(rng: np.random.Generator, size: float = 1.0) -> np.ndarray:
+    effect = np.zeros(GENES)
+    chosen = rng.choice(GENES, 150, replace=False)
+    effect[chosen] = rng.choice([-size, size], len(chosen))
+    return effect
+
+
+def test_a_treatment_built_from_one_compound_is_most_like_it_and_placed_among_reversers():
+    library = _library()
+    rng = np.random.default_rng(1)
+    disease = _effects(library, 20, 1.0)  # the disease is compound 10's signature …
+    treatment = _effects(library, 60, 0.8)  # … the treatment is compound 30's
+    expression, obs = _data(2, disease, treatment)
+    like, _ = run_query(
+        "treatment", expression, query_design(obs, "~condition", "treatment"), library, SETTINGS
+    )
+    top = like.compounds.sort_values("mean_ncs", ascending=False).iloc[0]
+    assert top["compound"] == "c30" and top["fdr"] < 0.05
+    # the disease query: the inverse of the disease's own compound reverses it; a compound
+    # planted as the disease's inverse is found as its strongest reverser
+    inverse = _effects(library, 100, 1.0)
+    expression, obs = _data(4, -inverse + 0 * _random_effects(rng), treatment)
+    reversing, _ = run_query(
+        "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
+    )
+    first = reversing.compounds.sort_values("mean_ncs").iloc[0]
+    assert first["compound"] == "c50" and first["mean_ncs"] < 0 and first["fdr"] < 0.05
+    # placement: a treatment that undoes the disease stands among the reversers
+    expression, obs = _data(5, -inverse, inverse)
+    design = query_design(obs, "~condition", "treatment")
+    reversing, ranking = run_query(
+        "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
+    )
+    placed = place_treatment(
+        reversing, ranking, treatment_ranking(expression, design), library, SETTINGS
+    )
+    assert placed.ncs < 0 and placed.p < 0.05 and placed.compound_rank <= 3, placed
+
+
+def test_a_treatment_that_does_nothing_is_not_placed_among_the_reversers():
+    """Raw treatment and disease contrasts share the disease samples: ranked by the raw
+    contrast, a do-nothing treatment's top genes are the disease's bottom genes by noise."""
+    library = _library()
+    ranks = []
+    for seed in range(4):
+        expression, obs = _data(10 + seed, -_effects(library, 100, 1.0), np.zeros(GENES))
+        design = query_design(obs, "~condition", "treatment")
+        reversing, ranking = run_query(
+            "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
+        )
+        placed = place_treatment(
+            reversing, ranking, treatment_ranking(expression, design), library, SETTINGS
+        )
+        ranks.append(placed.compound_rank)
+        assert placed.p > 0.01, placed
+    assert np.median(ranks) > 20, ranks  # of 150: not among the reversers
+
+
+def test_data_with_no_link_to_the_library_make_no_call():
+    library = _library()
+    calls = 0
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        expression, obs = _data(seed, _random_effects(rng), _random_effects(rng, 0.7))
+        for query in ("disease", "treatment"):
+            result, _ = run_query(
+                query, expression, query_design(obs, "~condition", query), library, SETTINGS
+            )
+            calls += int((result.compounds["fdr"] < 0.05).any())
+    assert calls <= 2, calls  # of 20 queries: about 1 expected at FDR 5%
