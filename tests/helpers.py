@@ -481,11 +481,15 @@ CI_SIZES = {
     "enrichment": {"permutations": 200},
     "reversal": {"permutations": 200, "calibration_worlds": 10},
     "report": {"figure_dpi": 100},  # the same figures, drawn at screen resolution
+    "drug_connectivity": {"draws": 50},
 }
 # the example and the multi-arm study are judged against one reference in CI, MADAD (the one
 # with p = 0 rows and no standard errors): the same reference code, run fewer times (the
 # real-data config keeps all three)
 CI_REFERENCES = {"config.yaml": ["human_AD_MADAD"], "multi_arm.yaml": ["human_AD_MADAD"]}
+# the drug queries run end to end on the example; the real-data and multi-arm configs run the
+# same job once per analysis (5 more), so CI leaves them out there
+CI_WITHOUT_DRUGS = ("gse248978.yaml", "multi_arm.yaml")
 
 
 def ci_config(name: str) -> dict:
@@ -498,6 +502,8 @@ def ci_config(name: str) -> dict:
         config["reference_signatures"] = {
             r: config["reference_signatures"][r] for r in CI_REFERENCES[name]
         }
+    if name in CI_WITHOUT_DRUGS:
+        config.pop("drug_libraries", None)
     return config
 
 

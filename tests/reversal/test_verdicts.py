@@ -51,9 +51,7 @@ def test_both_tails_are_judged_alike():
 def test_fractions_point_the_other_way_and_unbounded_intervals_never_reverse():
     fraction = Headline(0.9, 0.0, 0.9, 0.6, 1.2)
     assert decide(fraction, RULE, "fraction", fdr=0.01)[0] == "reverses"
-    assert decide(Headline(0.3, 0.0, 0.3, 0.15, 0.5), RULE, "fraction")[0] == (
-        "partially reverses"
-    )
+    assert decide(Headline(0.3, 0.0, 0.3, 0.15, 0.5), RULE, "fraction")[0] == ("partially reverses")
     assert decide(Headline(-0.4, 0.0, -0.4, -0.6, -0.2), RULE, "fraction")[0] == "aggravates"
     unbounded = Headline(0.9, 0.0, 0.9, -math.inf, math.inf)
     assert decide(unbounded, RULE, "fraction", fdr=0.01)[0] == "no evidence"

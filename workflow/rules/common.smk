@@ -69,6 +69,10 @@ def locate_configured_files():
     for key in ("orthologs", "annotation_dir"):
         if gene_sets.get(key):
             gene_sets[key] = locate(gene_sets[key])
+    for library in config["drug_libraries"].values():
+        for key in ("up", "down", "gmt", "annotation"):
+            if library.get(key):
+                library[key] = locate(library[key])
 
 
 locate_configured_files()

@@ -59,6 +59,23 @@ def check_config(config: Mapping, config_name: str) -> None:
         orthologs.check(gene_sets["orthologs"], config_name)
     for name, reference in (config.get("reference_signatures") or {}).items():
         reference_tables.check(name, reference, config_name)
+    for name, library in (config.get("drug_libraries") or {}).items():
+        check_drug_library(name, library, config_name)
+
+
+def check_drug_library(name: str, library: Mapping, config_name: str) -> None:
+    """A library names its signature files (a pair, or one GMT), and each exists."""
+    key = f"drug_libraries.{name}"
+    if not (library.get("up") and library.get("down")) and not library.get("gmt"):
+        raise InputError(
+            "a drug library needs its signature files",
+            source=f"{key} in {config_name}",
+            fix="give 'up:' and 'down:' GMT files, or one 'gmt:' whose set names end in _up "
+            "or _down",
+        )
+    for part in ("up", "down", "gmt", "annotation"):
+        if library.get(part):
+            text.require_file(library[part], "drug library file", f"{key}.{part}", config_name)
 
 
 def check_sheet_against_header(

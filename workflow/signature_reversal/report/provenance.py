@@ -54,6 +54,10 @@ def configured_files(config: Mapping) -> list[tuple[str, str]]:
         for key in ("path", "up", "down"):
             if isinstance(reference.get(key), str):
                 files.append((f"reference {name} ({key})", reference[key]))
+    for name, library in (config.get("drug_libraries") or {}).items():
+        for key in ("up", "down", "gmt", "annotation"):
+            if library.get(key):
+                files.append((f"drug library {name} ({key})", library[key]))
     return files
 
 
