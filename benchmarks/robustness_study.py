@@ -136,9 +136,7 @@ def markdown(table: pd.DataFrame) -> str:
     )
     lines = [head, "|" + "---|" * 9]
     for _, row in table.iterrows():
-        verdicts = " / ".join(
-            f"{row[v]:.0f}" for v in VERDICTS
-        )
+        verdicts = " / ".join(f"{row[v]:.0f}" for v in VERDICTS)
         cells = []
         for name, digits in (
             ("slope", 2),

@@ -77,7 +77,7 @@ def test_a_treatment_built_from_one_compound_is_most_like_it_and_placed_among_re
     like, _ = run_query(
         "treatment", expression, query_design(obs, "~condition", "treatment"), library, SETTINGS
     )
-    top = like.compounds.sort_values("mean_ncs", ascending=False).iloc[0]
+    top = like.compounds.sort_values("ncs", ascending=False).iloc[0]
     assert top["compound"] == "c30" and top["fdr"] < 0.05
     # the disease query: the inverse of the disease's own compound reverses it; a compound
     # planted as the disease's inverse is found as its strongest reverser
@@ -86,8 +86,8 @@ def test_a_treatment_built_from_one_compound_is_most_like_it_and_placed_among_re
     reversing, _ = run_query(
         "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
     )
-    first = reversing.compounds.sort_values("mean_ncs").iloc[0]
-    assert first["compound"] == "c50" and first["mean_ncs"] < 0 and first["fdr"] < 0.05
+    first = reversing.compounds.sort_values("ncs").iloc[0]
+    assert first["compound"] == "c50" and first["ncs"] < 0 and first["fdr"] < 0.05
     # placement: a treatment that undoes the disease stands among the reversers
     expression, obs = _data(5, -inverse, inverse)
     design = query_design(obs, "~condition", "treatment")

@@ -20,9 +20,10 @@ normalised within cell line (NCS: divided by the mean of the same-signed null sc
 cell line's signatures; Subramanian et al., Cell 2017). A signature's p-value: its score
 standardised by the mean of its own same-signed null scores (as GSEA's NES), against every
 signature's standardised null scores pooled (which the standardisation makes exchangeable, as
-GSEA pools its NES null); Benjamini–Hochberg across the library. Compounds and mechanisms of
-action are tested as sets of signatures: their mean NCS on the data against the same mean on
-every draw (standardised by its null SD, then pooled the same way).
+GSEA pools its NES null); Benjamini–Hochberg across the library. A compound is called by its
+most significant signature (``compound_table``); mechanisms of action are tested as sets of
+signatures: their mean NCS on the data against the same mean on every draw (standardised by its
+null SD, then pooled the same way).
 """
 
 from __future__ import annotations
@@ -114,7 +115,15 @@ def run_query(
     draw: each signature keeps its size and its overlap with the others); and the ranking."""
     statistic, fit, _ = ranking_statistics(expression, design)
     ranking = statistic(*fit)
-    tags = scores.Library(library.up, library.down, expression.shape[0])
+    return score_ranking(name, ranking, library, settings), ranking
+
+
+def score_ranking(
+    name: str, ranking: np.ndarray, library: PreparedLibrary, settings: DrugSettings
+) -> QueryResult:
+    """Every signature scored in one ranking of the library's genes (the data's statistic, or
+    a published signature's), with its gene-permutation null, p-values and FDR."""
+    tags = scores.Library(library.up, library.down, len(ranking))
     observed = tags.connectivity(ranking)
     rng = np.random.default_rng(settings.seed)
     null = np.empty((settings.draws, len(observed)))
@@ -124,7 +133,7 @@ def run_query(
     result = summarise(name, observed, null, library, settings)
     ks = score_ks(tags, ranking)
     result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
-    return result, ranking
+    return result
 
 
 def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
@@ -171,15 +180,48 @@ def summarise(
         p=p,
         fdr=_bh(p),
     )
-    compounds = grouped(table, null_ncs, "compound")
+    compounds = compound_table(table)
     mechanisms = (
         grouped(table, null_ncs, "moa") if (annotation["moa"] != "").any() else pd.DataFrame()
     )
     return QueryResult(name, table, compounds, mechanisms, positive, negative)
 
 
+def compound_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per compound: its most significant signature (which cell line and dose answer), that
+    signature's NCS, the mean NCS over all its signatures (how consistent they are), and the
+    compound's p — Šidák's for the best of its k signatures, 1 − (1 − p_min)^k, conservative
+    for signatures that agree — with Benjamini–Hochberg across compounds. A compound found by
+    one cell line is found: CMap build 02's cell lines agree weakly (a signature's same-compound
+    signatures in other cell lines sit at a median percentile of 16% of the library)."""
+    scored = table[np.isfinite(table["p"]) & (table["compound"] != "")]
+    if scored.empty:
+        return pd.DataFrame(columns=["compound", "signatures", "ncs", "mean_ncs", "p", "fdr"])
+    best = scored.sort_values(["p", "ncs"], key=lambda c: c if c.name == "p" else -c.abs())
+    best = best.drop_duplicates("compound").set_index("compound")
+    groups = scored.groupby("compound")
+    counts = groups.size()
+    p = 1.0 - (1.0 - best["p"].reindex(counts.index)) ** counts
+    out = pd.DataFrame(
+        {
+            "compound": counts.index,
+            "signatures": counts.to_numpy(),
+            "cell_lines": groups["cell_line"]
+            .agg(lambda c: ", ".join(sorted(set(c))))
+            .reindex(counts.index)
+            .to_numpy(),
+            "best_signature": best["signature"].reindex(counts.index).to_numpy(),
+            "ncs": best["ncs"].reindex(counts.index).to_numpy(),
+            "mean_ncs": groups["ncs"].mean().reindex(counts.index).to_numpy(),
+            "p": p.to_numpy(),
+        }
+    )
+    out["fdr"] = _bh(out["p"].to_numpy())
+    return out.sort_values("ncs", kind="mergesort", ignore_index=True)
+
+
 def grouped(table: pd.DataFrame, null_ncs: np.ndarray, column: str) -> pd.DataFrame:
-    """Per group of signatures (compound, mechanism): mean NCS, its p-value and FDR."""
+    """Per class of signatures (a mechanism of action): mean NCS, its p-value and FDR."""
     labels = table[column].to_numpy()
     finite = np.isfinite(table["ncs"].to_numpy())
     keys, codes = np.unique(labels[finite & (labels != "")], return_inverse=True)
@@ -243,7 +285,7 @@ class Placement:
     p: float  # against random signatures of its size in the same ranking
     rank: int  # among the library's signatures, most reversing first
     of: int
-    compound_rank: int  # its NCS among the compounds' mean NCS
+    compound_rank: int  # its NCS among the compounds' (their best signature's)
     compounds: int
     above: str  # the compound just more reversing
     below: str  # the compound just less reversing
@@ -304,8 +346,8 @@ def place_treatment(
     negative = _mean(np.array([v for v in disease.null_negative.values() if math.isfinite(v)]))
     ncs = float(_normalise(np.array([wtcs]), positive, negative)[0])
     library_ncs = disease.signatures["ncs"].to_numpy()
-    compounds = disease.compounds.sort_values("mean_ncs", kind="mergesort")
-    means = compounds["mean_ncs"].to_numpy()
+    compounds = disease.compounds.sort_values("ncs", kind="mergesort")
+    means = compounds["ncs"].to_numpy()
     position = int(np.searchsorted(means, ncs))
     names = compounds["compound"].tolist()
     return Placement(

@@ -112,7 +112,7 @@ def _merge(tables: list[pd.DataFrame], names: list[str], key: str) -> pd.DataFra
     """One table: the annotation columns once, then each query's columns prefixed."""
     if not tables:
         return pd.DataFrame()
-    scored = ["ks_connectivity", "wtcs", "ncs", "mean_ncs", "p", "fdr"]
+    scored = ["best_signature", "ks_connectivity", "wtcs", "ncs", "mean_ncs", "p", "fdr"]
     first = tables[0]
     shared = first[[c for c in first.columns if c not in scored]]
     parts = [shared]
@@ -127,8 +127,8 @@ def _query_summary(result: QueryResult, settings: DrugSettings) -> dict:
     of the treatment), with how many pass the FDR."""
     word, sign = DIRECTION[result.name]
     compounds = result.compounds
-    side = compounds[np.sign(compounds["mean_ncs"]) == sign]
-    side = side.sort_values(["fdr", "mean_ncs"], key=lambda c: c if c.name == "fdr" else -sign * c)
+    side = compounds[np.sign(compounds["ncs"]) == sign]
+    side = side.sort_values(["fdr", "ncs"], key=lambda c: c if c.name == "fdr" else -sign * c)
     significant = side[side["fdr"] < settings.fdr]
     signatures = result.signatures
     best = signatures[np.sign(signatures["ncs"]) == sign].sort_values(

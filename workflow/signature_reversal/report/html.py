@@ -610,7 +610,7 @@ def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions
         if answer is None:
             continue
         named = ", ".join(
-            f"{c['compound']} (NCS {c['mean_ncs']:.2f}, FDR {c['fdr']:.2g})"
+            f"{c['compound']} (NCS {c['ncs']:.2f}, FDR {c['fdr']:.2g})"
             for c in answer["top_compounds"][:5]
         )
         subject = f"the {conditions['disease']} signature" if query == "disease" else treatment

@@ -693,10 +693,11 @@ def forest(ranking: pd.DataFrame, path: str | Path, full_reversal_slope: float =
 
 
 def drug_connectivity(result, treatment: str, path: str | Path) -> None:
-    """Every library compound's mean normalised connectivity, sorted, one panel per query: the
+    """Every library compound's normalised connectivity (its best signature's), sorted, one
+    panel per query: the
     most reversing (disease) and most alike (treatment) named, and the treatment's own
     placement drawn among the disease query's compounds."""
-    queries = [q for q in ("disease", "treatment") if f"{q}_mean_ncs" in result.compounds]
+    queries = [q for q in ("disease", "treatment") if f"{q}_ncs" in result.compounds]
     fig, axes = plt.subplots(1, max(len(queries), 1), figsize=(5.2 * max(len(queries), 1), 4.2))
     axes = np.atleast_1d(axes)
     titles = {
@@ -705,17 +706,17 @@ def drug_connectivity(result, treatment: str, path: str | Path) -> None:
     }
     placement = result.summary.get("placement") or {}
     for ax, query in zip(axes, queries, strict=False):
-        table = result.compounds[["compound", f"{query}_mean_ncs", f"{query}_fdr"]].dropna()
-        table = table.sort_values(f"{query}_mean_ncs", kind="mergesort", ignore_index=True)
+        table = result.compounds[["compound", f"{query}_ncs", f"{query}_fdr"]].dropna()
+        table = table.sort_values(f"{query}_ncs", kind="mergesort", ignore_index=True)
         called = table[f"{query}_fdr"] < result.summary["fdr"]
         ax.scatter(
-            table.index, table[f"{query}_mean_ncs"], s=4, c=np.where(called, "#C44E52", "#9A9A9A")
+            table.index, table[f"{query}_ncs"], s=4, c=np.where(called, "#C44E52", "#9A9A9A")
         )
         side = table.head(5) if query == "disease" else table.tail(5)[::-1]
         for rank, row in side.iterrows():
             ax.annotate(
                 _wrapped(row["compound"], 22),
-                (rank, row[f"{query}_mean_ncs"]),
+                (rank, row[f"{query}_ncs"]),
                 xytext=(8, 0),
                 textcoords="offset points",
                 fontsize=6,
@@ -735,7 +736,7 @@ def drug_connectivity(result, treatment: str, path: str | Path) -> None:
             )
         ax.axhline(0, c="grey", lw=0.5)
         ax.set_xlabel("compounds, sorted")
-        ax.set_ylabel("mean normalised connectivity (NCS)")
+        ax.set_ylabel("normalised connectivity (NCS), best signature")
         ax.set_title(_wrapped(titles[query], 48), fontsize=9)
     fig.text(0.01, 0.005, f"red: FDR < {result.summary['fdr']}", fontsize=7)
     _save(fig, path)

@@ -1,0 +1,248 @@
+"""Known-drug queries: planted answers, the real library's self-consistency, the real AD
+references against CMap build 02, and speed beside gseapy's prerank.
+
+Every part prints its figures; ``--out`` also writes them as TSV.
+
+    python benchmarks/drug_queries.py planted --datasets 20 --out benchmarks/runs/drugs
+    python benchmarks/drug_queries.py consistency
+    python benchmarks/drug_queries.py references
+    python benchmarks/drug_queries.py speed
+
+- **planted** (3 replicates; Gaussian log2 expression on the library's own human genes, noise SD
+  0.4): a treatment whose effect is one library signature's genes (±0.8 log2) must rank that
+  compound first in the treatment query; a disease planted as a signature's inverse must rank
+  that compound first among the disease query's reversers; data with effects on random genes
+  must make no compound call at FDR 5% (either query).
+- **consistency**: each signature of a compound measured in several cell lines, turned into a
+  ranking (its up genes first, down genes last), should find the compound's other cell lines'
+  signatures near the top of the library: their median percentile against 50% at random.
+- **references**: the disease query on the human AD references of config/config.yaml (their
+  own log2FC / se ranking, human genes, no samples: gene-permutation null).
+- **speed**: both queries on the example (the pipeline's job, 200 draws) beside gseapy's
+  prerank of the same ranking against the library's up sets (what a Python user would run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from signature_reversal.drugs import scores
+from signature_reversal.drugs.library import LibrarySpec, PreparedLibrary, read_library
+from signature_reversal.drugs.query import DrugSettings, query_design, run_query, score_ranking
+
+REPO = Path(__file__).resolve().parents[1]
+CMAP = REPO / "config" / "drug_libraries" / "cmap02"
+SPEC = LibrarySpec(
+    "cmap02", "human", up=str(CMAP / "CmapUp100.gmt.xz"), down=str(CMAP / "CmapDn100.gmt.xz")
+)
+
+
+def human_library() -> tuple[PreparedLibrary, pd.Index]:
+    """CMap build 02 on its own genes (the union of every signature's genes)."""
+    library = read_library(SPEC)
+    genes = pd.Index(sorted({g for side in (library.up, library.down) for s in side for g in s}))
+    index = {g: i for i, g in enumerate(genes)}
+    sides = [
+        [np.array([index[g] for g in s], int) for s in side] for side in (library.up, library.down)
+    ]
+    return PreparedLibrary("cmap02", library.annotation, *sides, ""), genes
+
+
+def simulate(genes: int, disease: np.ndarray, treatment: np.ndarray, seed: int):
+    rng = np.random.default_rng(seed)
+    means = np.column_stack([np.zeros(genes), disease, disease + treatment])
+    expression = 6 + means[:, np.repeat([0, 1, 2], 3)] + rng.normal(0, 0.4, (genes, 9))
+    obs = pd.DataFrame(
+        {"role": np.repeat(["control", "disease", "treatment"], 3)},
+        index=[f"s{i}" for i in range(9)],
+    )
+    return expression, obs
+
+
+def planted(args) -> pd.DataFrame:
+    library, genes = human_library()
+    settings = DrugSettings(draws=args.draws, seed=1)
+    rows = []
+    for dataset in range(args.datasets):
+        rng = np.random.default_rng(7000 + dataset)
+        chosen = int(rng.integers(len(library.up)))
+        compound = library.annotation.loc[chosen, "compound"]
+        signature = np.zeros(len(genes))
+        signature[library.up[chosen]], signature[library.down[chosen]] = 0.8, -0.8
+        noise = np.zeros(len(genes))
+        picked = rng.choice(len(genes), 200, replace=False)
+        noise[picked] = rng.choice([-0.8, 0.8], 200)
+        scenarios = {
+            "treatment like a signature": (noise, signature, "treatment", compound, -1),
+            "disease = a signature's inverse": (-signature, -0.5 * noise, "disease", compound, 1),
+            "no link": (noise, np.roll(noise, 1000), None, None, 0),
+        }
+        for scenario, (disease, treatment, query, expected, order) in scenarios.items():
+            expression, obs = simulate(len(genes), disease, treatment, dataset)
+            calls, rank = 0, None
+            for name in ("disease", "treatment"):
+                design = query_design(obs, "~condition", name)
+                result, _ = run_query(name, expression, design, library, settings)
+                compounds = result.compounds
+                calls += int((compounds["fdr"] < 0.05).any())
+                if name == query:
+                    ranked = compounds.sort_values("ncs", ascending=order > 0)
+                    ranked = ranked.reset_index(drop=True)
+                    rank = int(ranked.index[ranked["compound"] == expected][0]) + 1
+            rows.append({"scenario": scenario, "dataset": dataset, "rank": rank, "calls": calls})
+        print(pd.DataFrame(rows).tail(3).to_string(header=dataset == 0, index=False), flush=True)
+    table = pd.DataFrame(rows)
+    summary = table.groupby("scenario").agg(
+        datasets=("dataset", "size"),
+        ranked_first=(
+            "rank",
+            lambda r: 100 * float((r == 1).mean()) if r.notna().any() else np.nan,
+        ),
+        median_rank=("rank", "median"),
+        any_call=("calls", lambda c: 100 * float((c > 0).mean())),
+    )
+    print(summary.to_string())
+    return summary
+
+
+def consistency(args) -> pd.DataFrame:
+    library, genes = human_library()
+    annotation = library.annotation
+    tags = scores.Library(library.up, library.down, len(genes))
+    lines = annotation.groupby("compound")["cell_line"].nunique()
+    several = annotation[annotation["compound"].isin(lines[lines > 1].index)].index.to_numpy()
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(several, min(args.signatures, len(several)), replace=False)
+    percentiles = []
+    for i in chosen:
+        ranking = np.zeros(len(genes))
+        ranking[library.up[i]] = np.linspace(2, 1, len(library.up[i]))
+        ranking[library.down[i]] = -np.linspace(1, 2, len(library.down[i]))
+        score = tags.connectivity(ranking)
+        others = annotation.index[
+            (annotation["compound"] == annotation.loc[i, "compound"])
+            & (annotation["cell_line"] != annotation.loc[i, "cell_line"])
+        ]
+        order = pd.Series(score).rank(ascending=False, pct=True)
+        percentiles += list(order[others])
+    result = pd.DataFrame(
+        {
+            "signatures queried": [len(chosen)],
+            "same-compound pairs in other cell lines": [len(percentiles)],
+            "median percentile (random: 50)": [100 * statistics.median(percentiles)],
+            "in the top 5%": [100 * float(np.mean(np.array(percentiles) <= 0.05))],
+        }
+    )
+    print(result.to_string(index=False))
+    return result
+
+
+def references(args) -> pd.DataFrame:
+    from signature_reversal.inputs.reference_signatures import read_reference
+    from signature_reversal.settings import ReferenceSpec
+
+    library, genes = human_library()
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    settings = DrugSettings(draws=args.draws, seed=1)
+    rows = []
+    for name, entry in config["reference_signatures"].items():
+        entry = {**entry, "path": str(REPO / entry["path"])}
+        table = read_reference(ReferenceSpec.from_config(name, entry))
+        table = table.dropna(subset=["log2FC"]).drop_duplicates("gene").set_index("gene")
+        z = table["log2FC"] / table["se"].where(table["se"] > 0)
+        ranking = z.fillna(table["log2FC"]).reindex(genes).fillna(0.0).to_numpy()
+        result = score_ranking(name, ranking, library, settings)
+        top = result.compounds.sort_values(["fdr", "ncs"]).query("ncs < 0").head(10)
+        for _, row in top.iterrows():
+            columns = ["compound", "best_signature", "ncs", "mean_ncs", "fdr"]
+            rows.append({"reference": name, **row[columns]})
+        called = int(((result.compounds["fdr"] < 0.05) & (result.compounds["ncs"] < 0)).sum())
+        print(f"{name}: {called} reversing compounds at FDR < 0.05 of {len(result.compounds)}")
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    return table
+
+
+def speed(args) -> pd.DataFrame:
+    import anndata as ad
+
+    from signature_reversal.de.tables import read_size_factors, read_table
+    from signature_reversal.drugs import stage
+    from signature_reversal.inputs import orthologs
+
+    results = REPO / "results" / "example"
+    if not (results / "data" / "dataset.h5ad").exists():
+        raise SystemExit("run `snakemake --cores 2` first: the speed test uses the example's files")
+    adata = ad.read_h5ad(results / "data" / "dataset.h5ad")
+    genes = read_table(results / "de" / "treatment_vs_disease.tsv")
+    factors = read_size_factors(results / "de" / "size_factors.tsv")
+    table = orthologs.read_orthologs(REPO / "config" / "orthologs" / "human_mouse_orthologs.tsv.gz")
+    ours = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        stage.run(adata, genes, factors, SPEC, table, DrugSettings(draws=200))
+        ours.append(time.perf_counter() - started)
+    import gseapy
+
+    library = read_library(SPEC)
+    ranking = genes.set_index("symbol")["stat"].dropna()
+    ranking.index = ranking.index.astype(str).str.upper()  # human symbols, as a user would
+    sets = {n: list(g) for n, g in zip(library.annotation["signature"], library.up, strict=True)}
+    started = time.perf_counter()
+    gseapy.prerank(
+        rnk=ranking.groupby(level=0).mean().sort_values(ascending=False),
+        gene_sets=sets,
+        permutation_num=args.gseapy_permutations,
+        min_size=5,
+        max_size=500,
+        threads=2,
+        outdir=None,
+        seed=1,
+        verbose=False,
+    )
+    theirs = time.perf_counter() - started
+    result = pd.DataFrame(
+        {
+            "work": [
+                "both queries + placement, 6,100 signatures, 200 draws (this pipeline's job)",
+                f"gseapy prerank, 6,100 up sets only, {args.gseapy_permutations} permutations",
+            ],
+            "seconds (median)": [statistics.median(ours), theirs],
+        }
+    )
+    print(result.to_string(index=False))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=["planted", "consistency", "references", "speed"])
+    parser.add_argument("--datasets", type=int, default=20)
+    parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--signatures", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--gseapy-permutations", type=int, default=100)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    table = {
+        "planted": planted,
+        "consistency": consistency,
+        "references": references,
+        "speed": speed,
+    }[args.part](args)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(f"{args.out}.{args.part}.tsv", sep="\t")
+
+
+if __name__ == "__main__":
+    main()
