@@ -173,8 +173,9 @@ def prepare(
     given = sum(len(s) for s in library.up + library.down)
     kept = sum(len(s) for s in sides[0] + sides[1])
     coverage = (
-        f"{len(library.annotation)} signatures of {library.annotation['compound'].nunique()} "
-        f"compounds; {kept:,} of {given:,} signature genes are among the data's tested genes"
+        f"{len(library.annotation):,} signatures of "
+        f"{library.annotation['compound'].nunique():,} compounds; {kept:,} of {given:,} "
+        "signature genes are among the data's tested genes"
     )
     log.info("%s: %s", library.name, coverage)
     return PreparedLibrary(library.name, library.annotation, sides[0], sides[1], coverage)

@@ -712,25 +712,35 @@ def drug_connectivity(result, treatment: str, path: str | Path) -> None:
         ax.scatter(
             table.index, table[f"{query}_ncs"], s=4, c=np.where(called, "#C44E52", "#9A9A9A")
         )
+        # the five strongest on the question's side, listed in a box (names of neighbouring
+        # points would overlap) and ringed on the curve
         side = table.head(5) if query == "disease" else table.tail(5)[::-1]
-        for rank, row in side.iterrows():
-            ax.annotate(
-                _wrapped(row["compound"], 22),
-                (rank, row[f"{query}_ncs"]),
-                xytext=(8, 0),
-                textcoords="offset points",
-                fontsize=6,
-                va="center",
-            )
+        ax.scatter(
+            side.index, side[f"{query}_ncs"], s=30, facecolors="none", edgecolors="k", lw=0.6
+        )
+        listed = "\n".join(
+            f"{n}. {_wrapped(row['compound'], 28)} ({row[f'{query}_ncs']:.2f})"
+            for n, (_, row) in enumerate(side.iterrows(), start=1)
+        )
+        ax.text(  # top left: the curves rise from the left, so that corner is empty
+            0.03,
+            0.97,
+            listed,
+            transform=ax.transAxes,
+            fontsize=6.5,
+            ha="left",
+            va="top",
+            bbox={"facecolor": "white", "edgecolor": "#CCCCCC", "lw": 0.5},
+        )
         if query == "disease" and placement.get("ncs") is not None:
             ax.axhline(placement["ncs"], c="#4C72B0", lw=1.0, ls="--")
             ax.annotate(
                 f"{treatment}'s own signature: compound rank "
                 f"{placement['compound_rank']} of {placement['compounds']}",
-                (len(table) * 0.98, placement["ncs"]),
+                (len(table) * 0.02, placement["ncs"]),
                 xytext=(0, 4),
                 textcoords="offset points",
-                ha="right",
+                ha="left",
                 fontsize=7,
                 color="#4C72B0",
             )
