@@ -421,6 +421,7 @@ def make_config(workdir: Path, datasets: dict, **overrides) -> dict:
     config["reversal"]["calibration_worlds"] = 10
     config["report"]["figure_dpi"] = 100  # a test reads the figures, it does not print them
     config["reference_signatures"] = {}  # tests that need one add it
+    config["drug_libraries"] = {}  # likewise (the shipped example's test runs CMap)
     config.update(overrides)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     return config

@@ -20,18 +20,28 @@ pytestmark = pytest.mark.workflow
 
 
 # a planted reversal through Snakemake is the shipped example's and the README run's test
-# (test_shipped_configs.py, test_user_paths.py); here the other two outcomes
-@pytest.fixture(scope="module", params=["none", "aggravate"])
-def pipeline_run(request, tmp_path_factory, curated_sets):
-    workdir = tmp_path_factory.mktemp(f"run_{request.param}")
-    data = simulate_skin(
-        curated_sets, treatment=request.param, n_genes=1500, n_per_group=4, seed=42
-    )
-    counts, samples = write_dataset(data, workdir / "input")
-    make_config(workdir, {"sim": table_dataset(counts, samples)})
+# (test_shipped_configs.py, test_user_paths.py); here the other two outcomes, as two datasets
+# of one run (one Snakemake start, their jobs side by side)
+SCENARIOS = ("none", "aggravate")
+
+
+@pytest.fixture(scope="module")
+def both_runs(tmp_path_factory, curated_sets) -> Path:
+    workdir = tmp_path_factory.mktemp("pipeline")
+    datasets = {}
+    for scenario in SCENARIOS:
+        data = simulate_skin(curated_sets, treatment=scenario, n_genes=1500, n_per_group=4, seed=42)
+        counts, samples = write_dataset(data, workdir / f"input_{scenario}")
+        datasets[scenario] = table_dataset(counts, samples)
+    make_config(workdir, datasets)
     result = run_snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
-    return request.param, workdir / "results" / "sim"
+    return workdir
+
+
+@pytest.fixture(params=SCENARIOS)
+def pipeline_run(request, both_runs):
+    return request.param, both_runs / "results" / request.param
 
 
 def test_verdict_matches_the_planted_treatment(pipeline_run):
@@ -76,15 +86,17 @@ def test_outputs_are_documented_and_complete(pipeline_run):
     filtered = pd.read_csv(results / "de" / "filtered_genes.tsv", sep="\t")
     tested = pd.read_csv(results / "de" / "disease_vs_control.tsv", sep="\t")
     assert len(filtered) + len(tested) == 1500  # every gene accounted for
-    html = (results.parent / "report.html").read_text()
-    assert html == (results / "report.html").read_text()  # one analysis: same page
-    assert "SIMULATED" in html
     summary = json.loads((results / "reversal" / "reversal_summary.json").read_text())
     sentence = verdict_sentence("nmn", "eczema", summary["signature"])
-    assert f"<b>{sentence}</b>" in html
-    assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
+    for html in (
+        (results.parent / "report.html").read_text(),
+        (results / "report.html").read_text(),
+    ):
+        assert "SIMULATED" in html
+        assert f"<b>{sentence}</b>" in html  # the combined page and the analysis's own
+        assert re.search(r"<script[^>]+src=", html) is None and "<link" not in html  # offline
     for stage in ("load_data", "differential_expression", "reversal", "report"):
-        assert (results.parents[1] / "logs" / "sim" / "benchmarks" / f"{stage}.tsv").is_file()
+        assert (results.parents[1] / "logs" / scenario / "benchmarks" / f"{stage}.tsv").is_file()
 
 
 def test_bad_input_fails_cleanly_and_rerun_works(tmp_path, curated_sets):
@@ -172,9 +184,8 @@ def test_configfile_replaces_the_shipped_config(tmp_path, curated_sets):
     assert "wildcards: analysis=example" not in planned
 
 
-def test_snakemake_report_zip(pipeline_run):
-    _, results = pipeline_run
-    workdir = results.parent.parent
+def test_snakemake_report_zip(both_runs):
+    workdir = both_runs
     result = run_snakemake(workdir, "--report", "report.zip")
     assert result.returncode == 0, result.stderr[-2000:]
     with zipfile.ZipFile(workdir / "report.zip") as archive:

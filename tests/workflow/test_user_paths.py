@@ -65,6 +65,7 @@ def test_readme_minimal_config_runs_with_neutral_defaults(minimal_run):
     assert "By question" not in page and "oxidative stress" not in page
     assert not (results / analysis / "reference").exists()  # no references by default
     assert "SHA-256" in page and "counts.tsv.gz" in page
+    assert page == (results / analysis / "report.html").read_text()  # one analysis: one page
 
 
 @pytest.mark.parametrize("index", range(1, len(FULL)))
