@@ -62,3 +62,17 @@ def test_known_drugs_are_answered_from_the_files_the_job_wrote(run):
     assert "Known drugs: cmap02" in page and "Where nmn stands" in page
     assert "these drug answers carry no biology" in page  # the example is simulated
     assert f"would rank {placement['compound_rank']} of 1309 compounds" in page
+
+
+def test_each_reference_is_queried_against_the_drug_library_once(run):
+    """A published signature's disease query does not depend on the analysis: one job per
+    reference and library, its answer shown in the reference's section."""
+    import pandas as pd
+
+    folder = run / "results" / "reference_drugs" / "human_AD_MADAD" / "cmap02"
+    drugs = summary(folder / "summary.json")
+    compounds = pd.read_csv(folder / "compounds.tsv", sep="\t")
+    assert len(compounds) == 1309 and drugs["queries"]["disease"]["compounds_tested"] == 1309
+    assert "of the library's" in drugs["coverage"]
+    page = (run / "results" / "report.html").read_text()
+    assert "whose signatures reverse the human_AD_MADAD signature" in page

@@ -28,6 +28,7 @@ from signature_reversal.layout import (
     AnalysisLayout,
     benchmark_file,
     log_file,
+    reference_drug_outputs,
 )
 from signature_reversal.inputs.preflight import PreflightError, check_config
 from signature_reversal.roles import CONTRAST_NAMES
@@ -381,12 +382,22 @@ def gene_set_files():
 
 def report_inputs(analyses):
     """Every file a report reads, for the given analyses."""
-    return [
+    return reference_drug_files() + [
         path
         for a in analyses
         for path in AnalysisLayout.of(a).report_inputs(
             contrasts_of(a), a in THREE_ARM, REFERENCES, DRUG_LIBRARIES
         )
+    ]
+
+
+def reference_drug_files():
+    """Every reference's disease query against every drug library (read by every report)."""
+    return [
+        path
+        for reference in REFERENCES
+        for library in DRUG_LIBRARIES
+        for path in reference_drug_outputs(reference, library).values()
     ]
 
 

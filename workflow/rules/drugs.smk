@@ -43,3 +43,41 @@ rule drug_connectivity:
         "--signatures {output.signatures:q} --compounds {output.compounds:q} "
         "--mechanisms {output.mechanisms:q} --summary {output.summary:q} "
         "--figure {output.figure:q}"
+
+
+# one rule per reference signature and drug library: which known drugs reverse the published
+# disease signature (no samples: the gene-permutation null only); shown in every analysis
+rule reference_drugs:
+    input:
+        sources=lambda wildcards: reference_sources(wildcards)
+        + drug_library_sources(wildcards),
+    output:
+        signatures=reference_drug_outputs("{reference}", "{library}")["signatures"],
+        compounds=reference_drug_outputs("{reference}", "{library}")["compounds"],
+        summary=reference_drug_outputs("{reference}", "{library}")["summary"],
+    log:
+        log_file("reference_drugs", "{reference}.{library}"),
+    benchmark:
+        benchmark_file("reference_drugs", "{reference}.{library}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        cli=CLI,
+        reference=lambda wildcards: json.dumps(
+            config["reference_signatures"][wildcards.reference]
+        ),
+        library=lambda wildcards: json.dumps(
+            config["drug_libraries"][wildcards.library]
+        ),
+        settings=settings("drug_connectivity"),
+        orthologs=config["gene_sets"].get("orthologs", ""),
+    shell:
+        "{params.cli} --log {log:q} reference-drugs --name {wildcards.reference:q} "
+        "--reference {params.reference:q} --library-name {wildcards.library:q} "
+        "--library {params.library:q} --settings {params.settings:q} "
+        "--orthologs {params.orthologs:q} --signatures {output.signatures:q} "
+        "--compounds {output.compounds:q} --summary {output.summary:q}"

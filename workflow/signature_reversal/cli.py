@@ -260,6 +260,25 @@ def cmd_drugs(args: argparse.Namespace) -> None:
     plots.drug_connectivity(result, adata.uns["conditions"]["treatment"], args.figure)
 
 
+def cmd_reference_drugs(args: argparse.Namespace) -> None:
+    """Query one drug library with a published disease signature: which compounds reverse it."""
+    from .drugs import stage
+    from .drugs.library import LibrarySpec
+    from .drugs.query import DrugSettings
+    from .inputs import orthologs as ortholog_tables
+    from .settings import ReferenceSpec
+
+    result = stage.reference_query(
+        ReferenceSpec.from_config(args.name, json.loads(args.reference)),
+        LibrarySpec.from_config(args.library_name, json.loads(args.library)),
+        ortholog_tables.read_orthologs(args.orthologs) if args.orthologs else None,
+        DrugSettings(**json.loads(args.settings)),
+    )
+    write_tsv(result.signatures, args.signatures)
+    write_tsv(result.compounds, args.compounds)
+    Path(args.summary).write_text(json.dumps(result.summary, indent=2))
+
+
 def cmd_signatures(args: argparse.Namespace) -> None:
     """Descriptive reversal between two published DE tables (no samples, no permutation p)."""
     from .inputs import gmt
@@ -495,6 +514,19 @@ COMMANDS: dict[str, tuple[Callable, dict[str, str]]] = {
             "figure": "the compounds' connectivity (PNG)",
         },
     ),
+    "reference-drugs": (
+        cmd_reference_drugs,
+        {
+            "name": "the reference's name (its key under reference_signatures)",
+            "reference": "JSON of config reference_signatures.<name>",
+            "library_name": "the library's name (its key under drug_libraries)",
+            "library": "JSON of config drug_libraries.<name>",
+            "settings": "JSON of config 'drug_connectivity'",
+            "signatures": "per library signature: scores, p, FDR",
+            "compounds": "per compound",
+            "summary": "summary JSON",
+        },
+    ),
     "signatures": (
         cmd_signatures,
         {
@@ -618,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands[name].add_argument("--design", default="~condition", help="the DE design")
     commands["reference"].add_argument("--orthologs", help="ortholog table")
     commands["drugs"].add_argument("--orthologs", help="ortholog table")
+    commands["reference-drugs"].add_argument("--orthologs", help="ortholog table")
     commands["reversal"].add_argument("--orthologs", help="ortholog table")
     commands["signatures"].add_argument(
         "--invert-treatment", action="store_true", help="read the treatment table as B vs A"

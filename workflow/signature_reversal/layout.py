@@ -214,6 +214,20 @@ class AnalysisLayout:
         return files
 
 
+REFERENCE_DRUGS = "reference_drugs"
+
+
+def reference_drug_outputs(reference: str, library: str) -> dict[str, str]:
+    """The disease query of a published signature against a drug library: run once, shown in
+    every analysis judged against that reference."""
+    root = f"{RESULTS}/{REFERENCE_DRUGS}/{reference}/{library}"
+    return {
+        "signatures": f"{root}/signatures.tsv",
+        "compounds": f"{root}/compounds.tsv",
+        "summary": f"{root}/summary.json",
+    }
+
+
 STUDY_FOLDER = "head_to_head"
 
 

@@ -12,8 +12,12 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
+from ..inputs import orthologs as orthologs_reader
+from ..inputs.reference_signatures import read_reference
 from ..reversal import linear_model
-from .library import LibrarySpec, prepare, read_library
+from ..settings import ReferenceSpec
+from .library import LibrarySpec, PreparedLibrary, prepare, read_library
 from .query import (
     DrugSettings,
     Placement,
@@ -21,6 +25,7 @@ from .query import (
     place_treatment,
     query_design,
     run_query,
+    score_ranking,
     treatment_ranking,
 )
 
@@ -158,3 +163,57 @@ def _plain(record: dict) -> dict:
 
 
 __all__ = ["DrugResult", "Placement", "run"]
+
+
+def reference_query(
+    reference: ReferenceSpec,
+    spec: LibrarySpec,
+    orthologs: pd.DataFrame | None,
+    settings: DrugSettings,
+) -> DrugResult:
+    """The disease query on a published signature: its genes ranked by log2FC / se (log2FC
+    where it has no standard errors), in the library's species and genes (through orthologs
+    when they differ), against the library; no samples, so only the gene-permutation null."""
+    started = time.perf_counter()
+    library = read_library(spec)
+    genes = pd.Index(sorted({g for side in (library.up, library.down) for s in side for g in s}))
+    index = {g: i for i, g in enumerate(genes)}
+    prepared = PreparedLibrary(
+        spec.name,
+        library.annotation,
+        *[
+            [np.array([index[g] for g in s], int) for s in side]
+            for side in (library.up, library.down)
+        ],
+        "",
+    )
+    table = read_reference(reference).dropna(subset=["log2FC"])
+    score = table["log2FC"] / table["se"].where(table["se"] > 0)
+    table = table.assign(score=score.fillna(table["log2FC"]))
+    if reference.species != spec.species:
+        if orthologs is None:
+            raise InputError(
+                f"a {reference.species} reference against a {spec.species} drug library needs "
+                "an ortholog table",
+                source=f"reference_signatures.{reference.name}",
+                fix="set gene_sets.orthologs",
+            )
+        pairs = orthologs_reader.pairs(
+            orthologs, reference.species, spec.species, f"reference {reference.name}"
+        )
+        table = table.merge(pairs, left_on="gene", right_on=reference.species)
+        table["gene"] = table[spec.species]
+    ranking = table.groupby("gene")["score"].mean().reindex(genes).fillna(0.0).to_numpy(float)
+    found = int(np.isin(genes, table["gene"]).sum())
+    result = score_ranking("disease", ranking, prepared, settings)
+    summary = {
+        "reference": reference.name,
+        "library": spec.name,
+        "coverage": f"{found:,} of the library's {len(genes):,} genes are in the reference",
+        "draws": settings.draws,
+        "fdr": settings.fdr,
+        "queries": {"disease": _query_summary(result, settings)},
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    signatures = result.signatures.drop(columns=["up_genes", "down_genes"])
+    return DrugResult(signatures, result.compounds, result.mechanisms, summary)

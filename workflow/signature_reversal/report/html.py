@@ -32,6 +32,7 @@ from ..layout import (
     AnalysisLayout,
     SingleCellLayout,
     StudyLayout,
+    reference_drug_outputs,
 )
 from ..reversal import genes_of_interest
 from ..roles import contrast_by_name, contrasts_for, present_roles
@@ -335,7 +336,14 @@ def analysis_context(
     own = _own_context(files, conditions, questions) if own_signature else None
     interest = "" if own else _interest_from_treatment(files, config, dataset)
     reference_contexts = [
-        _reference_context(name, files, r, conditions, config["reference_signatures"][r])
+        _reference_context(
+            name,
+            files,
+            r,
+            conditions,
+            config["reference_signatures"][r],
+            list(config.get("drug_libraries", {})),
+        )
         for r in references
     ]
     drugs = [
@@ -549,7 +557,12 @@ def _own_context(files: AnalysisLayout, conditions: dict, questions: dict) -> di
 
 
 def _reference_context(
-    analysis: str, files: AnalysisLayout, reference: str, conditions: dict, entry: dict
+    analysis: str,
+    files: AnalysisLayout,
+    reference: str,
+    conditions: dict,
+    entry: dict,
+    libraries: list[str] = (),
 ) -> dict:
     """One reference signature: verdict, figures, mapping, scatter and pathways."""
     summary = json.loads(Path(files.reference_summary(reference)).read_text())
@@ -595,7 +608,28 @@ def _reference_context(
         "genes_json": interactive.packed_table(
             interactive.by_significance(genes[genes["reference_selected"]], "reference_padj")
         ),
+        "drugs": [
+            _reference_drug_sentence(reference, library, Path(files.root).parent)
+            for library in libraries
+        ],
     }
+
+
+def _reference_drug_sentence(reference: str, library: str, results: Path) -> str:
+    """Which library compounds reverse a published signature, in one sentence (``results``:
+    the folder the analyses' folders are in)."""
+    summary_path = Path(reference_drug_outputs(reference, library)["summary"])
+    summary = json.loads((results.parent / summary_path).read_text())
+    answer = summary["queries"]["disease"]
+    named = ", ".join(
+        f"{c['compound']} (NCS {c['ncs']:.2f}, FDR {c['fdr']:.2g})"
+        for c in answer["top_compounds"][:5]
+    )
+    return (
+        f"Known drugs ({library}) whose signatures reverse the {reference} signature: "
+        f"{answer['compounds_significant']} of {answer['compounds_tested']} compounds at FDR < "
+        f"{summary['fdr']}; strongest: {named or 'none'} ({summary['coverage']})."
+    )
 
 
 def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions: dict) -> dict:
