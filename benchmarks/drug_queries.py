@@ -1,11 +1,10 @@
-"""Known-drug queries: planted answers, the real library's self-consistency, the real AD
-references against CMap build 02, and speed beside gseapy's prerank.
+"""Known-drug queries: planted answers, the real library's self-consistency, and speed beside
+gseapy's prerank.
 
 Every part prints its figures; ``--out`` also writes them as TSV.
 
     python benchmarks/drug_queries.py planted --datasets 20 --out benchmarks/runs/drugs
     python benchmarks/drug_queries.py consistency
-    python benchmarks/drug_queries.py references
     python benchmarks/drug_queries.py speed
 
 - **planted** (3 replicates; Gaussian log2 expression on the library's own human genes, noise SD
@@ -16,8 +15,7 @@ Every part prints its figures; ``--out`` also writes them as TSV.
 - **consistency**: each signature of a compound measured in several cell lines, turned into a
   ranking (its up genes first, down genes last), should find the compound's other cell lines'
   signatures near the top of the library: their median percentile against 50% at random.
-- **references**: the disease query on the human AD references of config/config.yaml (their
-  own log2FC / se ranking, human genes, no samples: gene-permutation null).
+The human AD references' disease query is the pipeline's own ``reference_drugs`` job.
 - **speed**: both queries on the example (the pipeline's job, 200 draws) beside gseapy's
   prerank of the same ranking against the library's up sets (what a Python user would run).
 """
@@ -32,11 +30,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from signature_reversal.drugs import scores
 from signature_reversal.drugs.library import LibrarySpec, PreparedLibrary, read_library
-from signature_reversal.drugs.query import DrugSettings, query_design, run_query, score_ranking
+from signature_reversal.drugs.query import DrugSettings, query_design, run_query
 
 REPO = Path(__file__).resolve().parents[1]
 CMAP = REPO / "config" / "drug_libraries" / "cmap02"
@@ -145,32 +142,6 @@ def consistency(args) -> pd.DataFrame:
     return result
 
 
-def references(args) -> pd.DataFrame:
-    from signature_reversal.inputs.reference_signatures import read_reference
-    from signature_reversal.settings import ReferenceSpec
-
-    library, genes = human_library()
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    settings = DrugSettings(draws=args.draws, seed=1)
-    rows = []
-    for name, entry in config["reference_signatures"].items():
-        entry = {**entry, "path": str(REPO / entry["path"])}
-        table = read_reference(ReferenceSpec.from_config(name, entry))
-        table = table.dropna(subset=["log2FC"]).drop_duplicates("gene").set_index("gene")
-        z = table["log2FC"] / table["se"].where(table["se"] > 0)
-        ranking = z.fillna(table["log2FC"]).reindex(genes).fillna(0.0).to_numpy()
-        result = score_ranking(name, ranking, library, settings)
-        top = result.compounds.sort_values(["fdr", "ncs"]).query("ncs < 0").head(10)
-        for _, row in top.iterrows():
-            columns = ["compound", "best_signature", "ncs", "mean_ncs", "fdr"]
-            rows.append({"reference": name, **row[columns]})
-        called = int(((result.compounds["fdr"] < 0.05) & (result.compounds["ncs"] < 0)).sum())
-        print(f"{name}: {called} reversing compounds at FDR < 0.05 of {len(result.compounds)}")
-    table = pd.DataFrame(rows)
-    print(table.to_string(index=False))
-    return table
-
-
 def speed(args) -> pd.DataFrame:
     import anndata as ad
 
@@ -224,7 +195,7 @@ def speed(args) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=["planted", "consistency", "references", "speed"])
+    parser.add_argument("part", choices=["planted", "consistency", "speed"])
     parser.add_argument("--datasets", type=int, default=20)
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--signatures", type=int, default=500)
@@ -236,7 +207,6 @@ def main() -> None:
     table = {
         "planted": planted,
         "consistency": consistency,
-        "references": references,
         "speed": speed,
     }[args.part](args)
     if args.out:
