@@ -131,3 +131,18 @@ def test_data_with_no_link_to_the_library_make_no_call():
             )
             calls += int((result.compounds["fdr"] < 0.05).any())
     assert calls <= 2, calls  # of 20 queries: about 1 expected at FDR 5%
+
+
+def test_mechanisms_of_action_are_tested_as_sets_of_signatures():
+    """With an annotated mechanism, the class whose members the treatment resembles leads."""
+    library = _library()
+    classes = [f"class{i % 10}" for i in range(COMPOUNDS)]
+    library.annotation["moa"] = [classes[int(c[1:])] for c in library.annotation["compound"]]
+    treatment = sum(_effects(library, 2 * c, 0.8) for c in (3, 13, 23))  # three of class3
+    expression, obs = _data(21, np.zeros(GENES), treatment)
+    like, _ = run_query(
+        "treatment", expression, query_design(obs, "~condition", "treatment"), library, SETTINGS
+    )
+    mechanisms = like.mechanisms.sort_values("mean_ncs", ascending=False)
+    assert mechanisms.iloc[0]["moa"] == "class3" and mechanisms.iloc[0]["fdr"] < 0.05
+    assert (mechanisms.iloc[1:]["fdr"] > 0.05).all()
