@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lzma
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,37 @@ def test_human_signatures_map_onto_mouse_genes_through_orthologs(tmp_path):
     )
     assert sorted(prepared.up[0].tolist()) == [0, 2] and prepared.down[0].tolist() == [1]
     assert "3 of 4 signature genes" in prepared.coverage
+
+
+def test_a_mouse_reference_is_queried_in_a_human_library_through_orthologs(tmp_path):
+    """The reference_drugs job's query: the reference ranked by log2FC / se in the library's
+    genes; a signature built from the reference's up and down genes reverses it."""
+    from signature_reversal.drugs.query import DrugSettings
+    from signature_reversal.drugs.stage import reference_query
+    from signature_reversal.settings import ReferenceSpec
+
+    rng = np.random.default_rng(0)
+    human = [f"G{i}" for i in range(400)]
+    mouse = [g.lower().capitalize() for g in human]
+    log2fc = np.r_[np.full(20, 2.0), np.full(20, -2.0), rng.normal(0, 0.2, 360)]
+    table = tmp_path / "reference.tsv"
+    pd.DataFrame({"gene": mouse, "log2FoldChange": log2fc, "lfcSE": 0.3, "padj": 0.001}).to_csv(
+        table, sep="\t", index=False
+    )
+    signatures = {f"drug{i}@X#1_{i}": list(rng.choice(human, 20, replace=False)) for i in range(60)}
+    down = {f"drug{i}@X#1_{i}": list(rng.choice(human, 20, replace=False)) for i in range(60)}
+    signatures["reverser@X#1_99"], down["reverser@X#1_99"] = human[20:40], human[:20]
+    spec = LibrarySpec(
+        "lib",
+        "human",
+        up=_gmt(tmp_path / "up.gmt", signatures),
+        down=_gmt(tmp_path / "dn.gmt", down),
+    )
+    reference = ReferenceSpec.from_config("mouse_ref", {"path": str(table), "species": "mouse"})
+    orthologs = pd.DataFrame({"human": human, "mouse": mouse})
+    result = reference_query(reference, spec, orthologs, DrugSettings(draws=100))
+    top = result.compounds.sort_values("ncs").iloc[0]
+    assert top["compound"] == "reverser" and top["fdr"] < 0.05
+    assert result.summary["coverage"].startswith("400 of the library's 400 genes")
+    with pytest.raises(InputError, match="needs an ortholog table"):
+        reference_query(reference, spec, None, DrugSettings(draws=20))
