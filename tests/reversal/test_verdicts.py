@@ -32,6 +32,7 @@ def test_a_negligible_effect_reads_no_meaningful_reversal_even_when_it_excludes_
     # the example's MADAD comparison: 4% of the way back is not what 60% is called
     verdict, reason = decide(slope(-0.04, -0.06, -0.01), RULE, "slope")
     assert verdict == "no meaningful reversal" and "too small to matter" in reason
+    assert "between -0.1 and 0.1" in reason
     # an interval that reaches from negligible to meaningful makes no claim either way
     verdict, reason = decide(slope(-0.12, -0.2, -0.05), RULE, "slope")
     assert verdict == "no evidence" and "negligible" in reason

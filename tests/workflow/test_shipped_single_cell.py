@@ -33,7 +33,9 @@ def check_single_cell(workdir: Path) -> None:
     assert types.loc["keratinocyte", "verdict"] == "reverses"
     assert types.loc["keratinocyte", "slope_ci_high"] < -0.5  # planted −0.8
     # T cells keep their programme (their pseudobulk is the noisiest: docs/single_cell.md)
-    assert types.loc["T cell", "verdict"] not in ("reverses", "partially reverses")
+    # no claim either way: the few, unequal T-cell pseudobulks once read "aggravates" at a
+    # slope of 0.04; the negligible band keeps such a slope from a word
+    assert types.loc["T cell", "verdict"] in ("no meaningful reversal", "no evidence")
     assert types.loc["T cell", "slope_ci_high"] > -0.1
     assert types.loc["fibroblast", "not_judged"] == "too few genes"
     composition = pd.read_csv(folder / "composition.tsv", sep="\t").set_index(

@@ -105,10 +105,13 @@ def decide(
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no evidence", f"{said}: the interval is unbounded (the disease shift is unclear)"
     inside = -band.negligible < low and high < band.negligible
+    low_band, high_band = sorted(
+        (band.on_figure(-band.negligible), band.on_figure(band.negligible))
+    )
+    between = f"between {low_band:g} and {high_band:g}"
     if inside:
         return "no meaningful reversal", (
-            f"{said} lies wholly between {-band.toward * band.negligible:g} and {negligible}: "
-            "any effect is too small to matter"
+            f"{said} lies wholly {between}: any effect is too small to matter"
         )
     claim = None
     if low >= band.full:
@@ -132,8 +135,7 @@ def decide(
         )
     if claim is None:
         return "no evidence", (
-            f"{said} reaches from a negligible effect (between "
-            f"{-band.toward * band.negligible:g} and {negligible}) to a meaningful one"
+            f"{said} reaches from a negligible effect ({between}) to a meaningful one"
         )
     if fdr is not None and not fdr < rule.alpha:
         return "no evidence", (f"{said}, but FDR = {fdr:.3g} ≥ {rule.alpha} across the sets judged")
