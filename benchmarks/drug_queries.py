@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 
 from signature_reversal.drugs import scores
-from signature_reversal.drugs.library import LibrarySpec, PreparedLibrary, read_library
+from signature_reversal.drugs.library import (
+    LibrarySpec,
+    PreparedLibrary,
+    on_own_genes,
+    read_library,
+)
 from signature_reversal.drugs.query import DrugSettings, query_design, run_query
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,13 +49,7 @@ SPEC = LibrarySpec(
 
 def human_library() -> tuple[PreparedLibrary, pd.Index]:
     """CMap build 02 on its own genes (the union of every signature's genes)."""
-    library = read_library(SPEC)
-    genes = pd.Index(sorted({g for side in (library.up, library.down) for s in side for g in s}))
-    index = {g: i for i, g in enumerate(genes)}
-    sides = [
-        [np.array([index[g] for g in s], int) for s in side] for side in (library.up, library.down)
-    ]
-    return PreparedLibrary("cmap02", library.annotation, *sides, ""), genes
+    return on_own_genes(read_library(SPEC))
 
 
 def simulate(genes: int, disease: np.ndarray, treatment: np.ndarray, seed: int):

@@ -153,6 +153,17 @@ class PreparedLibrary:
     coverage: str  # one line for the log and the report
 
 
+def on_own_genes(library: Library) -> tuple[PreparedLibrary, pd.Index]:
+    """The library on its own genes (every gene any signature lists), for rankings already in
+    its species and IDs: a published signature's, or a simulation's."""
+    genes = pd.Index(sorted({g for side in (library.up, library.down) for s in side for g in s}))
+    index = {g: i for i, g in enumerate(genes)}
+    sides = [
+        [np.array([index[g] for g in s], int) for s in side] for side in (library.up, library.down)
+    ]
+    return PreparedLibrary(library.name, library.annotation, *sides, ""), genes
+
+
 def prepare(
     library: Library,
     species: str,

@@ -27,7 +27,6 @@ null SD, then pooled the same way).
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,9 +41,6 @@ from ..reversal.estimates import corrected_effects
 from . import scores
 from .library import PreparedLibrary
 
-log = logging.getLogger(__name__)
-
-QUERIES = ("disease", "treatment")
 # the disease query rotates control and disease: the design with its roles renamed so that the
 # null machinery's "disease" and "treatment" are the study's control and disease
 DISEASE_QUERY_ROLES = {"control": "disease", "disease": "treatment", "treatment": "control"}
@@ -153,16 +149,7 @@ def summarise(
     """NCS, p and FDR per signature; compounds and mechanisms as sets of signatures."""
     annotation = library.annotation.reset_index(drop=True)
     cell = annotation["cell_line"].replace("", "all").to_numpy()
-    ncs = np.full_like(observed, np.nan)
-    null_ncs = np.full_like(null, np.nan)
-    positive, negative = {}, {}
-    for line in pd.unique(cell):
-        members = cell == line
-        values = null[:, members]
-        positive[line] = _mean(values[values > 0])
-        negative[line] = _mean(-values[values < 0])
-        ncs[members] = _normalise(observed[members], positive[line], negative[line])
-        null_ncs[:, members] = _normalise(values, positive[line], negative[line])
+    ncs, null_ncs, positive, negative = normalised_by_group(observed, null, cell)
     p = size_pooled_pvalues(observed, null, library)
     table = annotation.assign(
         up_genes=[len(s) for s in library.up],
@@ -195,16 +182,27 @@ def size_pooled_pvalues(
     genes, each bin standardised by its mean same-signed null score, and all bins pooled."""
     up = np.array([len(s) for s in library.up]) // SIZE_BIN
     down = np.array([len(s) for s in library.down]) // SIZE_BIN
-    keys = up * 10_000 + down
+    scaled, scaled_null, _, _ = normalised_by_group(observed, null, up * 10_000 + down)
+    return pooled_pvalues(scaled, scaled_null.ravel())
+
+
+def normalised_by_group(
+    observed: np.ndarray, null: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Scores and null draws (draws × signatures) divided, group by group of signatures, by
+    the group's mean positive null score (positives) or mean |negative| one (negatives), as
+    clue.io's NCS; and those means by group."""
     scaled = np.full_like(observed, np.nan)
     scaled_null = np.full_like(null, np.nan)
-    for key in np.unique(keys):
-        members = keys == key
+    positive, negative = {}, {}
+    for group in pd.unique(groups):
+        members = groups == group
         values = null[:, members]
-        positive, negative = _mean(values[values > 0]), _mean(-values[values < 0])
-        scaled[members] = _normalise(observed[members], positive, negative)
-        scaled_null[:, members] = _normalise(values, positive, negative)
-    return pooled_pvalues(scaled, scaled_null.ravel())
+        positive[group] = _mean(values[values > 0])
+        negative[group] = _mean(-values[values < 0])
+        scaled[members] = _normalise(observed[members], positive[group], negative[group])
+        scaled_null[:, members] = _normalise(values, positive[group], negative[group])
+    return scaled, scaled_null, positive, negative
 
 
 def compound_table(table: pd.DataFrame) -> pd.DataFrame:

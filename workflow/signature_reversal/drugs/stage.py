@@ -17,7 +17,7 @@ from ..inputs import orthologs as orthologs_reader
 from ..inputs.reference_signatures import read_reference
 from ..reversal import linear_model
 from ..settings import ReferenceSpec
-from .library import LibrarySpec, PreparedLibrary, prepare, read_library
+from .library import LibrarySpec, on_own_genes, prepare, read_library
 from .query import (
     DrugSettings,
     Placement,
@@ -175,18 +175,7 @@ def reference_query(
     where it has no standard errors), in the library's species and genes (through orthologs
     when they differ), against the library; no samples, so only the gene-permutation null."""
     started = time.perf_counter()
-    library = read_library(spec)
-    genes = pd.Index(sorted({g for side in (library.up, library.down) for s in side for g in s}))
-    index = {g: i for i, g in enumerate(genes)}
-    prepared = PreparedLibrary(
-        spec.name,
-        library.annotation,
-        *[
-            [np.array([index[g] for g in s], int) for s in side]
-            for side in (library.up, library.down)
-        ],
-        "",
-    )
+    prepared, genes = on_own_genes(read_library(spec))
     table = read_reference(reference).dropna(subset=["log2FC"])
     score = table["log2FC"] / table["se"].where(table["se"] > 0)
     table = table.assign(score=score.fillna(table["log2FC"]))

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..de import limma
 from ..settings import VerdictRule
 from . import linear_model
 from .estimates import CorrectedEffects, Headline
-from .verdicts import decide
+from .verdicts import CALLS, decide
 
 NOT_CHANGED = "not changed by disease"
 MIN_UNIQUE_GENES = 3
@@ -58,15 +56,6 @@ def set_scores(expression: np.ndarray, membership: np.ndarray) -> np.ndarray:
 MIN_SETS_FOR_PRIOR = 8  # sets a family needs before their variances are moderated together
 
 
-@dataclass(frozen=True)
-class SetVariancePrior:
-    """limma's prior (d0, s0²) on one group's variance ratio: a set score's residual variance
-    over what it would be were the set's genes independent (its variance inflation)."""
-
-    df: float
-    scale: float
-
-
 class SetScores:
     """Per-sample scores of a family of gene sets, their contrasts in the linear model, and
     the contrasts' variances with each role group's own residual variance
@@ -75,42 +64,46 @@ class SetScores:
 
     At 3 replicates a group's variance of one set score has 2 degrees of freedom, and the set's
     t-test almost no power. The variances are moderated across the family's sets as limma
-    moderates genes' (Smyth 2004, empirical Bayes with an F prior), on the scale where sets are
-    alike: each set's variance over the variance its score would have if its genes were
-    independent (Σ of the genes' own group variances / k², CAMERA's variance inflation factor;
-    Wu & Smyth 2012), so that small and large, loose and co-regulated sets share one prior.
-    Where the ratios vary more than sampling explains, d0 is small and little is borrowed."""
+    moderates genes' (Smyth 2004, empirical Bayes with an F prior: ``VariancePrior``), on the
+    scale where sets are alike: each set's variance over the variance its score would have if
+    its genes were independent (Σ of the genes' own group variances / k², CAMERA's variance
+    inflation factor; Wu & Smyth 2012), so that small and large, loose and co-regulated sets
+    share one prior. Where the ratios vary more than sampling explains, d0 is small and little
+    is borrowed. ``priors`` (per group, by its first sample): a family's priors, for a subset
+    of its genes tested alone."""
 
     def __init__(
         self,
         expression: np.ndarray,
         membership: np.ndarray,
         design: linear_model.Design,
-        priors: dict[int, SetVariancePrior] | None = None,
+        priors: dict[int, linear_model.VariancePrior] | None = None,
     ):
         self.scores = set_scores(expression, membership)
         self.d, self.t = linear_model.contrasts_of(self.scores, design)
         disease = design.disease if design.has_control else np.zeros_like(design.treatment)
-        gene_variance, _, _ = linear_model.group_residual_variances(expression, design)
-        sizes = membership.sum(axis=1)
-        self.priors: dict[int, SetVariancePrior] = dict(priors or {})
+        self.priors: dict[int, linear_model.VariancePrior] = dict(priors or {})
         fit = priors is None and len(membership) >= MIN_SETS_FOR_PRIOR
+        moderate = None
+        if fit or self.priors:
+            # the genes' own group variances, for the genes the family's sets hold
+            used = membership.any(axis=0)
+            gene_variance, _, _ = linear_model.group_residual_variances(expression[used], design)
+            members_of_sets = membership[:, used]
+            sizes = membership.sum(axis=1)
 
-        def moderate(members, variances, df):
-            independent = membership @ gene_variance[:, members[0]] / sizes**2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = variances / independent
-            key = int(members[0])
-            if fit:
-                d0, s0_sq = limma.fit_prior(ratio, df)
-                self.priors[key] = SetVariancePrior(d0, s0_sq)
-            prior = self.priors.get(key)
-            if prior is None or not np.all(np.isfinite(ratio)):
-                return variances, df
-            if not math.isfinite(prior.df):
-                return independent * prior.scale, math.inf
-            total = prior.df + df
-            return independent * (prior.df * prior.scale + df * ratio) / total, total
+            def moderate(samples, variances, df):
+                independent = members_of_sets @ gene_variance[:, samples[0]] / sizes**2
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = variances / independent
+                key = int(samples[0])
+                if fit:
+                    self.priors[key] = linear_model.VariancePrior.fit(ratio, df)
+                prior = self.priors.get(key)
+                if prior is None or not np.all(np.isfinite(ratio)):
+                    return variances, df
+                moderated, total = prior.moderate(ratio, df)
+                return independent * moderated, total
 
         spread = linear_model.group_variances(
             self.scores, design, design.treatment, disease, moderate=moderate
@@ -263,7 +256,7 @@ def _note_shared_calls(
     """For each called set, check that its call survives without the genes it shares with sets
     called more strongly (its other genes tested with the family's variance prior); if not,
     say so in ``shared_with`` and the reason."""
-    called = table.index[table["verdict"].isin(["reverses", "partially reverses", "aggravates"])]
+    called = table.index[table["verdict"].isin(CALLS)]
     order = sorted(
         called, key=lambda i: min(table.at[i, "p_reversal"], table.at[i, "p_aggravation"])
     )

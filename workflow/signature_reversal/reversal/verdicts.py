@@ -64,11 +64,6 @@ def bands(rule: VerdictRule, kind: str) -> Bands:
     return Bands(rule.negligible_fraction, rule.full_reversal_fraction, "fraction restored", 1.0)
 
 
-def effect_threshold(rule: VerdictRule, kind: str) -> float:
-    """The full-reversal threshold for a slope or a restored fraction."""
-    return rule.full_reversal_slope if kind == "slope" else rule.full_reversal_fraction
-
-
 def interval_pvalues(figure: Headline, kind: str) -> tuple[float, float]:
     """Directional p-values of "no effect" from the interval's own model (estimate, se, t df):
     twice the one-sided p toward reversal and toward aggravation, each below 0.05 exactly when
