@@ -615,16 +615,21 @@ def _reference_context(
     }
 
 
+def strongest_compounds(answer: dict, listed: int = 5) -> str:
+    """A query's strongest compounds on its side, with their NCS and FDR, as text."""
+    return ", ".join(
+        f"{c['compound']} (NCS {c['ncs']:.2f}, FDR {c['fdr']:.2g})"
+        for c in answer["top_compounds"][:listed]
+    )
+
+
 def _reference_drug_sentence(reference: str, library: str, results: Path) -> str:
     """Which library compounds reverse a published signature, in one sentence (``results``:
     the folder the analyses' folders are in)."""
     summary_path = Path(reference_drug_outputs(reference, library)["summary"])
     summary = json.loads((results.parent / summary_path).read_text())
     answer = summary["queries"]["disease"]
-    named = ", ".join(
-        f"{c['compound']} (NCS {c['ncs']:.2f}, FDR {c['fdr']:.2g})"
-        for c in answer["top_compounds"][:5]
-    )
+    named = strongest_compounds(answer)
     return (
         f"Known drugs ({library}) whose signatures reverse the {reference} signature: "
         f"{answer['compounds_significant']} of {answer['compounds_tested']} compounds at FDR < "
@@ -643,10 +648,7 @@ def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions
         answer = summary["queries"].get(query)
         if answer is None:
             continue
-        named = ", ".join(
-            f"{c['compound']} (NCS {c['ncs']:.2f}, FDR {c['fdr']:.2g})"
-            for c in answer["top_compounds"][:5]
-        )
+        named = strongest_compounds(answer)
         subject = f"the {conditions['disease']} signature" if query == "disease" else treatment
         lead = (
             f"Compounds whose signatures {verb} {subject}"
