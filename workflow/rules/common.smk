@@ -71,7 +71,7 @@ def locate_configured_files():
         if gene_sets.get(key):
             gene_sets[key] = locate(gene_sets[key])
     for library in config["drug_libraries"].values():
-        for key in ("up", "down", "gmt", "annotation"):
+        for key in ("up", "down", "gmt", "matrix", "annotation"):
             if library.get(key):
                 library[key] = locate(library[key])
 
@@ -404,7 +404,7 @@ def reference_drug_files():
 def drug_library_sources(wildcards):
     """The library's own files, so edits trigger a rerun."""
     library = config["drug_libraries"][wildcards.library]
-    return [library[k] for k in ("up", "down", "gmt", "annotation") if library.get(k)]
+    return [library[k] for k in ("up", "down", "gmt", "matrix", "annotation") if library.get(k)]
 
 
 def reference_sources(wildcards):

@@ -41,6 +41,8 @@ class LibrarySpec:
     up: str | None = None
     down: str | None = None
     gmt: str | None = None
+    matrix: str | None = None  # GCT / GCTX
+    tags: int = 100  # matrix libraries: the user's genes on each side of a query
     annotation: str | None = None
     description: str = ""
     licence: str = ""
@@ -85,7 +87,7 @@ def read_library(spec: LibrarySpec, key: str = "drug_libraries") -> Library:
             len(one_sided),
             ", ".join(one_sided[:5]),
         )
-    annotation = _annotation(names, spec)
+    annotation = annotate(names, spec)
     return Library(
         spec.name,
         annotation,
@@ -112,7 +114,9 @@ def _split_sides(sets: list[GeneSet], path: str) -> tuple[dict, dict]:
     return up, down
 
 
-def _annotation(names: list[str], spec: LibrarySpec) -> pd.DataFrame:
+def from_names(names: list[str]) -> pd.DataFrame:
+    """The annotation CMap's names carry (compound@cell_line#dose_id); else the name is the
+    compound."""
     rows = []
     for name in names:
         match = CMAP_NAME.match(name)
@@ -122,7 +126,13 @@ def _annotation(names: list[str], spec: LibrarySpec) -> pd.DataFrame:
         else:
             row["compound"] = name
         rows.append(row)
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["signature", *ANNOTATION_COLUMNS])
+
+
+def annotate(names: list[str], spec: LibrarySpec, table: pd.DataFrame | None = None):
+    """``table`` (else what the names carry), overwritten by the library's annotation table
+    for the signatures it lists."""
+    table = from_names(names) if table is None else table
     if spec.annotation:
         file = text.require_file(spec.annotation, "annotation table", f"drug_libraries.{spec.name}")
         given = pd.read_csv(file, sep=None, engine="python", dtype=str).fillna("")
@@ -162,6 +172,26 @@ def on_own_genes(library: Library) -> tuple[PreparedLibrary, pd.Index]:
         [np.array([index[g] for g in s], int) for s in side] for side in (library.up, library.down)
     ]
     return PreparedLibrary(library.name, library.annotation, *sides, ""), genes
+
+
+def matrix_gene_ids(
+    matrix,
+    species: str,
+    data_species: str,
+    symbols: pd.Series,
+    orthologs: pd.DataFrame | None,
+) -> list[tuple[str, ...]]:
+    """Per gene of a matrix library (in its order): the data's gene IDs it maps to (through
+    orthologs, symbols or IDs, as gene sets are mapped)."""
+    mapped, _ = prepare_for_data(
+        [GeneSet(g, "", (g,)) for g in matrix.genes],
+        species,
+        data_species,
+        symbols,
+        orthologs,
+        f"drug library {matrix.name}",
+    )
+    return [one.genes for one in mapped]
 
 
 def prepare(

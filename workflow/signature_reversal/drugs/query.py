@@ -18,7 +18,7 @@ treatment changes the signature's genes at all, and on the example called 530 of
 signatures: every signature that touches a changed gene. Scores are clue.io's WTCS
 normalised within cell line (NCS: divided by the mean of the same-signed null scores of that
 cell line's signatures; Subramanian et al., Cell 2017). A signature's p-value: against the null
-scores of every signature of its size (``size_pooled_pvalues``); Benjamini–Hochberg across the
+scores of every signature of its size (``size_groups``); Benjamini–Hochberg across the
 library. A compound is called by its
 most significant signature (``compound_table``); mechanisms of action are tested as sets of
 signatures: their mean NCS on the data against the same mean on every draw (standardised by its
@@ -98,6 +98,12 @@ def ranking_statistics(
     return moderated_statistic(design, prior, design.treatment), fit, prior
 
 
+def query_ranking(expression: np.ndarray, design: linear_model.Design) -> np.ndarray:
+    """The query's ranking: its contrast's moderated t on the data."""
+    statistic, fit, _ = ranking_statistics(expression, design)
+    return statistic(*fit)
+
+
 def run_query(
     name: str,
     expression: np.ndarray,
@@ -105,11 +111,8 @@ def run_query(
     library: PreparedLibrary,
     settings: DrugSettings,
 ) -> tuple[QueryResult, np.ndarray]:
-    """Scores of every signature in the data's ranking, against random signatures of the same
-    sizes (the ranking's genes permuted, the same permutation for the whole library on each
-    draw: each signature keeps its size and its overlap with the others); and the ranking."""
-    statistic, fit, _ = ranking_statistics(expression, design)
-    ranking = statistic(*fit)
+    """The query's ranking of the data and every signature scored in it (``score_ranking``)."""
+    ranking = query_ranking(expression, design)
     return score_ranking(name, ranking, library, settings), ranking
 
 
@@ -125,15 +128,20 @@ def score_ranking(
     with stage(f"{name} query: {len(observed):,} signatures, {settings.draws} random draws"):
         for i in range(settings.draws):
             null[i] = tags.connectivity(ranking[rng.permutation(len(ranking))])
-    result = summarise(name, observed, null, library, settings)
+    sizes = tuple(np.array([len(s) for s in side]) for side in (library.up, library.down))
+    result = summarise(name, observed, null, library.annotation, sizes, settings)
     ks = score_ks(tags, ranking)
     result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
     return result
 
 
 def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
+    """Lamb 2006's connectivity of every signature (``scaled_ks``)."""
+    return scaled_ks(tags.connectivity(t, scores.KS))
+
+
+def scaled_ks(raw: np.ndarray) -> np.ndarray:
     """Lamb 2006's connectivity, scaled by the library's largest positive and negative."""
-    raw = tags.connectivity(t, scores.KS)
     top, bottom = np.nanmax(np.append(raw, 0)), np.nanmin(np.append(raw, 0))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(raw > 0, raw / top, np.where(raw < 0, -raw / bottom, 0.0))
@@ -143,17 +151,24 @@ def summarise(
     name: str,
     observed: np.ndarray,
     null: np.ndarray,
-    library: PreparedLibrary,
+    annotation: pd.DataFrame,
+    sizes: tuple[np.ndarray, np.ndarray],
     settings: DrugSettings,
+    null_groups: np.ndarray | None = None,
 ) -> QueryResult:
-    """NCS, p and FDR per signature; compounds and mechanisms as sets of signatures."""
-    annotation = library.annotation.reset_index(drop=True)
+    """NCS, p and FDR per signature; compounds and mechanisms as sets of signatures.
+
+    ``sizes``: each signature's up and down tag counts. ``null_groups``: signatures that
+    share one null (default: same sizes, ``size_groups``)."""
+    annotation = annotation.reset_index(drop=True)
     cell = annotation["cell_line"].replace("", "all").to_numpy()
     ncs, null_ncs, positive, negative = normalised_by_group(observed, null, cell)
-    p = size_pooled_pvalues(observed, null, library)
+    groups = size_groups(*sizes) if null_groups is None else null_groups
+    scaled, scaled_null, _, _ = normalised_by_group(observed, null, groups)
+    p = pooled_pvalues(scaled, scaled_null.ravel())
     table = annotation.assign(
-        up_genes=[len(s) for s in library.up],
-        down_genes=[len(s) for s in library.down],
+        up_genes=sizes[0],
+        down_genes=sizes[1],
         wtcs=observed,
         ncs=ncs,
         p=p,
@@ -169,21 +184,17 @@ def summarise(
 SIZE_BIN = 5  # genes: signatures whose up and down sides agree to this share a null
 
 
-def size_pooled_pvalues(
-    observed: np.ndarray, null: np.ndarray, library: PreparedLibrary
-) -> np.ndarray:
-    """Two-sided p of each signature against the null draws of every signature of its size.
+def size_groups(up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Signatures that share one null: those of the same size (up and down binned by
+    ``SIZE_BIN`` genes).
 
     Under gene permutation a signature's null depends on nothing but its two sides' sizes (the
     genes are exchangeable), so signatures of one size share one null exactly, with draws ×
     signatures values instead of the draws alone. Standardising each signature by its own
     draws instead (GSEA's NES) added their noise to the tail: at p < 0.001 it called twice as
-    many as it should on data with no link to the library. Sizes are binned by ``SIZE_BIN``
-    genes, each bin standardised by its mean same-signed null score, and all bins pooled."""
-    up = np.array([len(s) for s in library.up]) // SIZE_BIN
-    down = np.array([len(s) for s in library.down]) // SIZE_BIN
-    scaled, scaled_null, _, _ = normalised_by_group(observed, null, up * 10_000 + down)
-    return pooled_pvalues(scaled, scaled_null.ravel())
+    many as it should on data with no link to the library. Each bin is standardised by its
+    mean same-signed null score and all bins pooled (``summarise``)."""
+    return (np.asarray(up) // SIZE_BIN) * 10_000 + np.asarray(down) // SIZE_BIN
 
 
 def normalised_by_group(
@@ -360,6 +371,12 @@ def place_treatment(
             for _ in range(settings.draws)
         ]
     )
+    return placement(disease, wtcs, null, k)
+
+
+def placement(disease: QueryResult, wtcs: float, null: np.ndarray, tags: int) -> Placement:
+    """A signature scored in the disease query (``wtcs``, with its own ``null`` draws) placed
+    among the library's: its NCS on the library's scale, rank, and neighbouring compounds."""
     positive = _mean(np.array([v for v in disease.null_positive.values() if math.isfinite(v)]))
     negative = _mean(np.array([v for v in disease.null_negative.values() if math.isfinite(v)]))
     ncs = float(_normalise(np.array([wtcs]), positive, negative)[0])
@@ -378,5 +395,5 @@ def place_treatment(
         compounds=len(means),
         above=names[position - 1] if position > 0 else "",
         below=names[position] if position < len(names) else "",
-        tags=k,
+        tags=tags,
     )

@@ -13,6 +13,12 @@ A tag set is evaluated only at its genes' positions (the running sum peaks just 
 and dips just before one), and all sets in one pass down the ranking (``_walk``), so a library
 of 6,100 signatures costs a few milliseconds per ranking. Positive scores: the ranking's
 top genes are the signature's up genes (the same direction); negative: reversed.
+
+Matrix libraries turn the query around (clue.io's): the user's few tag sets are scored in
+each library signature's own ranking (``score_columns``), one column after another on every
+core; each column is ordered by a radix sort of its float32 bits (``descending_order``),
+ten times faster than a comparison sort at 12,000 genes, so that 100,000 signatures cost
+seconds.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 KS, WEIGHTED = 0, 1
 
@@ -70,6 +76,63 @@ def _walk(
     return out
 
 
+@njit(cache=True, nogil=True)
+def descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions of float32 ``values`` largest first, ties in position order (what a stable
+    argsort of −values gives), by three passes of an 11-bit LSD radix sort on the values'
+    bits, each mapped so that unsigned order is numeric order. NaN must be replaced first."""
+    n = values.shape[0]
+    keys = np.empty(n, dtype=np.uint32)
+    bits = (values + np.float32(0.0)).view(np.uint32)  # + 0: −0.0 becomes 0.0
+    for i in range(n):
+        k = bits[i]
+        k = ~k if k & np.uint32(0x80000000) else k | np.uint32(0x80000000)
+        keys[i] = ~k  # descending
+    order = np.arange(n)
+    buffer = np.empty(n, dtype=np.int64)
+    counts = np.empty(2049, dtype=np.int64)
+    for shift in (0, 11, 22):
+        counts[:] = 0
+        for i in range(n):
+            counts[((keys[order[i]] >> shift) & 2047) + 1] += 1
+        for b in range(2048):
+            counts[b + 1] += counts[b]
+        for i in range(n):
+            digit = (keys[order[i]] >> shift) & 2047
+            buffer[counts[digit]] = order[i]
+            counts[digit] += 1
+        order, buffer = buffer, order
+    return order
+
+
+@njit(cache=True, parallel=True)
+def _score_columns(
+    block: np.ndarray,
+    gene_start: np.ndarray,
+    gene_sets: np.ndarray,
+    sizes: np.ndarray,
+    members: np.ndarray,
+    member_genes: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """Per column of ``block`` (signatures × genes, float32): every tag set's score in the
+    column's ranking; missing values rank in the middle (as 0)."""
+    n_columns = block.shape[0]
+    out = np.empty((n_columns, sizes.shape[0]))
+    for c in prange(n_columns):
+        values = block[c].copy()
+        for g in range(values.shape[0]):
+            if np.isnan(values[g]):
+                values[g] = 0.0
+        order = descending_order(values)
+        weight = np.abs(values).astype(np.float64)
+        totals = np.zeros(sizes.shape[0])
+        for m in range(members.shape[0]):
+            totals[members[m]] += weight[member_genes[m]]
+        out[c] = _walk(order, weight, gene_start, gene_sets, sizes, totals, kind)
+    return out
+
+
 @dataclass(frozen=True)
 class TagIndex:
     """Tag sets (gene indices into the ranking) stored gene by gene (CSR), for ``_walk``."""
@@ -101,6 +164,14 @@ class TagIndex:
         weight = np.abs(statistic)
         totals = np.bincount(self.members, weights=weight[self.genes], minlength=len(self.sizes))
         return _walk(order, weight, self.gene_start, self.gene_sets, self.sizes, totals, kind)
+
+    def in_columns(self, block: np.ndarray, kind: int) -> np.ndarray:
+        """Columns × sets: each set's score in each column's ranking (``block``: signatures ×
+        genes, its values the weights), as ``scores`` gives for one column (float32)."""
+        block = np.ascontiguousarray(block, dtype=np.float32)
+        return _score_columns(
+            block, self.gene_start, self.gene_sets, self.sizes, self.members, self.genes, kind
+        )
 
 
 def tag_scores(statistic: np.ndarray, sets: Sequence[np.ndarray], kind: int) -> np.ndarray:

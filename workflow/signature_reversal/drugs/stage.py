@@ -17,14 +17,16 @@ from ..inputs import orthologs as orthologs_reader
 from ..inputs.reference_signatures import read_reference
 from ..reversal import linear_model
 from ..settings import ReferenceSpec
-from .library import LibrarySpec, on_own_genes, prepare, read_library
+from .library import LibrarySpec, matrix_gene_ids, on_own_genes, prepare, read_library
+from .matrix import read_matrix
+from .matrix_query import aligned, matrix_placement, run_queries, summarise_query
 from .query import (
     DrugSettings,
     Placement,
     QueryResult,
     place_treatment,
     query_design,
-    run_query,
+    query_ranking,
     score_ranking,
     treatment_ranking,
 )
@@ -57,34 +59,33 @@ def run(
     """``genes``: the DE step's tested genes (``gene``, ``symbol``), the rankings' genes."""
     started = time.perf_counter()
     names = genes["gene"].astype(str)
-    library = prepare(
-        read_library(spec),
-        spec.species,
-        adata.uns["species"],
-        genes.set_index("gene")["symbol"].astype(str),
-        pd.Index(names),
-        orthologs,
-    )
+    symbols = genes.set_index("gene")["symbol"].astype(str)
     tested = adata[:, names.to_numpy()]
     expression = linear_model.log_expression(tested, size_factors.loc[tested.obs_names].to_numpy())
-    roles = set(tested.obs["role"].astype(str))
-    results: dict[str, QueryResult] = {}
-    placement = None
-    if "control" in roles:
-        design = query_design(tested.obs, design_formula, "disease")
-        results["disease"], disease_ranking = run_query(
-            "disease", expression, design, library, settings
+    queries = (
+        ["disease", "treatment"]
+        if "control" in set(tested.obs["role"].astype(str))
+        else ["treatment"]
+    )
+    designs = {q: query_design(tested.obs, design_formula, q) for q in queries}
+    rankings = {q: query_ranking(expression, designs[q]) for q in queries}
+    own = treatment_ranking(expression, designs["treatment"]) if "disease" in queries else None
+    species = adata.uns["species"]
+    if spec.matrix:
+        results, placement, coverage = _matrix_queries(
+            spec, rankings, own, species, symbols, orthologs, settings
         )
-    design = query_design(tested.obs, design_formula, "treatment")
-    results["treatment"], _ = run_query("treatment", expression, design, library, settings)
-    if "disease" in results:
-        placement = place_treatment(
-            results["disease"],
-            disease_ranking,
-            treatment_ranking(expression, design),
-            library,
-            settings,
+    else:
+        library = prepare(
+            read_library(spec), spec.species, species, symbols, pd.Index(names), orthologs
         )
+        results = {q: score_ranking(q, rankings[q], library, settings) for q in queries}
+        placement = (
+            place_treatment(results["disease"], rankings["disease"], own, library, settings)
+            if own is not None
+            else None
+        )
+        coverage = library.coverage
     signatures = _merge(
         [r.signatures.set_index("signature") for r in results.values()], list(results), "signature"
     )
@@ -102,7 +103,7 @@ def run(
         "library": spec.name,
         "description": spec.description,
         "licence": spec.licence,
-        "coverage": library.coverage,
+        "coverage": coverage,
         "draws": settings.draws,
         "fdr": settings.fdr,
         "queries": {name: _query_summary(r, settings) for name, r in results.items()},
@@ -111,6 +112,41 @@ def run(
     }
     log.info("%s: both queries in %.1f s", spec.name, summary["seconds"])
     return DrugResult(signatures, compounds, mechanisms, summary)
+
+
+def _matrix_queries(
+    spec: LibrarySpec,
+    rankings: dict[str, np.ndarray],
+    own: np.ndarray | None,
+    species: str,
+    symbols: pd.Series,
+    orthologs: pd.DataFrame | None,
+    settings: DrugSettings,
+) -> tuple[dict[str, QueryResult], Placement | None, str]:
+    """Both queries (and the placement) in one pass over a matrix library: the data's
+    rankings carried onto the matrix's genes (through orthologs when the species differ)."""
+    matrix = read_matrix(spec)
+    ids_of = matrix_gene_ids(matrix, spec.species, species, symbols, orthologs)
+    position = {g: i for i, g in enumerate(symbols.index.astype(str))}
+    rows = [[position[i] for i in ids if i in position] for ids in ids_of]
+
+    def carried(values: np.ndarray) -> np.ndarray:
+        return np.array([values[r].mean() if r else np.nan for r in rows])
+
+    columns = {"treatment": carried(own)} if own is not None else {}
+    queries = run_queries(
+        matrix, {q: carried(r) for q, r in rankings.items()}, columns, settings, spec.tags
+    )
+    results = {q: summarise_query(q, queries, matrix, settings) for q in rankings}
+    placement = matrix_placement(results["disease"], queries) if own is not None else None
+    found = sum(bool(r) for r in rows)
+    coverage = (
+        f"{matrix.n_signatures:,} signatures of {matrix.annotation['compound'].nunique():,} "
+        f"compounds; {found:,} of the matrix's {len(matrix.genes):,} genes are among the "
+        f"data's tested genes; queries of {queries.tags} + {queries.tags} genes"
+    )
+    log.info("%s: %s", spec.name, coverage)
+    return results, placement, coverage
 
 
 def _merge(tables: list[pd.DataFrame], names: list[str], key: str) -> pd.DataFrame:
@@ -175,7 +211,6 @@ def reference_query(
     where it has no standard errors), in the library's species and genes (through orthologs
     when they differ), against the library; no samples, so only the gene-permutation null."""
     started = time.perf_counter()
-    prepared, genes = on_own_genes(read_library(spec))
     table = read_reference(reference).dropna(subset=["log2FC"])
     score = table["log2FC"] / table["se"].where(table["se"] > 0)
     table = table.assign(score=score.fillna(table["log2FC"]))
@@ -192,13 +227,22 @@ def reference_query(
         )
         table = table.merge(pairs, left_on="gene", right_on=reference.species)
         table["gene"] = table[spec.species]
-    ranking = table.groupby("gene")["score"].mean().reindex(genes).fillna(0.0).to_numpy(float)
-    found = int(np.isin(genes, table["gene"]).sum())
-    result = score_ranking("disease", ranking, prepared, settings)
+    scores_by_gene = table.groupby("gene")["score"].mean()
+    if spec.matrix:
+        matrix = read_matrix(spec)
+        ranking = aligned(scores_by_gene, matrix.genes)
+        queries = run_queries(matrix, {"disease": ranking}, {}, settings, spec.tags)
+        result = summarise_query("disease", queries, matrix, settings)
+        found, total = int(np.isfinite(ranking).sum()), len(matrix.genes)
+    else:
+        prepared, genes = on_own_genes(read_library(spec))
+        ranking = scores_by_gene.reindex(genes).fillna(0.0).to_numpy(float)
+        found, total = int(np.isin(genes, scores_by_gene.index).sum()), len(genes)
+        result = score_ranking("disease", ranking, prepared, settings)
     summary = {
         "reference": reference.name,
         "library": spec.name,
-        "coverage": f"{found:,} of the library's {len(genes):,} genes are in the reference",
+        "coverage": f"{found:,} of the library's {total:,} genes are in the reference",
         "draws": settings.draws,
         "fdr": settings.fdr,
         "queries": {"disease": _query_summary(result, settings)},

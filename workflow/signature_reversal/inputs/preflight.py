@@ -64,16 +64,28 @@ def check_config(config: Mapping, config_name: str) -> None:
 
 
 def check_drug_library(name: str, library: Mapping, config_name: str) -> None:
-    """A library names its signature files (a pair, or one GMT), and each exists."""
+    """A library names its signatures one way (a GMT pair, one GMT, or a GCT/GCTX matrix),
+    and each file exists."""
     key = f"drug_libraries.{name}"
-    if not (library.get("up") and library.get("down")) and not library.get("gmt"):
+    given = [
+        form
+        for form, present in (
+            ("up/down", library.get("up") and library.get("down")),
+            ("gmt", library.get("gmt")),
+            ("matrix", library.get("matrix")),
+        )
+        if present
+    ]
+    if len(given) != 1:
         raise InputError(
-            "a drug library needs its signature files",
+            "a drug library needs its signature files"
+            if not given
+            else f"a drug library names its signatures one way, not {' and '.join(given)}",
             source=f"{key} in {config_name}",
             fix="give 'up:' and 'down:' GMT files, or one 'gmt:' whose set names end in _up "
-            "or _down",
+            "or _down, or one 'matrix:' (.gct or .gctx)",
         )
-    for part in ("up", "down", "gmt", "annotation"):
+    for part in ("up", "down", "gmt", "matrix", "annotation"):
         if library.get(part):
             text.require_file(library[part], "drug library file", f"{key}.{part}", config_name)
 

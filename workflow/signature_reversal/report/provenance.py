@@ -55,7 +55,7 @@ def configured_files(config: Mapping) -> list[tuple[str, str]]:
             if isinstance(reference.get(key), str):
                 files.append((f"reference {name} ({key})", reference[key]))
     for name, library in (config.get("drug_libraries") or {}).items():
-        for key in ("up", "down", "gmt", "annotation"):
+        for key in ("up", "down", "gmt", "matrix", "annotation"):
             if library.get(key):
                 files.append((f"drug library {name} ({key})", library[key]))
     return files
