@@ -112,10 +112,11 @@ def test_gctx_gct13_and_gct12_read_the_same_library_block_by_block(tmp_path):
     np.testing.assert_allclose(np.vstack([b for _, b in plain.blocks(size=2)]), values.T, rtol=1e-6)
 
 
-def test_descending_order_is_a_stable_sort_of_minus_the_values():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_descending_order_is_a_stable_sort_of_minus_the_values(dtype):
     rng = np.random.default_rng(1)
     for case in range(20):
-        values = rng.normal(size=int(rng.integers(1, 3000))).astype(np.float32)
+        values = rng.normal(size=int(rng.integers(1, 3000))).astype(dtype)
         if case % 2:
             values = np.round(values, 1)  # ties
         values[: len(values) // 10] *= -0.0  # signed zeros among the ties

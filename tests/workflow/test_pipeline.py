@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import h5py
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -33,10 +35,49 @@ def both_runs(tmp_path_factory, curated_sets) -> Path:
         data = simulate_skin(curated_sets, treatment=scenario, n_genes=1500, n_per_group=4, seed=42)
         counts, samples = write_dataset(data, workdir / f"input_{scenario}")
         datasets[scenario] = table_dataset(counts, samples)
-    make_config(workdir, datasets)
+    library = write_matrix_library(workdir / "library.gctx", data.truth)
+    make_config(
+        workdir,
+        datasets,
+        drug_libraries={"lincs_like": {"matrix": library, "species": "mouse", "tags": 50}},
+        drug_connectivity={"draws": 50},
+    )
     result = run_snakemake(workdir, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
+
+
+def write_matrix_library(path: Path, truth: pd.DataFrame) -> str:
+    """A GCTX (clue.io's layout) of 60 signatures over the data's genes: noise, and one
+    planted reverser whose values are the disease's effects upside down."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, len(truth))).astype(np.float32)
+    values[17] = -3 * truth["disease_lfc"].to_numpy() + rng.normal(0, 0.5, len(truth))
+    names = [f"compound{i}" for i in range(60)]
+    names[17] = "planted_reverser"
+    with h5py.File(path, "w") as handle:
+        handle["/0/DATA/0/matrix"] = values
+        handle["/0/META/ROW/id"] = np.array(list(truth.index), dtype="S")
+        handle["/0/META/COL/id"] = np.array([f"sig{i}" for i in range(60)], dtype="S")
+        handle["/0/META/COL/pert_iname"] = np.array(names, dtype="S")
+        handle["/0/META/COL/cell_id"] = np.array(["A", "B"] * 30, dtype="S")
+    return path.name
+
+
+def test_a_matrix_library_finds_the_planted_reverser(pipeline_run):
+    """The drug job through Snakemake on a GCTX file: the signature planted as the disease's
+    inverse is the disease query's strongest reverser, called at FDR 5%, in both analyses."""
+    _, results = pipeline_run
+    folder = results / "drugs" / "lincs_like"
+    signatures = pd.read_csv(folder / "signatures.tsv", sep="\t")
+    assert len(signatures) == 60 and signatures["disease_p"].notna().all()
+    compounds = pd.read_csv(folder / "compounds.tsv", sep="\t").sort_values("disease_ncs")
+    first = compounds.iloc[0]
+    assert first["compound"] == "planted_reverser" and first["disease_fdr"] < 0.05, first
+    assert (compounds.iloc[1:]["disease_fdr"] > 0.05).all()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert "60 signatures" in summary["coverage"] and "queries of 50 + 50" in summary["coverage"]
+    assert "planted_reverser" in (results / "report.html").read_text()
 
 
 @pytest.fixture(params=SCENARIOS)

@@ -123,16 +123,20 @@ def score_ranking(
     a published signature's), with its gene-permutation null, p-values and FDR."""
     tags = scores.Library(library.up, library.down, len(ranking))
     observed = tags.connectivity(ranking)
-    rng = np.random.default_rng(settings.seed)
-    null = np.empty((settings.draws, len(observed)))
     with stage(f"{name} query: {len(observed):,} signatures, {settings.draws} random draws"):
-        for i in range(settings.draws):
-            null[i] = tags.connectivity(ranking[rng.permutation(len(ranking))])
+        null = tags.connectivity_in(permuted(ranking, settings))
     sizes = tuple(np.array([len(s) for s in side]) for side in (library.up, library.down))
     result = summarise(name, observed, null, library.annotation, sizes, settings)
     ks = score_ks(tags, ranking)
     result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
     return result
+
+
+def permuted(ranking: np.ndarray, settings: DrugSettings) -> np.ndarray:
+    """The null's rankings (draws × genes): the ranking's genes permuted, draw after draw
+    from the seed (the same draws for every query of one ranking)."""
+    rng = np.random.default_rng(settings.seed)
+    return np.array([ranking[rng.permutation(len(ranking))] for _ in range(settings.draws)])
 
 
 def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
@@ -364,13 +368,7 @@ def place_treatment(
     order = np.argsort(-treatment, kind="stable")
     own = scores.Library([order[:k]], [order[::-1][:k]], len(order))
     wtcs = float(own.connectivity(disease_ranking)[0])
-    rng = np.random.default_rng(settings.seed)
-    null = np.array(
-        [
-            own.connectivity(disease_ranking[rng.permutation(len(disease_ranking))])[0]
-            for _ in range(settings.draws)
-        ]
-    )
+    null = own.connectivity_in(permuted(disease_ranking, settings))[:, 0]
     return placement(disease, wtcs, null, k)
 
 

@@ -77,28 +77,47 @@ def _walk(
 
 
 @njit(cache=True, nogil=True)
-def descending_order(values: np.ndarray) -> np.ndarray:
-    """Positions of float32 ``values`` largest first, ties in position order (what a stable
-    argsort of −values gives), by three passes of an 11-bit LSD radix sort on the values'
-    bits, each mapped so that unsigned order is numeric order. NaN must be replaced first."""
+def _descending_keys(values: np.ndarray) -> np.ndarray:
+    """Unsigned keys whose ascending order is the values' descending order (float32 or
+    float64 bits, the sign bit flipped for positives and every bit for negatives)."""
     n = values.shape[0]
-    keys = np.empty(n, dtype=np.uint32)
-    bits = (values + np.float32(0.0)).view(np.uint32)  # + 0: −0.0 becomes 0.0
-    for i in range(n):
-        k = bits[i]
-        k = ~k if k & np.uint32(0x80000000) else k | np.uint32(0x80000000)
-        keys[i] = ~k  # descending
+    keys = np.empty(n, dtype=np.uint64)
+    if values.itemsize == 4:
+        bits32 = (values + np.float32(0.0)).view(np.uint32)  # + 0: −0.0 becomes 0.0
+        for i in range(n):
+            k = bits32[i]
+            k = ~k if k & np.uint32(0x80000000) else k | np.uint32(0x80000000)
+            keys[i] = np.uint64(~k)
+    else:
+        bits64 = (values + 0.0).view(np.uint64)
+        top = np.uint64(0x8000000000000000)
+        for i in range(n):
+            k = bits64[i]
+            k = ~k if k & top else k | top
+            keys[i] = ~k
+    return keys
+
+
+@njit(cache=True, nogil=True)
+def descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions of float32 or float64 ``values`` largest first, ties in position order (what
+    a stable argsort of −values gives), by an 11-bit LSD radix sort of the values' bits (3
+    passes for float32, 6 for float64). NaN must be replaced first."""
+    n = values.shape[0]
+    keys = _descending_keys(values)
+    passes = 3 if values.itemsize == 4 else 6
     order = np.arange(n)
     buffer = np.empty(n, dtype=np.int64)
     counts = np.empty(2049, dtype=np.int64)
-    for shift in (0, 11, 22):
+    for p in range(passes):
+        shift = np.uint64(11 * p)
         counts[:] = 0
         for i in range(n):
-            counts[((keys[order[i]] >> shift) & 2047) + 1] += 1
+            counts[((keys[order[i]] >> shift) & np.uint64(2047)) + 1] += 1
         for b in range(2048):
             counts[b + 1] += counts[b]
         for i in range(n):
-            digit = (keys[order[i]] >> shift) & 2047
+            digit = (keys[order[i]] >> shift) & np.uint64(2047)
             buffer[counts[digit]] = order[i]
             counts[digit] += 1
         order, buffer = buffer, order
@@ -115,15 +134,15 @@ def _score_columns(
     member_genes: np.ndarray,
     kind: int,
 ) -> np.ndarray:
-    """Per column of ``block`` (signatures × genes, float32): every tag set's score in the
-    column's ranking; missing values rank in the middle (as 0)."""
+    """Per row of ``block`` (rankings × genes, float32 or float64): every tag set's score in
+    that ranking; missing values rank in the middle (as 0)."""
     n_columns = block.shape[0]
     out = np.empty((n_columns, sizes.shape[0]))
     for c in prange(n_columns):
         values = block[c].copy()
         for g in range(values.shape[0]):
             if np.isnan(values[g]):
-                values[g] = 0.0
+                values[g] = 0
         order = descending_order(values)
         weight = np.abs(values).astype(np.float64)
         totals = np.zeros(sizes.shape[0])
@@ -166,9 +185,12 @@ class TagIndex:
         return _walk(order, weight, self.gene_start, self.gene_sets, self.sizes, totals, kind)
 
     def in_columns(self, block: np.ndarray, kind: int) -> np.ndarray:
-        """Columns × sets: each set's score in each column's ranking (``block``: signatures ×
-        genes, its values the weights), as ``scores`` gives for one column (float32)."""
-        block = np.ascontiguousarray(block, dtype=np.float32)
+        """Rankings × sets: each set's score in each row's ranking (``block``: rankings ×
+        genes, float32 or float64, its values the weights; the rows on every core), as
+        ``scores`` gives for one ranking."""
+        if block.dtype not in (np.float32, np.float64):
+            block = block.astype(np.float64)
+        block = np.ascontiguousarray(block)
         return _score_columns(
             block, self.gene_start, self.gene_sets, self.sizes, self.members, self.genes, kind
         )
@@ -199,3 +221,9 @@ class Library:
         """Per signature, its connectivity with the ranking by ``statistic``."""
         both = self.index.scores(statistic, kind)
         return combine(both[: self.n], both[self.n :], kind)
+
+    def connectivity_in(self, rankings: np.ndarray, kind: int = WEIGHTED) -> np.ndarray:
+        """Rankings × signatures: each signature's connectivity with each row of
+        ``rankings`` (a null's draws, scored on every core)."""
+        both = self.index.in_columns(rankings, kind)
+        return combine(both[:, : self.n], both[:, self.n :], kind)
