@@ -261,3 +261,40 @@ def test_bad_matrix_libraries_name_the_file_and_the_fix(tmp_path):
         read_matrix(LibrarySpec("lib", "human", matrix=str(tmp_path / "bare.gctx")))
     with pytest.raises(InputError, match="one way, not gmt and matrix"):
         check_drug_library("lib", {"gmt": path, "matrix": path}, "config.yaml")
+
+
+def test_a_mouse_reference_is_queried_in_a_human_matrix_library(tmp_path):
+    """The reference_drugs job on a GCTX: the reference's top and bottom genes (log2FC / se,
+    through orthologs) scored in each signature; the signature that is the reference's
+    inverse reverses it, alone at FDR 5%."""
+    from signature_reversal.drugs.stage import reference_query
+    from signature_reversal.settings import ReferenceSpec
+
+    rng = np.random.default_rng(0)
+    human = [f"G{i}" for i in range(400)]
+    log2fc = np.r_[np.full(20, 2.0), np.full(20, -2.0), rng.normal(0, 0.2, 360)]
+    table = tmp_path / "reference.tsv"
+    pd.DataFrame(
+        {
+            "gene": [g.capitalize() for g in human],
+            "log2FoldChange": log2fc,
+            "lfcSE": 0.3,
+            "padj": 0.001,
+        }
+    ).to_csv(table, sep="\t", index=False)
+    values = rng.normal(size=(400, 50))
+    values[:, 7] += -2 * log2fc  # the reference upside down
+    columns = pd.DataFrame({"id": [f"s{i}" for i in range(50)]})
+    columns["pert_iname"] = [f"drug{i}" for i in range(50)]
+    columns.loc[7, "pert_iname"] = "reverser"
+    genes = pd.DataFrame({"id": [str(i) for i in range(400)], "pr_gene_symbol": human})
+    spec = LibrarySpec(
+        "lib", "human", matrix=write_gctx(tmp_path / "l.gctx", values, genes, columns), tags=20
+    )
+    reference = ReferenceSpec.from_config("mouse_ref", {"path": str(table), "species": "mouse"})
+    orthologs = pd.DataFrame({"human": human, "mouse": [g.capitalize() for g in human]})
+    result = reference_query(reference, spec, orthologs, SETTINGS)
+    compounds = result.compounds.sort_values("ncs")
+    assert compounds.iloc[0]["compound"] == "reverser" and compounds.iloc[0]["fdr"] < 0.05
+    assert (compounds.iloc[1:]["fdr"] > 0.05).all()
+    assert result.summary["coverage"].startswith("400 of the library's 400 genes")
