@@ -404,7 +404,11 @@ def reference_drug_files():
 def drug_library_sources(wildcards):
     """The library's own files, so edits trigger a rerun."""
     library = config["drug_libraries"][wildcards.library]
-    return [library[k] for k in ("up", "down", "gmt", "matrix", "annotation") if library.get(k)]
+    return [
+        library[k]
+        for k in ("up", "down", "gmt", "matrix", "annotation")
+        if library.get(k)
+    ]
 
 
 def reference_sources(wildcards):
