@@ -43,7 +43,7 @@ from signature_reversal.drugs.library import (
     on_own_genes,
     read_library,
 )
-from signature_reversal.drugs.query import DrugSettings, query_design, run_query
+from signature_reversal.drugs.query import DrugSettings, joint_fdr, query_design, run_query
 
 REPO = Path(__file__).resolve().parents[1]
 CMAP = REPO / "config" / "drug_libraries" / "cmap02"
@@ -88,12 +88,14 @@ def planted(args) -> pd.DataFrame:
         }
         for scenario, (disease, treatment, query, expected, order) in scenarios.items():
             expression, obs = simulate(len(genes), disease, treatment, dataset)
-            calls, rank = 0, None
+            rank, results = None, {}
             for name in ("disease", "treatment"):
                 design = query_design(obs, "~condition", name)
-                result, _ = run_query(name, expression, design, library, settings)
+                results[name], _ = run_query(name, expression, design, library, settings)
+            joint_fdr(list(results.values()))  # as the pipeline's job: one FDR per analysis
+            calls = int(any((r.compounds["fdr"] < 0.05).any() for r in results.values()))
+            for name, result in results.items():
                 compounds = result.compounds
-                calls += int((compounds["fdr"] < 0.05).any())
                 if name == query:
                     ranked = compounds.sort_values("ncs", ascending=order > 0)
                     ranked = ranked.reset_index(drop=True)

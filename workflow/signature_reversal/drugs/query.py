@@ -301,6 +301,21 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else math.nan
 
 
+def joint_fdr(results: list[QueryResult]) -> None:
+    """Benjamini–Hochberg over the queries of one analysis together (signatures, compounds and
+    mechanisms each): the analysis's calls hold one FDR, so data with no link to the library
+    make a call in at most the FDR of analyses, not in up to twice it (one chance per query)."""
+    for table in ("signatures", "compounds", "mechanisms"):
+        frames = [getattr(r, table) for r in results if len(getattr(r, table))]
+        if not frames:
+            continue
+        fdr = _bh(np.concatenate([f["p"].to_numpy(float) for f in frames]))
+        start = 0
+        for frame in frames:
+            frame["fdr"] = fdr[start : start + len(frame)]
+            start += len(frame)
+
+
 def _bh(p: np.ndarray) -> np.ndarray:
     fdr = np.full_like(p, np.nan)
     finite = np.isfinite(p)

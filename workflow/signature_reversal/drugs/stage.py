@@ -24,6 +24,7 @@ from .query import (
     DrugSettings,
     Placement,
     QueryResult,
+    joint_fdr,
     place_treatment,
     query_design,
     query_ranking,
@@ -86,6 +87,7 @@ def run(
             else None
         )
         coverage = library.coverage
+    joint_fdr(list(results.values()))
     signatures = _merge(
         [r.signatures.set_index("signature") for r in results.values()], list(results), "signature"
     )

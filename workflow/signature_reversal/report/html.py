@@ -659,6 +659,11 @@ def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions
             f"{lead}: {answer['compounds_significant']} of {answer['compounds_tested']} at "
             f"FDR < {summary['fdr']}; strongest: {named or 'none on this side'}."
         )
+    if len(sentences) > 1:
+        sentences.append(
+            "The FDR counts both questions' compounds together: one false-call rate for the "
+            "analysis, not one per question."
+        )
     placement = summary.get("placement")
     if placement and placement.get("ncs") is not None:
         sentences.append(
