@@ -225,8 +225,10 @@ def _irls(
     ridge = np.eye(p) * RIDGE
     sf = size_factors[:, None]
     if np.linalg.matrix_rank(X) == p:
-        beta, *_ = np.linalg.lstsq(X, np.log(counts / sf + 0.1), rcond=None)
-        beta = beta.T.copy()
+        # the least-squares start through X's pseudo-inverse, gene by gene in C loops: LAPACK's
+        # lstsq on many right-hand sides rounds differently with their number (blocks of genes
+        # then start, and end, a last bit apart from one call on OpenBLAS's AMD kernels)
+        beta = np.einsum("in,ng->gi", np.linalg.pinv(X), np.log(counts / sf + 0.1))
     else:
         beta = np.zeros((n_genes, p))
         beta[:, 0] = np.log(counts / sf).mean(axis=0)
@@ -272,7 +274,7 @@ def _irls(
     thresholded = np.maximum(sf * np.exp(X @ beta.T), min_mu)
     w = thresholded / (1.0 + thresholded * disp)
     inverse = np.linalg.inv(_gram(X, w) + ridge)
-    leverage = np.einsum("ni,gij,nj->ng", X, inverse, X, optimize=True) * w
+    leverage = np.einsum("ni,gij,nj->ng", X, inverse, X) * w  # C loops: same bits in any block
     return beta, sf * np.exp(X @ beta.T), leverage, converged
 
 
