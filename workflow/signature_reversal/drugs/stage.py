@@ -239,7 +239,7 @@ def reference_query(
     else:
         prepared, genes = on_own_genes(read_library(spec))
         ranking = scores_by_gene.reindex(genes).fillna(0.0).to_numpy(float)
-        found, total = int(np.isin(genes, scores_by_gene.index).sum()), len(genes)
+        found, total = int(pd.Index(genes).isin(scores_by_gene.index).sum()), len(genes)
         result = score_ranking("disease", ranking, prepared, settings)
     summary = {
         "reference": reference.name,
