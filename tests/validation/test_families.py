@@ -73,3 +73,27 @@ def test_a_study_row_scores_figures_against_the_planted_truth():
     assert reference["slope_truth"] == 0 and abs(reference["slope_estimate"]) < 0.1
     table = robustness.summarise(pd.DataFrame([row, row]))
     assert table.loc[0, "reverses"] == 100 and table.loc[0, "slope coverage"] in (0, 100)
+
+
+def test_pseudobulk_of_few_cells_is_as_noisy_as_its_cell_count_says():
+    """Each pseudobulk sample sums 5-80 cells: its depth follows its cell count, and its genes
+    scatter with dispersion φ / c (biological dispersion set near 0 here), so a sample's
+    dispersion is inversely proportional to its depth."""
+    family = families.with_treatment(
+        families.FAMILIES["pseudobulk, few unequal cells"], dispersion_a0=1e-4, dispersion_a1=0,
+        dispersion_scatter=0, library_cv=0,
+    )  # fmt: skip
+    data = families.generate(family, families.TREATMENTS["no effect"], 3, 4, 4000)
+    unchanged = (data.truth["disease_lfc"] == 0).to_numpy()
+    counts = data.counts.to_numpy(float)[unchanged]
+    base = data.truth["base_mean"].to_numpy()[unchanged]
+    depth = counts.sum(axis=0)
+    assert depth.max() / depth.min() > 3  # cell numbers differ between samples
+    expected = base[:, None] / base.sum() * depth[None, :]
+    kept = (expected > 20).all(axis=1)  # genes with counts enough to see the dispersion
+    e, x = expected[kept], counts[kept]
+    dispersion = (((x - e) ** 2 - e) / e**2).mean(axis=0)
+    # dispersion × depth is constant (φ / c with depth ∝ c): within a factor 1.6 of each other
+    product = dispersion * depth
+    assert product.max() / product.min() < 1.6, (dispersion, depth)
+    assert dispersion.max() / dispersion.min() > 3

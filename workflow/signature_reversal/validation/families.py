@@ -11,6 +11,9 @@ dispersion trend):
   around the trend; many low-count genes;
 - a shift in library composition caused by disease, an unmodelled batch, one outlier sample,
   a disease group more variable than the others, co-regulated gene modules;
+- **pseudobulk of few cells in unequal numbers** (single-cell studies): each sample the sum of
+  5–80 cells of one type, so its depth and its technical noise vary sixteen-fold between
+  samples (sum of c cells with negative-binomial noise of dispersion φ: dispersion φ / c);
 - and **plasmode** data: real counts (GSE248978, 16 mouse skin samples) assigned at random to
   the three groups, with effects planted by binomial thinning (Gerard, BMC Bioinformatics 2020,
   "Data-based RNA-seq simulations by binomial thinning"; the seqgendiff package), so the real
@@ -64,6 +67,12 @@ class Family:
     # paired samples: replicate i of every group is patient i, shifted by a per-gene log2
     # effect of this SD (the sheet gets a 'patient' column, the design ~patient + condition)
     patient_sd: float = 0.0
+    # pseudobulk: each sample sums this many cells (log-uniform between the two), each cell's
+    # counts negative binomial with dispersion cell_dispersion around the sample's profile
+    # divided by cell_share (a cell holds about 1/30 of a bulk sample's counts)
+    cells_per_sample: tuple[int, int] = (0, 0)
+    cell_dispersion: float = 1.0
+    cell_share: float = 30.0
     plasmode: bool = False
     # plasmode groups each mixing mice of different biological states (GSE248978's day × arm),
     # as heterogeneous real cohorts do, instead of a random draw of the 16 mice
@@ -88,6 +97,7 @@ FAMILIES: dict[str, Family] = {
         Family("variable disease group", disease_dispersion_factor=3.0),
         Family("correlated modules", module_size=50, module_sd=0.35),
         Family("unequal reversal across genes", reversal_spread=1.0),
+        Family("pseudobulk, few unequal cells", cells_per_sample=(5, 80)),
         Family("plasmode GSE248978", plasmode=True),
         Family("plasmode GSE248978, mixed groups", plasmode=True, mixed_states=True),
     )
@@ -234,7 +244,10 @@ def generate(
     dispersion[:, roles == 1] *= family.disease_dispersion_factor
     library = np.exp(rng.normal(0, family.library_cv, n_samples))
     mu = 2.0**log2_mean * library[None, :]
-    counts = rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mu))
+    if family.cells_per_sample[1]:
+        counts = _pseudobulk(mu, dispersion, family, rng)
+    else:
+        counts = rng.negative_binomial(1 / dispersion, 1 / (1 + dispersion * mu))
     names = [f"Gene{i:05d}" for i in range(n_genes)]
     truth = pd.DataFrame(
         {
@@ -254,6 +267,21 @@ def generate(
         samples=sheet,
         truth=truth,
     )
+
+
+def _pseudobulk(
+    mu: np.ndarray, dispersion: np.ndarray, family: Family, rng: np.random.Generator
+) -> np.ndarray:
+    """Each sample's counts as the sum of its cells': the sample's biological profile (gamma
+    around ``mu`` with the gene's dispersion), then c cells' negative-binomial counts around a
+    cell's share of it — summed, NB with mean c × profile / cell_share and dispersion φ / c."""
+    low, high = family.cells_per_sample
+    n_samples = mu.shape[1]
+    cells = np.round(np.exp(rng.uniform(np.log(low), np.log(high), n_samples)))
+    profile = rng.gamma(1 / dispersion, mu * dispersion)
+    mean = cells[None, :] * profile / family.cell_share
+    size = np.broadcast_to(cells[None, :] / family.cell_dispersion, mean.shape)
+    return rng.negative_binomial(size, size / (size + mean))
 
 
 def _real_counts() -> pd.DataFrame:
