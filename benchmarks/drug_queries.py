@@ -57,10 +57,22 @@ def human_library() -> tuple[PreparedLibrary, pd.Index]:
     return on_own_genes(read_library(SPEC))
 
 
-def simulate(genes: int, disease: np.ndarray, treatment: np.ndarray, seed: int):
+def simulate(
+    genes: int,
+    disease: np.ndarray,
+    treatment: np.ndarray,
+    seed: int,
+    modules: list[np.ndarray] = (),
+    module_sd: float = 0.35,
+):
+    """Gaussian log2 expression, 3 samples per group; ``modules``: gene sets whose genes share a
+    random per-sample shift (co-regulation unrelated to the groups)."""
     rng = np.random.default_rng(seed)
     means = np.column_stack([np.zeros(genes), disease, disease + treatment])
     expression = 6 + means[:, np.repeat([0, 1, 2], 3)] + rng.normal(0, 0.4, (genes, 9))
+    shifts = np.random.default_rng([seed, 17]).normal(0, module_sd, (len(modules), 9))
+    for module, shift in zip(modules, shifts, strict=True):
+        expression[module] += shift
     obs = pd.DataFrame(
         {"role": np.repeat(["control", "disease", "treatment"], 3)},
         index=[f"s{i}" for i in range(9)],
@@ -86,8 +98,14 @@ def planted(args) -> pd.DataFrame:
             "disease = a signature's inverse": (-signature, -0.5 * noise, "disease", compound, 1),
             "no link": (noise, np.roll(noise, 1000), None, None, 0),
         }
+        # co-regulated genes that library signatures share: 30 signatures' up genes each move
+        # together from sample to sample (SD 0.35 log2), unrelated to the groups
+        modules = [library.up[i] for i in rng.choice(len(library.up), 30, replace=False)]
+        if args.modules:
+            scenarios["no link, co-regulated signature genes"] = scenarios["no link"]
         for scenario, (disease, treatment, query, expected, order) in scenarios.items():
-            expression, obs = simulate(len(genes), disease, treatment, dataset)
+            shared = modules if scenario.endswith("co-regulated signature genes") else ()
+            expression, obs = simulate(len(genes), disease, treatment, dataset, shared)
             rank, results = None, {}
             for name in ("disease", "treatment"):
                 design = query_design(obs, "~condition", name)
@@ -280,6 +298,9 @@ def main() -> None:
     parser.add_argument("--stream-signatures", type=int, default=100_000)
     parser.add_argument("--stream-genes", type=int, default=12_000)
     parser.add_argument("--datasets", type=int, default=20)
+    parser.add_argument(
+        "--modules", action="store_true", help="planted: add the co-regulated no-link scenario"
+    )
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--signatures", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)

@@ -146,3 +146,38 @@ def test_mechanisms_of_action_are_tested_as_sets_of_signatures():
     mechanisms = like.mechanisms.sort_values("mean_ncs", ascending=False)
     assert mechanisms.iloc[0]["moa"] == "class3" and mechanisms.iloc[0]["fdr"] < 0.05
     assert (mechanisms.iloc[1:]["fdr"] > 0.05).all()
+
+
+def test_a_co_regulated_module_a_signature_shares_is_not_a_link():
+    """Genes that move together from mouse to mouse (a module) and that signatures share
+    make those signatures' scores vary as one gene's: under the gene-permutation null alone
+    they were called in every such dataset. Their variance inflation, read from the residuals,
+    deflates them; on independent genes it stays near 1."""
+    from signature_reversal.drugs.query import residual_directions, variance_inflation
+
+    library = _library()
+    calls, module_inflation, independent = 0, [], []
+    for seed in range(6):
+        rng = np.random.default_rng(200 + seed)
+        expression, obs = _data(seed, np.zeros(GENES), np.zeros(GENES))
+        modules = rng.choice(len(library.up), 8, replace=False)
+        shifts = rng.normal(0, 0.5, (len(modules), 9))
+        clean = expression.copy()
+        for signature, shift in zip(modules, shifts, strict=True):
+            expression[library.up[signature]] += shift
+        design = query_design(obs, "~condition", "disease")
+        independent.append(
+            variance_inflation(residual_directions(clean, design), library, design.df_residual)
+        )
+        inflation = variance_inflation(
+            residual_directions(expression, design), library, design.df_residual
+        )
+        module_inflation += list(inflation[modules])
+        for query in ("disease", "treatment"):
+            result, _ = run_query(
+                query, expression, query_design(obs, "~condition", query), library, SETTINGS
+            )
+            calls += int((result.compounds["fdr"] < 0.05).any())
+    assert calls <= 1, calls  # of 12 queries
+    assert np.median(module_inflation) > 5, module_inflation
+    assert np.median(np.concatenate(independent)) < 1.3

@@ -28,8 +28,10 @@ from .query import (
     place_treatment,
     query_design,
     query_ranking,
+    residual_directions,
     score_ranking,
     treatment_ranking,
+    variance_inflation,
 )
 
 log = logging.getLogger("signature_reversal")
@@ -80,7 +82,12 @@ def run(
         library = prepare(
             read_library(spec), spec.species, species, symbols, pd.Index(names), orthologs
         )
-        results = {q: score_ranking(q, rankings[q], library, settings) for q in queries}
+        # both queries' designs span the same groups: one set of residuals serves both
+        design = designs["treatment"]
+        inflation = variance_inflation(
+            residual_directions(expression, design), library, design.df_residual
+        )
+        results = {q: score_ranking(q, rankings[q], library, settings, inflation) for q in queries}
         placement = (
             place_treatment(results["disease"], rankings["disease"], own, library, settings)
             if own is not None
