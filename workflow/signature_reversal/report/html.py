@@ -662,7 +662,10 @@ def _drug_context(analysis: str, files: AnalysisLayout, library: str, conditions
     if len(sentences) > 1:
         sentences.append(
             "The FDR counts both questions' compounds together: one false-call rate for the "
-            "analysis, not one per question."
+            "analysis, not one per question. Genes that move together from sample to sample "
+            "(co-regulated programmes the signatures share) are allowed for only in part: on "
+            "real mouse skin with 3 mice per group and no link to any drug, a quarter of "
+            "datasets still made a call — read a call as a lead to check (docs/drugs.md)."
         )
     placement = summary.get("placement")
     if placement and placement.get("ncs") is not None:
