@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from connectivity_definitions import direct_connectivity, direct_es, direct_ks
+from drug_data import three_groups
 
 from signature_reversal.drugs import scores
 from signature_reversal.drugs.library import LibrarySpec
@@ -188,14 +189,6 @@ def _effects(own: list[np.ndarray], compound: int, size: float) -> np.ndarray:
     return effect
 
 
-def _data(seed: int, disease: np.ndarray, treatment: np.ndarray):
-    rng = np.random.default_rng(seed)
-    means = np.column_stack([np.zeros(GENES), disease, disease + treatment])
-    expression = 6 + means[:, np.repeat([0, 1, 2], 3)] + rng.normal(0, 0.4, (GENES, 9))
-    obs = pd.DataFrame({"role": np.repeat(["control", "disease", "treatment"], 3)})
-    return expression, obs.set_axis([f"s{i}" for i in range(9)])
-
-
 def _queries(matrix, expression, obs, with_placement: bool = False):
     rankings = {
         q: query_ranking(expression, query_design(obs, "~condition", q))
@@ -213,7 +206,7 @@ def _queries(matrix, expression, obs, with_placement: bool = False):
 def test_planted_answers_are_found_in_a_matrix_library(tmp_path):
     matrix, own = _matrix_library(tmp_path)
     # the treatment is compound 30's signature; the disease is compound 50's inverse
-    expression, obs = _data(2, -_effects(own, 50, 1.0), _effects(own, 30, 0.8))
+    expression, obs = three_groups(2, -_effects(own, 50, 1.0), _effects(own, 30, 0.8))
     results, _ = _queries(matrix, expression, obs)
     like = results["treatment"].compounds.sort_values("ncs", ascending=False).iloc[0]
     assert like["compound"] == "c30" and like["fdr"] < 0.05, like
@@ -223,7 +216,7 @@ def test_planted_answers_are_found_in_a_matrix_library(tmp_path):
     assert {"ks_connectivity", "wtcs", "ncs", "p", "fdr"} <= set(signatures.columns)
     assert signatures.set_index("signature").loc["c30_A", "ks_connectivity"] > 0.5
     # placement: a treatment that undoes the disease stands among the strongest reversers
-    expression, obs = _data(5, -_effects(own, 50, 1.0), _effects(own, 50, 1.0))
+    expression, obs = three_groups(5, -_effects(own, 50, 1.0), _effects(own, 50, 1.0))
     results, queries = _queries(matrix, expression, obs, with_placement=True)
     placed = matrix_placement(results["disease"], queries)
     assert placed.ncs < 0 and placed.p < 0.05 and placed.compound_rank <= 3, placed
@@ -237,7 +230,7 @@ def test_data_with_no_link_to_a_matrix_library_make_no_call(tmp_path):
         random_effect = np.zeros(GENES)
         chosen = rng.choice(GENES, 150, replace=False)
         random_effect[chosen] = rng.choice([-1.0, 1.0], len(chosen))
-        expression, obs = _data(seed, random_effect, np.roll(random_effect, 500) * 0.7)
+        expression, obs = three_groups(seed, random_effect, np.roll(random_effect, 500) * 0.7)
         results, _ = _queries(matrix, expression, obs)
         calls += sum(int((r.compounds["fdr"] < 0.05).any()) for r in results.values())
     assert calls <= 2, calls  # of 16 queries: about 1 expected at FDR 5%

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from drug_data import three_groups
 
 from signature_reversal.drugs.library import PreparedLibrary
 from signature_reversal.drugs.query import (
@@ -45,15 +46,6 @@ def _library(seed: int = 0) -> PreparedLibrary:
     return PreparedLibrary("test", pd.DataFrame(rows), up, down, "")
 
 
-def _data(seed: int, disease: np.ndarray, treatment: np.ndarray):
-    rng = np.random.default_rng(seed)
-    roles = np.repeat(["control", "disease", "treatment"], 3)
-    means = np.column_stack([np.zeros(GENES), disease, disease + treatment])
-    expression = 6 + means[:, [0, 0, 0, 1, 1, 1, 2, 2, 2]] + rng.normal(0, 0.4, (GENES, 9))
-    obs = pd.DataFrame({"role": roles}, index=[f"s{i}" for i in range(9)])
-    return expression, obs
-
-
 def _effects(library: PreparedLibrary, index: int, size: float) -> np.ndarray:
     effect = np.zeros(GENES)
     effect[library.up[index]] = size
@@ -73,7 +65,7 @@ def test_a_treatment_built_from_one_compound_is_most_like_it_and_placed_among_re
     rng = np.random.default_rng(1)
     disease = _effects(library, 20, 1.0)  # the disease is compound 10's signature …
     treatment = _effects(library, 60, 0.8)  # … the treatment is compound 30's
-    expression, obs = _data(2, disease, treatment)
+    expression, obs = three_groups(2, disease, treatment)
     like, _ = run_query(
         "treatment", expression, query_design(obs, "~condition", "treatment"), library, SETTINGS
     )
@@ -82,14 +74,14 @@ def test_a_treatment_built_from_one_compound_is_most_like_it_and_placed_among_re
     # the disease query: the inverse of the disease's own compound reverses it; a compound
     # planted as the disease's inverse is found as its strongest reverser
     inverse = _effects(library, 100, 1.0)
-    expression, obs = _data(4, -inverse + 0 * _random_effects(rng), treatment)
+    expression, obs = three_groups(4, -inverse + 0 * _random_effects(rng), treatment)
     reversing, _ = run_query(
         "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
     )
     first = reversing.compounds.sort_values("ncs").iloc[0]
     assert first["compound"] == "c50" and first["ncs"] < 0 and first["fdr"] < 0.05
     # placement: a treatment that undoes the disease stands among the reversers
-    expression, obs = _data(5, -inverse, inverse)
+    expression, obs = three_groups(5, -inverse, inverse)
     design = query_design(obs, "~condition", "treatment")
     reversing, ranking = run_query(
         "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
@@ -106,7 +98,7 @@ def test_a_treatment_that_does_nothing_is_not_placed_among_the_reversers():
     library = _library()
     ranks = []
     for seed in range(4):
-        expression, obs = _data(10 + seed, -_effects(library, 100, 1.0), np.zeros(GENES))
+        expression, obs = three_groups(10 + seed, -_effects(library, 100, 1.0), np.zeros(GENES))
         design = query_design(obs, "~condition", "treatment")
         reversing, ranking = run_query(
             "disease", expression, query_design(obs, "~condition", "disease"), library, SETTINGS
@@ -124,7 +116,7 @@ def test_data_with_no_link_to_the_library_make_no_call():
     calls = 0
     for seed in range(10):
         rng = np.random.default_rng(100 + seed)
-        expression, obs = _data(seed, _random_effects(rng), _random_effects(rng, 0.7))
+        expression, obs = three_groups(seed, _random_effects(rng), _random_effects(rng, 0.7))
         for query in ("disease", "treatment"):
             result, _ = run_query(
                 query, expression, query_design(obs, "~condition", query), library, SETTINGS
@@ -139,7 +131,7 @@ def test_mechanisms_of_action_are_tested_as_sets_of_signatures():
     classes = [f"class{i % 10}" for i in range(COMPOUNDS)]
     library.annotation["moa"] = [classes[int(c[1:])] for c in library.annotation["compound"]]
     treatment = sum(_effects(library, 2 * c, 0.8) for c in (3, 13, 23))  # three of class3
-    expression, obs = _data(21, np.zeros(GENES), treatment)
+    expression, obs = three_groups(21, np.zeros(GENES), treatment)
     like, _ = run_query(
         "treatment", expression, query_design(obs, "~condition", "treatment"), library, SETTINGS
     )
@@ -153,25 +145,21 @@ def test_a_co_regulated_module_a_signature_shares_is_not_a_link():
     make those signatures' scores vary as one gene's: under the gene-permutation null alone
     they were called in every such dataset. Their variance inflation, read from the residuals,
     deflates them; on independent genes it stays near 1."""
-    from signature_reversal.drugs.query import residual_directions, variance_inflation
+    from signature_reversal.drugs.query import variance_inflation
 
     library = _library()
     calls, module_inflation, independent = 0, [], []
     for seed in range(6):
         rng = np.random.default_rng(200 + seed)
-        expression, obs = _data(seed, np.zeros(GENES), np.zeros(GENES))
+        expression, obs = three_groups(seed, np.zeros(GENES), np.zeros(GENES))
         modules = rng.choice(len(library.up), 8, replace=False)
         shifts = rng.normal(0, 0.5, (len(modules), 9))
         clean = expression.copy()
         for signature, shift in zip(modules, shifts, strict=True):
             expression[library.up[signature]] += shift
         design = query_design(obs, "~condition", "disease")
-        independent.append(
-            variance_inflation(residual_directions(clean, design), library, design.df_residual)
-        )
-        inflation = variance_inflation(
-            residual_directions(expression, design), library, design.df_residual
-        )
+        independent.append(variance_inflation(clean, design, library))
+        inflation = variance_inflation(expression, design, library)
         module_inflation += list(inflation[modules])
         for query in ("disease", "treatment"):
             result, _ = run_query(

@@ -25,7 +25,7 @@ import pandas as pd
 from ..progress import stage
 from . import scores
 from .matrix import SignatureMatrix
-from .query import DrugSettings, Placement, QueryResult, placement, scaled_ks, summarise
+from .query import DrugSettings, Placement, QueryResult, placement, summarise
 
 
 @dataclass
@@ -73,14 +73,19 @@ def run_queries(
     wtcs = {name: np.empty(matrix.n_signatures) for name in names}
     ks = {name: np.empty(matrix.n_signatures) for name in names}
     null = np.empty((settings.draws, matrix.n_signatures), dtype=np.float32)
+
+    def weighted_pairs(block: np.ndarray) -> np.ndarray:
+        """Columns × (queries, then draws): each pair of tag sets' WTCS in each column."""
+        both = weighted.in_columns(block, scores.WEIGHTED)
+        return scores.combine(both[:, 0::2], both[:, 1::2], scores.WEIGHTED)
+
     with stage(
         f"{matrix.name}: {len(names)} queries of {k} + {k} genes, {settings.draws} random draws, "
         f"in {matrix.n_signatures:,} signatures"
     ):
         for start, block in matrix.blocks():
             stop = start + len(block)
-            both = weighted.in_columns(block, scores.WEIGHTED)
-            pairs = scores.combine(both[:, 0::2], both[:, 1::2], scores.WEIGHTED)
+            pairs = weighted_pairs(block)
             classic_pairs = classic.in_columns(block, scores.KS)
             ks_pairs = scores.combine(classic_pairs[:, 0::2], classic_pairs[:, 1::2], scores.KS)
             for i, name in enumerate(names):
@@ -90,8 +95,7 @@ def run_queries(
         extra = {}
         if columns:
             block = np.array([np.nan_to_num(c) for c in columns.values()], dtype=np.float32)
-            both = weighted.in_columns(block, scores.WEIGHTED)
-            pairs = scores.combine(both[:, 0::2], both[:, 1::2], scores.WEIGHTED)
+            pairs = weighted_pairs(block)
             for i, column in enumerate(columns):
                 extra[(names[0], column)] = (float(pairs[i, 0]), pairs[i, len(names) :])
     return MatrixQueries(wtcs, ks, null, extra, k)
@@ -104,12 +108,16 @@ def summarise_query(
     annotation = matrix.annotation
     sizes = (np.full(len(annotation), queries.tags), np.full(len(annotation), queries.tags))
     cell = annotation["cell_line"].replace("", "all").to_numpy()
-    result = summarise(
-        name, queries.wtcs[name], queries.null, annotation, sizes, settings, null_groups=cell
+    return summarise(
+        name,
+        queries.wtcs[name],
+        queries.null,
+        annotation,
+        sizes,
+        settings,
+        null_groups=cell,
+        ks=queries.ks[name],
     )
-    ks = scaled_ks(queries.ks[name])
-    result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
-    return result
 
 
 def matrix_placement(

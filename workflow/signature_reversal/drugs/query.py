@@ -114,12 +114,12 @@ def residual_directions(expression: np.ndarray, design: linear_model.Design) -> 
 
 
 def variance_inflation(
-    directions: np.ndarray, library: PreparedLibrary, df_residual: int
+    expression: np.ndarray, design: linear_model.Design, library: PreparedLibrary
 ) -> np.ndarray:
     """Per signature: how much more its genes' summed statistic varies than if they were
     independent (at least 1): ‖Σ up zᵢ − Σ down zᵢ‖² / m over the unit residual vectors zᵢ
-    of its m genes (CAMERA's 1 + (m − 1)ρ̄, Wu & Smyth, NAR 2012, with the signature's own
-    signed correlations).
+    (``residual_directions``) of its m genes (CAMERA's 1 + (m − 1)ρ̄, Wu & Smyth, NAR 2012,
+    with the signature's own signed correlations).
 
     Gene permutation treats a signature's genes as independent: data with no link to the
     library but co-regulated modules that signatures share (30 signatures' genes moving
@@ -129,8 +129,9 @@ def variance_inflation(
     genes), which is what keeps it from doing more: an upper bound where the genes co-vary
     did no better (18 of 50) and a bound alone worse (29 of 50)."""
     estimate = np.ones(len(library.up))
-    if df_residual < 1:
+    if design.df_residual < 1:
         return estimate
+    directions = residual_directions(expression, design)
     for i, (up, down) in enumerate(zip(library.up, library.down, strict=True)):
         m = len(up) + len(down)
         if m > 1:
@@ -149,8 +150,7 @@ def run_query(
     """The query's ranking of the data and every signature scored in it (``score_ranking``),
     each signature's p deflated by its genes' co-regulation in the data."""
     ranking = query_ranking(expression, design)
-    directions = residual_directions(expression, design)
-    inflation = variance_inflation(directions, library, design.df_residual)
+    inflation = variance_inflation(expression, design, library)
     return score_ranking(name, ranking, library, settings, inflation), ranking
 
 
@@ -170,12 +170,16 @@ def score_ranking(
     with stage(f"{name} query: {len(observed):,} signatures, {settings.draws} random draws"):
         null = tags.connectivity_in(permuted(ranking, settings))
     sizes = tuple(np.array([len(s) for s in side]) for side in (library.up, library.down))
-    result = summarise(
-        name, observed, null, library.annotation, sizes, settings, inflation=inflation
+    return summarise(
+        name,
+        observed,
+        null,
+        library.annotation,
+        sizes,
+        settings,
+        inflation=inflation,
+        ks=tags.connectivity(ranking, scores.KS),
     )
-    ks = score_ks(tags, ranking)
-    result.signatures.insert(result.signatures.columns.get_loc("wtcs"), "ks_connectivity", ks)
-    return result
 
 
 def permuted(ranking: np.ndarray, settings: DrugSettings) -> np.ndarray:
@@ -183,11 +187,6 @@ def permuted(ranking: np.ndarray, settings: DrugSettings) -> np.ndarray:
     from the seed (the same draws for every query of one ranking)."""
     rng = np.random.default_rng(settings.seed)
     return np.array([ranking[rng.permutation(len(ranking))] for _ in range(settings.draws)])
-
-
-def score_ks(tags: scores.Library, t: np.ndarray) -> np.ndarray:
-    """Lamb 2006's connectivity of every signature (``scaled_ks``)."""
-    return scaled_ks(tags.connectivity(t, scores.KS))
 
 
 def scaled_ks(raw: np.ndarray) -> np.ndarray:
@@ -206,13 +205,15 @@ def summarise(
     settings: DrugSettings,
     null_groups: np.ndarray | None = None,
     inflation: np.ndarray | None = None,
+    ks: np.ndarray | None = None,
 ) -> QueryResult:
     """NCS, p and FDR per signature; compounds and mechanisms as sets of signatures.
 
     ``sizes``: each signature's up and down tag counts. ``null_groups``: signatures that
     share one null (default: same sizes, ``size_groups``). ``inflation``: each signature's
     variance inflation (≥ 1); its standardised score is divided by its square root before it
-    is compared with the null."""
+    is compared with the null. ``ks``: each signature's raw Lamb 2006 score, shown scaled
+    (``scaled_ks``) beside the WTCS."""
     annotation = annotation.reset_index(drop=True)
     cell = annotation["cell_line"].replace("", "all").to_numpy()
     ncs, null_ncs, positive, negative = normalised_by_group(observed, null, cell)
@@ -224,6 +225,7 @@ def summarise(
     table = annotation.assign(
         up_genes=sizes[0],
         down_genes=sizes[1],
+        **({} if ks is None else {"ks_connectivity": scaled_ks(ks)}),
         wtcs=observed,
         ncs=ncs,
         **({} if inflation is None else {"inflation": inflation}),

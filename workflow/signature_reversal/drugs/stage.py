@@ -28,7 +28,6 @@ from .query import (
     place_treatment,
     query_design,
     query_ranking,
-    residual_directions,
     score_ranking,
     treatment_ranking,
     variance_inflation,
@@ -83,10 +82,7 @@ def run(
             read_library(spec), spec.species, species, symbols, pd.Index(names), orthologs
         )
         # both queries' designs span the same groups: one set of residuals serves both
-        design = designs["treatment"]
-        inflation = variance_inflation(
-            residual_directions(expression, design), library, design.df_residual
-        )
+        inflation = variance_inflation(expression, designs["treatment"], library)
         results = {q: score_ranking(q, rankings[q], library, settings, inflation) for q in queries}
         placement = (
             place_treatment(results["disease"], rankings["disease"], own, library, settings)
